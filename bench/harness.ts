@@ -1,0 +1,42 @@
+/** Shared helpers for `npm run bench`: timing and the ratio tables printed in issue notes. */
+
+export interface BenchRow {
+  /** What was measured, e.g. "herald (async publish)". */
+  name: string;
+  /** Throughput in operations (events, matches, ...) per second. */
+  perSecond: number;
+  /** Extra columns such as latency percentiles. */
+  extra?: Record<string, string>;
+}
+
+/** Runs `fn` (which performs `ops` operations) `rounds` times after a warm-up; returns the best ops/s. */
+export async function measure(ops: number, fn: () => unknown, rounds = 5): Promise<number> {
+  await fn();
+  let best = 0;
+  for (let i = 0; i < rounds; i++) {
+    const t0 = process.hrtime.bigint();
+    await fn();
+    const ns = Number(process.hrtime.bigint() - t0);
+    best = Math.max(best, (ops * 1e9) / ns);
+  }
+  return best;
+}
+
+const fmt = (n: number): string =>
+  n >= 1e6 ? `${(n / 1e6).toFixed(2)} M/s` : n >= 1e3 ? `${(n / 1e3).toFixed(1)} k/s` : `${n.toFixed(0)} /s`;
+
+/**
+ * Prints a Markdown table; the ratio column is each row's throughput relative to the row named
+ * `baseline` (Herald's), so "0.50x" means the other library did half of Herald's rate.
+ */
+export function printTable(title: string, rows: BenchRow[], baseline: string): void {
+  const base = rows.find((r) => r.name === baseline)?.perSecond ?? NaN;
+  const extraKeys = [...new Set(rows.flatMap((r) => Object.keys(r.extra ?? {})))];
+  console.log(`\n### ${title}\n`);
+  console.log(`| subject | throughput | herald / subject |${extraKeys.map((k) => ` ${k} |`).join('')}`);
+  console.log(`| --- | ---: | ---: |${extraKeys.map(() => ' ---: |').join('')}`);
+  for (const r of rows) {
+    const ratio = r.name === baseline ? '1.00x' : `${(base / r.perSecond).toFixed(2)}x`;
+    console.log(`| ${r.name} | ${fmt(r.perSecond)} | ${ratio} |${extraKeys.map((k) => ` ${r.extra?.[k] ?? ''} |`).join('')}`);
+  }
+}

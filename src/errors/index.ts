@@ -1,0 +1,10 @@
+export type { HeraldErrorCode } from './codes.js';
+export {
+  HeraldError,
+  UnrecoverableError,
+  RetryLaterError,
+  HandlerFailedError,
+  describe as describeError,
+  type HeraldErrorOptions,
+  type HandlerFailure,
+} from './herald-error.js';

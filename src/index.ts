@@ -1,0 +1,1 @@
+export { HeraldError } from './errors/index.js';
