@@ -17,4 +17,5 @@ export type HeraldErrorCode =
   | 'NO_RESPONDERS'
   | 'REQUEST_TIMEOUT'
   | 'DEAD_LETTER_NOT_FOUND'
+  | 'SUBSCRIPTION_NOT_FOUND'
   | 'ABORTED';

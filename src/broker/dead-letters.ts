@@ -1,0 +1,133 @@
+import type { DeadLetterInput } from '../delivery/dead-letter.js';
+import { HeraldError, describe as describeError } from '../errors/herald-error.js';
+import { uuidv7 } from '../event/uuidv7.js';
+import type { HeraldEvent } from '../event/types.js';
+import { matchesPattern } from '../subject/subject.js';
+
+/** An event that failed for good, kept for inspection, redrive or purge. */
+export interface DeadLetter {
+  /** The dead letter's own id (UUIDv7), not the event's. */
+  readonly id: string;
+  readonly event: HeraldEvent;
+  /** The final error, serialisable: name, message and code when it has one. */
+  readonly error: { name: string; message: string; code?: string };
+  /** The thrown value itself. */
+  readonly cause: unknown;
+  readonly attempts: number;
+  readonly subscription: string;
+  readonly group: string | undefined;
+  /** When it was dead-lettered (RFC 3339). */
+  readonly at: string;
+}
+
+/** Selects dead letters: by id, or by subscription and/or an event type pattern (`orders.>`). */
+export type DeadLetterFilter = string | { subscription?: string; type?: string };
+
+/**
+ * The broker's dead letters. Bounded (`maxDeadLetters`, default 10,000): when full, the oldest
+ * entry is evicted and reported through `onError`, never silently.
+ *
+ * @example
+ * ```ts
+ * for (const d of broker.deadLetters.list()) console.log(d.subscription, d.error.message);
+ * await broker.deadLetters.redrive({ subscription: 'billing' });
+ * broker.deadLetters.purge();
+ * ```
+ */
+export interface DeadLetters {
+  readonly size: number;
+  list(filter?: DeadLetterFilter & {}): DeadLetter[];
+  get(id: string): DeadLetter | undefined;
+  /** Delivers the selected entries again (attempts start over) to their subscription; removes them. */
+  redrive(filter?: DeadLetterFilter): Promise<number>;
+  /** Deletes the selected entries; returns how many. */
+  purge(filter?: DeadLetterFilter): number;
+}
+
+export interface RedriveTarget {
+  redrive(entry: DeadLetter): Promise<void>;
+}
+
+/** The in-memory dead-letter store used by `createBroker`. */
+export class DeadLetterStore implements DeadLetters {
+  private readonly entries = new Map<string, DeadLetter>();
+
+  constructor(
+    private readonly max: number,
+    private readonly target: RedriveTarget,
+    private readonly onEvict: (entry: DeadLetter) => void,
+  ) {}
+
+  get size(): number {
+    return this.entries.size;
+  }
+
+  add(input: DeadLetterInput, group: string | undefined): void {
+    const { error } = input;
+    const entry: DeadLetter = {
+      id: uuidv7(),
+      event: input.event,
+      error: summarize(error),
+      cause: error,
+      attempts: input.attempts,
+      subscription: input.subscription,
+      group,
+      at: new Date().toISOString(),
+    };
+    this.entries.set(entry.id, entry);
+    if (this.entries.size > this.max) {
+      const oldest = this.entries.values().next().value!;
+      this.entries.delete(oldest.id);
+      this.onEvict(oldest);
+    }
+  }
+
+  list(filter?: DeadLetterFilter): DeadLetter[] {
+    return this.select(filter);
+  }
+
+  get(id: string): DeadLetter | undefined {
+    return this.entries.get(id);
+  }
+
+  async redrive(filter?: DeadLetterFilter): Promise<number> {
+    const selected = this.select(filter);
+    if (typeof filter === 'string' && selected.length === 0) {
+      throw new HeraldError('DEAD_LETTER_NOT_FOUND', `no dead letter with id "${filter}"`, { details: { id: filter } });
+    }
+    let n = 0;
+    for (const entry of selected) {
+      // Removed only once it is back in a queue: a failed redrive keeps the entry.
+      await this.target.redrive(entry);
+      this.entries.delete(entry.id);
+      n++;
+    }
+    return n;
+  }
+
+  purge(filter?: DeadLetterFilter): number {
+    const selected = this.select(filter);
+    for (const entry of selected) this.entries.delete(entry.id);
+    return selected.length;
+  }
+
+  private select(filter: DeadLetterFilter | undefined): DeadLetter[] {
+    if (typeof filter === 'string') {
+      const one = this.entries.get(filter);
+      return one ? [one] : [];
+    }
+    const all = [...this.entries.values()];
+    if (!filter) return all;
+    return all.filter(
+      (e) =>
+        (filter.subscription === undefined || e.subscription === filter.subscription) &&
+        (filter.type === undefined || matchesPattern(filter.type, e.event.type)),
+    );
+  }
+}
+
+function summarize(error: unknown): DeadLetter['error'] {
+  if (!(error instanceof Error)) return { name: 'Error', message: describeError(error) };
+  const code = (error as Error & { code?: unknown }).code;
+  return typeof code === 'string' ? { name: error.name, message: error.message, code } : { name: error.name, message: error.message };
+}

@@ -1,0 +1,21 @@
+export { createBroker } from './create-broker.js';
+export type { EventMap, EventFor, EventOf, MatchingTypes, PatternMatches } from './event-map.js';
+export type { DeadLetter, DeadLetterFilter, DeadLetters } from './dead-letters.js';
+export type { OverflowPolicy } from './subscription-runtime.js';
+export type { SubscriptionStats } from './subscription-stats.js';
+export type {
+  Broker,
+  BrokerOptions,
+  BrokerStats,
+  CloseResult,
+  ConsumeOptions,
+  EventStream,
+  Handler,
+  PublishAttributes,
+  PublishInit,
+  PublishOptions,
+  ReplyMap,
+  RequestOptions,
+  SubscribeOptions,
+  Subscription,
+} from './types.js';

@@ -1,0 +1,10 @@
+export type { DeliveryContext, DeliveryOutcome, Middleware, Next, SkipReason } from './context.js';
+export { compose, isThenable, type Terminal } from './compose.js';
+export { backoffDelay, type BackoffOptions } from './backoff.js';
+export { retry, type RetryOptions } from './retry.js';
+export { timeout } from './timeout.js';
+export { expiry } from './expiry.js';
+export { dedupe, memoryDedupeStore, type DedupeOptions, type DedupeStore } from './dedupe.js';
+export { deadLetter, type DeadLetterInput } from './dead-letter.js';
+export { circuitBreaker, type CircuitBreakerOptions, type CircuitState } from './circuit-breaker.js';
+export { RedeliverSignal } from './redeliver.js';

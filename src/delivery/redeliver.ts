@@ -1,0 +1,10 @@
+/**
+ * Thrown through the chain by `retry` to ask the dispatcher for another attempt after `delayMs`.
+ * Internal: handlers throw `RetryLaterError` instead. Outer middleware (dead letter) lets it pass.
+ */
+export class RedeliverSignal {
+  constructor(
+    readonly delayMs: number,
+    readonly cause: unknown,
+  ) {}
+}
