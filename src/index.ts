@@ -28,6 +28,7 @@ export {
   type SubscribeOptions,
   type Subscription,
   type SubscriptionStats,
+  type TypedEvent,
 } from './broker/index.js';
 export {
   backoffDelay,

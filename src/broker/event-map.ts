@@ -47,10 +47,15 @@ export type MatchingTypes<E extends EventMap, Pattern extends string> = string e
   ? string
   : { [K in keyof E & string]: PatternMatches<Pattern, K> extends true ? K : never }[keyof E & string];
 
-/** The event union a handler of `Pattern` receives: one `HeraldEvent` per matching declared type. */
+/** A `HeraldEvent` of a declared type: its `data` is always present, of the declared type. */
+export type TypedEvent<Type extends string, Data> = HeraldEvent<Type, Data> & { readonly data: Data };
+
+/** The event union a handler of `Pattern` receives: one event per matching declared type. */
 export type EventFor<E extends EventMap, Pattern extends string> = string extends keyof E
   ? HeraldEvent<string, E[string]>
-  : { [K in MatchingTypes<E, Pattern>]: HeraldEvent<K, E[K]> }[MatchingTypes<E, Pattern>];
+  : { [K in MatchingTypes<E, Pattern>]: TypedEvent<K, E[K]> }[MatchingTypes<E, Pattern>];
 
 /** The event a publisher of `Type` produces. */
-export type EventOf<E extends EventMap, Type extends keyof E & string> = HeraldEvent<Type, E[Type]>;
+export type EventOf<E extends EventMap, Type extends keyof E & string> = string extends keyof E
+  ? HeraldEvent<Type, E[Type]>
+  : TypedEvent<Type, E[Type]>;

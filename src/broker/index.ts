@@ -1,5 +1,5 @@
 export { createBroker } from './create-broker.js';
-export type { EventMap, EventFor, EventOf, MatchingTypes, PatternMatches } from './event-map.js';
+export type { EventMap, EventFor, EventOf, MatchingTypes, PatternMatches, TypedEvent } from './event-map.js';
 export type { DeadLetter, DeadLetterFilter, DeadLetters } from './dead-letters.js';
 export type { OverflowPolicy } from './subscription-runtime.js';
 export type { SubscriptionStats } from './subscription-stats.js';

@@ -1,0 +1,10 @@
+export type { HeraldEvent, HeraldExtensions, Priority, Severity } from './types.js';
+export type { EventInit, EventDefaults } from './create-event.js';
+export type { EventRule } from './invalid-event.js';
+export { uuidv7, uuidv7Time } from './uuidv7.js';
+export { isoNow } from './clock.js';
+export { createEvent } from './create-event.js';
+export { validateEvent } from './validate-event.js';
+export { parseStructured, toStructured, parseBatch, toBatch } from './structured.js';
+export { eventBytes } from './event-bytes.js';
+export { timestampMillis } from './timestamp.js';
