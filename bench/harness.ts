@@ -37,6 +37,8 @@ export function printTable(title: string, rows: BenchRow[], baseline: string): v
   console.log(`| --- | ---: | ---: |${extraKeys.map(() => ' ---: |').join('')}`);
   for (const r of rows) {
     const ratio = r.name === baseline ? '1.00x' : `${(base / r.perSecond).toFixed(2)}x`;
-    console.log(`| ${r.name} | ${fmt(r.perSecond)} | ${ratio} |${extraKeys.map((k) => ` ${r.extra?.[k] ?? ''} |`).join('')}`);
+    console.log(
+      `| ${r.name} | ${fmt(r.perSecond)} | ${ratio} |${extraKeys.map((k) => ` ${r.extra?.[k] ?? ''} |`).join('')}`,
+    );
   }
 }

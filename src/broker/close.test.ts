@@ -6,10 +6,14 @@ describe('close', () => {
   it('drains queued events and waits for handlers in flight', async () => {
     const broker = createBroker();
     let done = 0;
-    broker.subscribe('c', async () => {
-      await new Promise((r) => setImmediate(r));
-      done++;
-    }, { concurrency: 2 });
+    broker.subscribe(
+      'c',
+      async () => {
+        await new Promise((r) => setImmediate(r));
+        done++;
+      },
+      { concurrency: 2 },
+    );
     for (let i = 0; i < 10; i++) await broker.publish('c', i);
     const result = await broker.close();
     expect(done).toBe(10);
@@ -29,10 +33,14 @@ describe('close', () => {
     const broker = createBroker();
     const stuck = deferred();
     let aborted = false;
-    broker.subscribe('c', async (_e, ctx) => {
-      ctx.signal.addEventListener('abort', () => void (aborted = true));
-      await stuck.promise;
-    }, { name: 'stuck' });
+    broker.subscribe(
+      'c',
+      async (_e, ctx) => {
+        ctx.signal.addEventListener('abort', () => void (aborted = true));
+        await stuck.promise;
+      },
+      { name: 'stuck' },
+    );
     const handled = broker.publish('c', 'running', { wait: 'handled' }).catch((e: unknown) => e);
     await waitFor(() => broker.stats().subscriptions[0]!.inFlight === 1);
     await broker.publish('c', 'queued-1');
@@ -40,7 +48,10 @@ describe('close', () => {
     const result = await broker.close({ timeoutMs: 20 });
     expect(result.drained).toBe(false);
     expect(result.inFlight.map((x) => x.event.data)).toEqual(['running']);
-    expect(result.undelivered.map((x) => [x.subscription, x.event.data])).toEqual([['stuck', 'queued-1'], ['stuck', 'queued-2']]);
+    expect(result.undelivered.map((x) => [x.subscription, x.event.data])).toEqual([
+      ['stuck', 'queued-1'],
+      ['stuck', 'queued-2'],
+    ]);
     expect(aborted).toBe(true);
     expect(await handled).toMatchObject({ code: 'HANDLER_FAILED' });
     stuck.resolve();
@@ -63,9 +74,13 @@ describe('close', () => {
 
   it('reports retries still waiting at the deadline as undelivered', async () => {
     const broker = createBroker({ onError: () => undefined });
-    broker.subscribe('c', () => {
-      throw new Error('x');
-    }, { retry: { maxAttempts: 5, baseDelayMs: 60_000, jitter: 'none' } });
+    broker.subscribe(
+      'c',
+      () => {
+        throw new Error('x');
+      },
+      { retry: { maxAttempts: 5, baseDelayMs: 60_000, jitter: 'none' } },
+    );
     await broker.publish('c', 'waiting');
     await waitFor(() => broker.stats().subscriptions[0]!.retried === 1);
     const result = await broker.close({ timeoutMs: 10 });

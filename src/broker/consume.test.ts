@@ -31,7 +31,7 @@ describe('consume', () => {
     expect(first.value?.data).toBe(0);
     await fourth;
     const rest: HeraldEvent[] = [];
-    for (let i = 0; i < 3; i++) rest.push((await stream.next()).value!);
+    for (let i = 0; i < 3; i++) rest.push((await stream.next()).value);
     expect(rest.map((e) => e.data)).toEqual([1, 2, 3]);
     await stream.close();
   });

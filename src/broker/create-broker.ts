@@ -17,10 +17,22 @@ import type { Tracker } from './delivery.js';
 import type { EventMap } from './event-map.js';
 import { openStream } from './consume.js';
 import { routeGroups, type GroupRouter } from './groups.js';
+import { Scheduler } from './scheduler.js';
 import { SubscriptionRuntime } from './subscription-runtime.js';
 import type {
-  Broker, BrokerOptions, BrokerStats, CloseResult, ConsumeOptions, EventStream, Handler, PublishAttributes,
-  PublishOptions, ReplyMap, RequestOptions, SubscribeOptions, Subscription,
+  Broker,
+  BrokerOptions,
+  BrokerStats,
+  CloseResult,
+  ConsumeOptions,
+  EventStream,
+  Handler,
+  PublishAttributes,
+  PublishOptions,
+  ReplyMap,
+  RequestOptions,
+  SubscribeOptions,
+  Subscription,
 } from './types.js';
 
 /**
@@ -39,7 +51,7 @@ import type {
 export function createBroker<E extends EventMap = EventMap, R extends ReplyMap<E> = ReplyMap<E>>(
   options: BrokerOptions<E> = {},
 ): Broker<E, R> {
-  return new BrokerImpl(options as BrokerOptions<EventMap>) as unknown as Broker<E, R>;
+  return new BrokerImpl(options) as unknown as Broker<E, R>;
 }
 
 interface PendingRequest {
@@ -48,7 +60,8 @@ interface PendingRequest {
   timer: NodeJS.Timeout;
 }
 
-const closedError = (): HeraldError => new HeraldError('BROKER_CLOSED', 'the broker is closed and accepts no more events');
+const closedError = (): HeraldError =>
+  new HeraldError('BROKER_CLOSED', 'the broker is closed and accepts no more events');
 
 class BrokerImpl {
   readonly deadLetters: DeadLetterStore;
@@ -58,6 +71,7 @@ class BrokerImpl {
   private readonly subs = new Map<string, SubscriptionRuntime>();
   private readonly groups: GroupRouter = { counters: new Map(), grouped: 0, plans: new WeakMap() };
   private readonly requests = new Map<string, PendingRequest>();
+  private readonly scheduler = new Scheduler();
   private readonly defaults: { source: string };
   private readonly correlation: boolean;
   private readonly schemas: Record<string, StandardSchemaV1 | undefined> | undefined;
@@ -71,22 +85,33 @@ class BrokerImpl {
   constructor(options: BrokerOptions<EventMap>) {
     this.defaults = { source: options.source ?? 'herald' };
     this.correlation = options.correlation ?? true;
-    this.schemas = options.schemas as Record<string, StandardSchemaV1 | undefined> | undefined;
-    this.onError = options.onError ?? ((error, info) => console.error(`herald: ${info.kind} in "${info.subscription}" (${info.event.type})`, error));
+    this.schemas = options.schemas;
+    this.onError =
+      options.onError ??
+      ((error, info) =>
+        console.error(`herald: ${info.kind} in "${info.subscription}" (${info.event.type})`, error));
     const cacheSize = options.matchCacheSize ?? 1024;
     this.index = new SubjectIndex({ cacheSize });
     this.responders = new SubjectIndex({ cacheSize: Math.min(cacheSize, 256) });
-    this.deadLetters = new DeadLetterStore(options.maxDeadLetters ?? 10_000, { redrive: (d) => this.redrive(d) }, (d) => {
-      this.evicted++;
-      this.onError(d.cause, { kind: 'dead-letter-evicted', subscription: d.subscription, event: d.event });
-    });
+    this.deadLetters = new DeadLetterStore(
+      options.maxDeadLetters ?? 10_000,
+      { redrive: (d) => this.redrive(d) },
+      (d) => {
+        this.evicted++;
+        this.onError(d.cause, { kind: 'dead-letter-evicted', subscription: d.subscription, event: d.event });
+      },
+    );
   }
 
   get closed(): boolean {
     return this.closing !== undefined;
   }
 
-  publish(typeOrInit: string | ({ type: string; data?: unknown } & PublishAttributes), dataOrOptions?: unknown, maybeOptions?: PublishOptions): Promise<HeraldEvent> {
+  publish(
+    typeOrInit: string | ({ type: string; data?: unknown } & PublishAttributes),
+    dataOrOptions?: unknown,
+    maybeOptions?: PublishOptions,
+  ): Promise<HeraldEvent> {
     let event: HeraldEvent | Promise<HeraldEvent>;
     let wait: PublishOptions['wait'];
     try {
@@ -99,13 +124,18 @@ class BrokerImpl {
         event = this.makeEvent(type, data, attributes);
       }
     } catch (error) {
-      return Promise.reject(error as Error);
+      return Promise.reject(error);
     }
     return isThenable(event) ? event.then((e) => this.dispatch(e, wait)) : this.dispatch(event, wait);
   }
 
-  async publishBatch(inits: readonly ({ type: string; data?: unknown } & PublishAttributes)[], options?: Pick<PublishOptions, 'wait'>): Promise<HeraldEvent[]> {
-    const events = await Promise.all(inits.map(({ type, data, ...attributes }) => this.makeEvent(type, data, attributes)));
+  async publishBatch(
+    inits: readonly ({ type: string; data?: unknown } & PublishAttributes)[],
+    options?: Pick<PublishOptions, 'wait'>,
+  ): Promise<HeraldEvent[]> {
+    const events = await Promise.all(
+      inits.map(({ type, data, ...attributes }) => Promise.resolve(this.makeEvent(type, data, attributes))),
+    );
     // Route everything first: an invalid type anywhere rejects the batch before any delivery.
     for (const e of events) this.index.match(e.type);
     return Promise.all(events.map((e) => this.dispatch(e, options?.wait)));
@@ -115,7 +145,11 @@ class BrokerImpl {
     return this.addSubscription(this.index, pattern, handler, options);
   }
 
-  reply(pattern: string, handler: (event: HeraldEvent, ctx: DeliveryContext) => unknown, options: SubscribeOptions = {}): Subscription {
+  reply(
+    pattern: string,
+    handler: (event: HeraldEvent, ctx: DeliveryContext) => unknown,
+    options: SubscribeOptions = {},
+  ): Subscription {
     const answer = (id: string, value: unknown): void => {
       const pending = this.requests.get(id);
       if (!pending) return; // already answered by another responder, or timed out
@@ -139,18 +173,26 @@ class BrokerImpl {
     try {
       made = this.makeEvent(type, data, attributes);
     } catch (error) {
-      return Promise.reject(error as Error);
+      return Promise.reject(error);
     }
     return Promise.resolve(made).then((event) => {
       if (this.closing) throw closedError();
       const targets = routeGroups(this.groups, this.responders, event.type);
       if (targets.length === 0) {
-        throw new HeraldError('NO_RESPONDERS', `no responders for request "${event.type}"`, { details: { type: event.type } });
+        throw new HeraldError('NO_RESPONDERS', `no responders for request "${event.type}"`, {
+          details: { type: event.type },
+        });
       }
       return new Promise<unknown>((resolve, reject) => {
         const timer = setTimeout(() => {
           this.requests.delete(event.id);
-          reject(new HeraldError('REQUEST_TIMEOUT', `request "${event.type}" got no reply within ${timeoutMs} ms`, { details: { type: event.type, timeoutMs } }));
+          reject(
+            new HeraldError(
+              'REQUEST_TIMEOUT',
+              `request "${event.type}" got no reply within ${timeoutMs} ms`,
+              { details: { type: event.type, timeoutMs } },
+            ),
+          );
         }, timeoutMs);
         this.requests.set(event.id, { resolve, reject, timer });
         let remaining = targets.length;
@@ -202,9 +244,17 @@ class BrokerImpl {
       new Promise<'timeout'>((resolve) => (timer = setTimeout(() => resolve('timeout'), timeoutMs))),
     ]);
     clearTimeout(timer);
-    const result: CloseResult = { drained: outcome === 'drained', undelivered: [], inFlight: [], refusedPublishers };
+    const result: CloseResult = {
+      drained: outcome === 'drained',
+      undelivered: [],
+      inFlight: [],
+      refusedPublishers,
+    };
     if (outcome === 'timeout') {
-      const reason = new HeraldError('BROKER_CLOSED', `the broker closed before this delivery finished (deadline ${timeoutMs} ms)`);
+      const reason = new HeraldError(
+        'BROKER_CLOSED',
+        `the broker closed before this delivery finished (deadline ${timeoutMs} ms)`,
+      );
       for (const s of runtimes) {
         const left = s.abandon(reason);
         for (const event of left.undelivered) result.undelivered.push({ subscription: s.name, event });
@@ -220,11 +270,16 @@ class BrokerImpl {
   }
 
   /** Builds the envelope: correlation from the handler being run, ttl, schema validation. */
-  private makeEvent(type: string, data: unknown, attributes: PublishAttributes | undefined): HeraldEvent | Promise<HeraldEvent> {
+  private makeEvent(
+    type: string,
+    data: unknown,
+    attributes: PublishAttributes | undefined,
+  ): HeraldEvent | Promise<HeraldEvent> {
     const schema = this.schemas?.[type];
     if (schema) {
       const checked = schema['~standard'].validate(data);
-      if (isThenable(checked)) return checked.then((r) => this.envelope(type, validated(type, r), attributes));
+      if (isThenable(checked))
+        return checked.then((r) => this.envelope(type, validated(type, r), attributes));
       data = validated(type, checked);
     }
     return this.envelope(type, data, attributes);
@@ -249,7 +304,7 @@ class BrokerImpl {
     try {
       targets = routeGroups(this.groups, this.index, event.type);
     } catch (error) {
-      return Promise.reject(error as Error);
+      return Promise.reject(error);
     }
     this.published++;
     if (targets.length === 0) {
@@ -270,37 +325,65 @@ class BrokerImpl {
         (blocked ??= []).push(offered);
       }
     }
-    if (blocked === undefined && refused === undefined) return tracker ? tracker.promise : Promise.resolve(event);
+    if (blocked === undefined && refused === undefined)
+      return tracker ? tracker.promise : Promise.resolve(event);
     const settled = blocked ? Promise.all(blocked) : Promise.resolve();
     return settled.then(() => {
       if (refused && !tracker) {
         const names = refused.map((e) => e.details.subscription as string);
-        throw new HeraldError('QUEUE_FULL', `event "${event.type}" refused by full subscription(s) ${names.join(', ')}; ${targets.length - refused.length} other(s) accepted it`, {
-          details: { id: event.id, type: event.type, subscriptions: names, accepted: targets.length - refused.length },
-          cause: refused[0],
-        });
+        throw new HeraldError(
+          'QUEUE_FULL',
+          `event "${event.type}" refused by full subscription(s) ${names.join(', ')}; ${targets.length - refused.length} other(s) accepted it`,
+          {
+            details: {
+              id: event.id,
+              type: event.type,
+              subscriptions: names,
+              accepted: targets.length - refused.length,
+            },
+            cause: refused[0],
+          },
+        );
       }
       return tracker ? tracker.promise : event;
     });
   }
 
-  private addSubscription(index: SubjectIndex<SubscriptionRuntime>, pattern: string, handler: Handler, options: SubscribeOptions): Subscription {
+  private addSubscription(
+    index: SubjectIndex<SubscriptionRuntime>,
+    pattern: string,
+    handler: Handler,
+    options: SubscribeOptions,
+  ): Subscription {
     if (this.closing) throw closedError();
     const concurrency = checkCount('concurrency', options.concurrency ?? 1);
     const maxQueue = checkCount('maxQueue', options.maxQueue ?? 10_000);
-    const overflow = options.overflow ?? 'block';
+    // Checked at run time too: JavaScript callers and configuration files bypass the type.
+    const overflow = (options.overflow as string | undefined) ?? 'block';
     if (overflow !== 'block' && overflow !== 'reject' && overflow !== 'drop-oldest') {
-      throw new HeraldError('INVALID_OPTION', `overflow must be 'block', 'reject' or 'drop-oldest', got ${JSON.stringify(overflow)}`, { details: { option: 'overflow' } });
+      throw new HeraldError(
+        'INVALID_OPTION',
+        `overflow must be 'block', 'reject' or 'drop-oldest', got ${JSON.stringify(overflow)}`,
+        { details: { option: 'overflow' } },
+      );
     }
     const group = options.group;
     const name = options.name ?? `${group ?? pattern}#${++this.nameCounter}`;
     if (this.subs.has(name)) {
-      throw new HeraldError('INVALID_OPTION', `a subscription named "${name}" already exists`, { details: { option: 'name', name } });
+      throw new HeraldError('INVALID_OPTION', `a subscription named "${name}" already exists`, {
+        details: { option: 'name', name },
+      });
     }
     const runtime = new SubscriptionRuntime({
-      name, pattern, group, concurrency, maxQueue, overflow,
+      name,
+      pattern,
+      group,
+      concurrency,
+      maxQueue,
+      overflow,
       chain: compose(this.policies(options, group), (ctx) => handler(ctx.event, ctx)),
       context: this.correlation ? this.context : undefined,
+      scheduler: this.scheduler,
       report: (kind, error, event, subscription) => this.onError(error, { kind, subscription, event }),
     });
     index.add(pattern, runtime); // validates the pattern before anything is registered
@@ -341,9 +424,13 @@ class BrokerImpl {
       target = [...this.subs.values()].find((s) => s.active && s.group === entry.group);
     }
     if (!target?.active) {
-      throw new HeraldError('SUBSCRIPTION_NOT_FOUND', `cannot redrive dead letter ${entry.id}: subscription "${entry.subscription}" no longer exists`, {
-        details: { id: entry.id, subscription: entry.subscription },
-      });
+      throw new HeraldError(
+        'SUBSCRIPTION_NOT_FOUND',
+        `cannot redrive dead letter ${entry.id}: subscription "${entry.subscription}" no longer exists`,
+        {
+          details: { id: entry.id, subscription: entry.subscription },
+        },
+      );
     }
     const offered = target.offer(entry.event, undefined, true);
     if (offered instanceof HeraldError) throw offered;
@@ -353,7 +440,9 @@ class BrokerImpl {
 
 function checkCount(option: string, value: number): number {
   if (!Number.isInteger(value) || value < 1) {
-    throw new HeraldError('INVALID_OPTION', `${option} must be an integer >= 1, got ${String(value)}`, { details: { option, value } });
+    throw new HeraldError('INVALID_OPTION', `${option} must be an integer >= 1, got ${String(value)}`, {
+      details: { option, value },
+    });
   }
   return value;
 }
@@ -365,7 +454,9 @@ function validated(type: string, result: StandardSchemaV1.Result<unknown>): unkn
     path: i.path?.map((p) => String(typeof p === 'object' ? p.key : p)).join('.') ?? '',
   }));
   const summary = issues.map((i) => (i.path ? `${i.path}: ${i.message}` : i.message)).join('; ');
-  throw new HeraldError('INVALID_DATA', `invalid data for "${type}": ${summary}`, { details: { type, issues } });
+  throw new HeraldError('INVALID_DATA', `invalid data for "${type}": ${summary}`, {
+    details: { type, issues },
+  });
 }
 
 /** Collects the final outcome of each subscription for a `wait: 'handled'` publish. */

@@ -93,7 +93,9 @@ export class DeadLetterStore implements DeadLetters {
   async redrive(filter?: DeadLetterFilter): Promise<number> {
     const selected = this.select(filter);
     if (typeof filter === 'string' && selected.length === 0) {
-      throw new HeraldError('DEAD_LETTER_NOT_FOUND', `no dead letter with id "${filter}"`, { details: { id: filter } });
+      throw new HeraldError('DEAD_LETTER_NOT_FOUND', `no dead letter with id "${filter}"`, {
+        details: { id: filter },
+      });
     }
     let n = 0;
     for (const entry of selected) {
@@ -129,5 +131,7 @@ export class DeadLetterStore implements DeadLetters {
 function summarize(error: unknown): DeadLetter['error'] {
   if (!(error instanceof Error)) return { name: 'Error', message: describeError(error) };
   const code = (error as Error & { code?: unknown }).code;
-  return typeof code === 'string' ? { name: error.name, message: error.message, code } : { name: error.name, message: error.message };
+  return typeof code === 'string'
+    ? { name: error.name, message: error.message, code }
+    : { name: error.name, message: error.message };
 }

@@ -31,7 +31,9 @@ describe('typed event map', () => {
     void broker.publish({ type: 'user.signup', data: { email: 'a@b' } });
     // @ts-expect-error: data of another type
     void broker.publish({ type: 'user.signup', data: { id: 'o', total: 1 } });
-    expectTypeOf(broker.publish('user.signup', { email: 'x' })).resolves.toEqualTypeOf<TypedEvent<'user.signup', { email: string }>>();
+    expectTypeOf(broker.publish('user.signup', { email: 'x' })).resolves.toEqualTypeOf<
+      TypedEvent<'user.signup', { email: string }>
+    >();
   });
 
   it('infers the union of matching events in a wildcard handler, narrowed by type', () => {
@@ -44,7 +46,13 @@ describe('typed event map', () => {
       expectTypeOf(e.data).toEqualTypeOf<{ email: string }>();
     });
     const stream = broker.consume('order.>');
-    expectTypeOf(stream).toEqualTypeOf<AsyncIterableIterator<TypedEvent<'order.created', Shop['order.created']> | TypedEvent<'order.paid', Shop['order.paid']> | TypedEvent<'order.eu.created', Shop['order.eu.created']>> & { close(): Promise<void> }>();
+    expectTypeOf(stream).toEqualTypeOf<
+      AsyncIterableIterator<
+        | TypedEvent<'order.created', Shop['order.created']>
+        | TypedEvent<'order.paid', Shop['order.paid']>
+        | TypedEvent<'order.eu.created', Shop['order.eu.created']>
+      > & { close(): Promise<void> }
+    >();
   });
 
   it('types replies from the reply map', () => {

@@ -40,7 +40,10 @@ type MatchTokens<P extends readonly string[], T extends readonly string[]> = P e
  * type B = PatternMatches<'order.>', 'order'>;          // false
  * ```
  */
-export type PatternMatches<Pattern extends string, Type extends string> = MatchTokens<Split<Pattern>, Split<Type>>;
+export type PatternMatches<Pattern extends string, Type extends string> = MatchTokens<
+  Split<Pattern>,
+  Split<Type>
+>;
 
 /** The declared types of `E` that `Pattern` matches (all of `string` for an open map). */
 export type MatchingTypes<E extends EventMap, Pattern extends string> = string extends keyof E

@@ -22,7 +22,11 @@ export interface GroupRouter {
  * (NATS semantics: members are grouped by name across patterns). Members are taken round-robin,
  * skipping those whose queue is full while another has space.
  */
-export function routeGroups(router: GroupRouter, index: SubjectIndex<SubscriptionRuntime>, type: string): readonly SubscriptionRuntime[] {
+export function routeGroups(
+  router: GroupRouter,
+  index: SubjectIndex<SubscriptionRuntime>,
+  type: string,
+): readonly SubscriptionRuntime[] {
   const matched = index.match(type);
   if (router.grouped === 0) return matched;
   let plan = router.plans.get(matched);

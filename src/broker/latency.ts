@@ -28,7 +28,7 @@ export class LatencyHistogram {
       if (seen >= rank) {
         const exp = i >> 2;
         const frac = i & 3;
-        const upper = exp >= 2 ? ((4 + frac + 1) << (exp - 2)) : exp === 1 ? 3 : 1;
+        const upper = exp >= 2 ? (4 + frac + 1) << (exp - 2) : exp === 1 ? 3 : 1;
         return upper / 1000;
       }
     }

@@ -5,7 +5,7 @@ const LEVEL: Record<Priority, number> = { critical: 0, high: 1, normal: 2, low: 
 
 /** The queue level of a priority; unknown or missing values are `normal`. */
 export function priorityLevel(priority: unknown): number {
-  return typeof priority === 'string' ? (LEVEL[priority as Priority] ?? 2) : 2;
+  return typeof priority === 'string' ? ((LEVEL as Partial<Record<string, number>>)[priority] ?? 2) : 2;
 }
 
 /**

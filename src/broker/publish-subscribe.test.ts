@@ -10,7 +10,12 @@ describe('publish and subscribe', () => {
     const published = await broker.publish('order.created', { id: 'o-1' });
     await waitFor(() => seen.length === 1);
     expect(seen[0]).toBe(published);
-    expect(published).toMatchObject({ specversion: '1.0', type: 'order.created', source: 'shop', data: { id: 'o-1' } });
+    expect(published).toMatchObject({
+      specversion: '1.0',
+      type: 'order.created',
+      source: 'shop',
+      data: { id: 'o-1' },
+    });
     expect(published.id).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
     expect(Date.parse(published.time!)).not.toBeNaN();
   });
@@ -21,9 +26,14 @@ describe('publish and subscribe', () => {
     broker.subscribe('orders.*', (e) => void got.star!.push(e.type));
     broker.subscribe('orders.>', (e) => void got.gt!.push(e.type));
     broker.subscribe('orders', (e) => void got.exact!.push(e.type));
-    for (const t of ['orders', 'orders.created', 'orders.eu.created', 'payments.created']) await broker.publish(t, null);
+    for (const t of ['orders', 'orders.created', 'orders.eu.created', 'payments.created'])
+      await broker.publish(t, null);
     await broker.close();
-    expect(got).toEqual({ star: ['orders.created'], gt: ['orders.created', 'orders.eu.created'], exact: ['orders'] });
+    expect(got).toEqual({
+      star: ['orders.created'],
+      gt: ['orders.created', 'orders.eu.created'],
+      exact: ['orders'],
+    });
   });
 
   it('does not run the handler inside the publish call', async () => {
@@ -40,22 +50,47 @@ describe('publish and subscribe', () => {
     const broker = createBroker();
     await expect(broker.publish('orders..created', {})).rejects.toMatchObject({ code: 'INVALID_TYPE' });
     await expect(broker.publish('orders.*', {})).rejects.toMatchObject({ code: 'INVALID_TYPE' });
-    expect(() => broker.subscribe('orders.>.x', () => undefined)).toThrow(expect.objectContaining({ code: 'INVALID_PATTERN' }));
+    expect(() => broker.subscribe('orders.>.x', () => undefined)).toThrow(
+      expect.objectContaining({ code: 'INVALID_PATTERN' }),
+    );
     expect(() => broker.subscribe('ord*', () => undefined)).toThrow(HeraldError);
   });
 
   it('publishes an event given as one object with its attributes', async () => {
     const broker = createBroker();
-    const e = await broker.publish({ type: 'user.signup', data: { name: 'ada' }, subject: 'u-1', priority: 'high', severity: 'info' });
-    expect(e).toMatchObject({ type: 'user.signup', subject: 'u-1', priority: 'high', severity: 'info', data: { name: 'ada' } });
+    const e = await broker.publish({
+      type: 'user.signup',
+      data: { name: 'ada' },
+      subject: 'u-1',
+      priority: 'high',
+      severity: 'info',
+    });
+    expect(e).toMatchObject({
+      type: 'user.signup',
+      subject: 'u-1',
+      priority: 'high',
+      severity: 'info',
+      data: { name: 'ada' },
+    });
   });
 
   it('publishBatch validates every event before delivering any', async () => {
     const broker = createBroker();
     const seen: string[] = [];
     broker.subscribe('>', (e) => void seen.push(e.type));
-    await expect(broker.publishBatch([{ type: 'a', data: 1 }, { type: 'b..c', data: 2 }])).rejects.toMatchObject({ code: 'INVALID_TYPE' });
-    const events = await broker.publishBatch([{ type: 'a', data: 1 }, { type: 'b', data: 2 }], { wait: 'handled' });
+    await expect(
+      broker.publishBatch([
+        { type: 'a', data: 1 },
+        { type: 'b..c', data: 2 },
+      ]),
+    ).rejects.toMatchObject({ code: 'INVALID_TYPE' });
+    const events = await broker.publishBatch(
+      [
+        { type: 'a', data: 1 },
+        { type: 'b', data: 2 },
+      ],
+      { wait: 'handled' },
+    );
     expect(events.map((e) => e.type)).toEqual(['a', 'b']);
     expect(seen).toEqual(['a', 'b']);
   });
@@ -79,10 +114,17 @@ describe('publish and subscribe', () => {
   it("wait: 'handled' rejects with an error listing each failed subscription", async () => {
     const broker = createBroker({ onError: () => undefined });
     broker.subscribe('job', () => undefined, { name: 'ok' });
-    broker.subscribe('job', () => {
-      throw new Error('boom one');
-    }, { name: 'first' });
-    broker.subscribe('job', () => Promise.reject(new Error('boom two')), { name: 'second', deadLetter: false });
+    broker.subscribe(
+      'job',
+      () => {
+        throw new Error('boom one');
+      },
+      { name: 'first' },
+    );
+    broker.subscribe('job', () => Promise.reject(new Error('boom two')), {
+      name: 'second',
+      deadLetter: false,
+    });
     const err: unknown = await broker.publish('job', {}, { wait: 'handled' }).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(HandlerFailedError);
     const failures = (err as HandlerFailedError).failures;
@@ -119,8 +161,12 @@ describe('publish and subscribe', () => {
   it('refuses duplicate subscription names and bad options with INVALID_OPTION', () => {
     const broker = createBroker();
     broker.subscribe('a', () => undefined, { name: 'x' });
-    expect(() => broker.subscribe('b', () => undefined, { name: 'x' })).toThrow(expect.objectContaining({ code: 'INVALID_OPTION' }));
-    expect(() => broker.subscribe('b', () => undefined, { concurrency: 0 })).toThrow(/concurrency must be an integer/);
+    expect(() => broker.subscribe('b', () => undefined, { name: 'x' })).toThrow(
+      expect.objectContaining({ code: 'INVALID_OPTION' }),
+    );
+    expect(() => broker.subscribe('b', () => undefined, { concurrency: 0 })).toThrow(
+      /concurrency must be an integer/,
+    );
     expect(() => broker.subscribe('b', () => undefined, { maxQueue: 1.5 })).toThrow(/maxQueue/);
     // @ts-expect-error: not a policy
     expect(() => broker.subscribe('b', () => undefined, { overflow: 'spill' })).toThrow(/overflow must be/);
@@ -139,7 +185,15 @@ describe('publish and subscribe', () => {
     broker.subscribe('s', () => undefined, { name: 'counted' });
     for (let i = 0; i < 5; i++) await broker.publish('s', i, { wait: 'handled' });
     const [s] = broker.stats().subscriptions;
-    expect(s).toMatchObject({ name: 'counted', published: 5, delivered: 5, succeeded: 5, failed: 0, queueDepth: 0, inFlight: 0 });
+    expect(s).toMatchObject({
+      name: 'counted',
+      published: 5,
+      delivered: 5,
+      succeeded: 5,
+      failed: 0,
+      queueDepth: 0,
+      inFlight: 0,
+    });
     expect(broker.stats().published).toBe(5);
   });
 });

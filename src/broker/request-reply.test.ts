@@ -22,22 +22,30 @@ describe('request and reply', () => {
   it('fails at once with NO_RESPONDERS when nobody replies to the type', async () => {
     const broker = createBroker();
     broker.subscribe('q', () => undefined); // a plain subscriber is not a responder
-    await expect(broker.request('q', null, { timeoutMs: 60_000 })).rejects.toMatchObject({ code: 'NO_RESPONDERS' });
+    await expect(broker.request('q', null, { timeoutMs: 60_000 })).rejects.toMatchObject({
+      code: 'NO_RESPONDERS',
+    });
   });
 
   it('fails with REQUEST_TIMEOUT when no reply comes in time', async () => {
     const broker = createBroker();
     const never = deferred<string>();
     broker.reply('q', () => never.promise);
-    await expect(broker.request('q', null, { timeoutMs: 20 })).rejects.toMatchObject({ code: 'REQUEST_TIMEOUT' });
+    await expect(broker.request('q', null, { timeoutMs: 20 })).rejects.toMatchObject({
+      code: 'REQUEST_TIMEOUT',
+    });
     never.resolve('late');
   });
 
   it('fails with the responders’ errors when every responder throws', async () => {
     const broker = createBroker();
-    broker.reply('q', () => {
-      throw new Error('cannot answer');
-    }, { name: 'r1' });
+    broker.reply(
+      'q',
+      () => {
+        throw new Error('cannot answer');
+      },
+      { name: 'r1' },
+    );
     const err: unknown = await broker.request('q', null).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(HandlerFailedError);
     expect((err as HandlerFailedError).failures[0]).toMatchObject({ subscription: 'r1' });

@@ -10,8 +10,12 @@ describe('runtime validation with Standard Schema', () => {
     const broker = createBroker<Shop>({
       schemas: { 'order.created': z.object({ id: z.string(), total: z.number().nonnegative() }) },
     });
-    await expect(broker.publish('order.created', { id: 'o-1', total: 5 })).resolves.toMatchObject({ data: { id: 'o-1' } });
-    const err: unknown = await broker.publish('order.created', { id: 'o-2', total: -1 }).catch((e: unknown) => e);
+    await expect(broker.publish('order.created', { id: 'o-1', total: 5 })).resolves.toMatchObject({
+      data: { id: 'o-1' },
+    });
+    const err: unknown = await broker
+      .publish('order.created', { id: 'o-2', total: -1 })
+      .catch((e: unknown) => e);
     expect(err).toBeInstanceOf(HeraldError);
     expect(err).toMatchObject({ code: 'INVALID_DATA', details: { type: 'order.created' } });
     expect((err as HeraldError).message).toMatch(/total/);
@@ -25,7 +29,9 @@ describe('runtime validation with Standard Schema', () => {
     });
     const e = await broker.publish('user.signup', { email: '  ada@example.com ' });
     expect(e.data).toEqual({ email: 'ada@example.com' });
-    await expect(broker.publish('user.signup', { email: 'nope' })).rejects.toMatchObject({ code: 'INVALID_DATA' });
+    await expect(broker.publish('user.signup', { email: 'nope' })).rejects.toMatchObject({
+      code: 'INVALID_DATA',
+    });
   });
 
   it('supports asynchronous validators', async () => {
@@ -37,7 +43,9 @@ describe('runtime validation with Standard Schema', () => {
   });
 
   it('validates every event of a batch before delivering any', async () => {
-    const broker = createBroker<Shop>({ schemas: { 'order.created': z.object({ id: z.string(), total: z.number() }) } });
+    const broker = createBroker<Shop>({
+      schemas: { 'order.created': z.object({ id: z.string(), total: z.number() }) },
+    });
     let seen = 0;
     broker.subscribe('>', () => void seen++);
     await expect(

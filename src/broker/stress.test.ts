@@ -17,12 +17,16 @@ describe('stress', () => {
     const random = prng(42);
     const broker = createBroker({ onError: () => undefined });
     const handled = new Map<number, number>();
-    broker.subscribe('load.*', async (e) => {
-      if (random() < 0.5) await new Promise((r) => setImmediate(r));
-      if (random() < 0.3) throw new Error('random failure');
-      const n = e.data as number;
-      handled.set(n, (handled.get(n) ?? 0) + 1);
-    }, { concurrency: 16, maxQueue: 1_000, retry: { maxAttempts: 3, baseDelayMs: 1, maxDelayMs: 5 } });
+    broker.subscribe(
+      'load.*',
+      async (e) => {
+        if (random() < 0.5) await new Promise((r) => setImmediate(r));
+        if (random() < 0.3) throw new Error('random failure');
+        const n = e.data as number;
+        handled.set(n, (handled.get(n) ?? 0) + 1);
+      },
+      { concurrency: 16, maxQueue: 1_000, retry: { maxAttempts: 3, baseDelayMs: 1, maxDelayMs: 5 } },
+    );
     const N = 10_000;
     for (let i = 0; i < N; i++) await broker.publish(`load.${i % 7}`, i);
     await waitFor(() => handled.size + broker.deadLetters.size === N, { timeoutMs: 30_000 });
@@ -36,7 +40,13 @@ describe('stress', () => {
     expect(handled.size + dead.length).toBe(N); // none lost
     expect(dead.length).toBeGreaterThan(0); // 0.3^3 of 10,000 is about 270
     const [s] = broker.stats().subscriptions;
-    expect(s).toMatchObject({ published: N, succeeded: handled.size, deadLettered: dead.length, queueDepth: 0, inFlight: 0 });
+    expect(s).toMatchObject({
+      published: N,
+      succeeded: handled.size,
+      deadLettered: dead.length,
+      queueDepth: 0,
+      inFlight: 0,
+    });
     expect(s!.delivered).toBe(s!.succeeded + s!.failed);
   });
 });

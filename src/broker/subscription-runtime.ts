@@ -8,6 +8,7 @@ import { Delivery, type Tracker } from './delivery.js';
 import { LatencyHistogram } from './latency.js';
 import { PriorityQueue, priorityLevel } from './priority-queue.js';
 import { Ring } from './ring.js';
+import type { Scheduler } from './scheduler.js';
 import type { SubscriptionStats } from './subscription-stats.js';
 
 /** What happens when an event arrives at a full queue. */
@@ -21,10 +22,17 @@ export interface RuntimeConfig {
   maxQueue: number;
   overflow: OverflowPolicy;
   chain: (ctx: DeliveryContext) => unknown;
+  /** Runs `pump` at the next microtask, batched with the other subscriptions. */
+  scheduler: Scheduler;
   /** Runs handlers with the event as context (correlation), when set. */
   context: AsyncLocalStorage<HeraldEvent> | undefined;
   /** A delivery failed for good without a dead-letter policy, or was dropped on overflow. */
-  report: (kind: 'handler-failed' | 'dropped', error: unknown, event: HeraldEvent, subscription: string) => void;
+  report: (
+    kind: 'handler-failed' | 'dropped',
+    error: unknown,
+    event: HeraldEvent,
+    subscription: string,
+  ) => void;
 }
 
 /**
@@ -46,8 +54,16 @@ export class SubscriptionRuntime {
   private readonly idleWaiters: (() => void)[] = [];
   private readonly latency = new LatencyHistogram();
   private readonly counts = {
-    published: 0, delivered: 0, succeeded: 0, failed: 0, retried: 0, deadLettered: 0,
-    expired: 0, duplicates: 0, dropped: 0, rejected: 0,
+    published: 0,
+    delivered: 0,
+    succeeded: 0,
+    failed: 0,
+    retried: 0,
+    deadLettered: 0,
+    expired: 0,
+    duplicates: 0,
+    dropped: 0,
+    rejected: 0,
   };
   private inFlight = 0;
   private scheduled = false;
@@ -77,7 +93,11 @@ export class SubscriptionRuntime {
    * Offers an event: `true` when queued, a promise when the publisher must wait for space
    * (`block`), or the error to report (`reject`, or too many blocked publishers).
    */
-  offer(event: HeraldEvent, tracker: Tracker | undefined, redelivered = false): true | Promise<void> | HeraldError {
+  offer(
+    event: HeraldEvent,
+    tracker: Tracker | undefined,
+    redelivered = false,
+  ): true | Promise<void> | HeraldError {
     const d = new Delivery(event, 1, redelivered, this.name, priorityLevel(event.priority), tracker);
     if (this.depth < this.config.maxQueue) {
       this.enqueue(d);
@@ -88,9 +108,13 @@ export class SubscriptionRuntime {
       const victim = this.queue.dropOldest();
       if (victim) {
         this.counts.dropped++;
-        const err = new HeraldError('QUEUE_FULL', `subscription "${this.name}" dropped its oldest event: queue full (${maxQueue})`, {
-          details: { subscription: this.name, maxQueue, policy: overflow },
-        });
+        const err = new HeraldError(
+          'QUEUE_FULL',
+          `subscription "${this.name}" dropped its oldest event: queue full (${maxQueue})`,
+          {
+            details: { subscription: this.name, maxQueue, policy: overflow },
+          },
+        );
         victim.tracker?.settle(this.name, err, 0, true);
         this.config.report('dropped', err, victim.event, this.name);
         this.enqueue(d);
@@ -110,9 +134,13 @@ export class SubscriptionRuntime {
       });
     }
     this.counts.rejected++;
-    return new HeraldError('QUEUE_FULL', `subscription "${this.name}" is full (${maxQueue} queued, policy ${overflow})`, {
-      details: { subscription: this.name, maxQueue, policy: overflow },
-    });
+    return new HeraldError(
+      'QUEUE_FULL',
+      `subscription "${this.name}" is full (${maxQueue} queued, policy ${overflow})`,
+      {
+        details: { subscription: this.name, maxQueue, policy: overflow },
+      },
+    );
   }
 
   /** Resolves once nothing is queued, waiting to retry or running. */
@@ -167,11 +195,12 @@ export class SubscriptionRuntime {
     this.queue.push(d, d.level);
     if (!this.scheduled && !this.pumping) {
       this.scheduled = true;
-      queueMicrotask(this.pump);
+      this.config.scheduler.schedule(this);
     }
   }
 
-  private readonly pump = (): void => {
+  /** Starts queued deliveries while workers are free (called by the scheduler and on completions). */
+  pump(): void {
     this.scheduled = false;
     if (this.pumping) return;
     this.pumping = true;
@@ -185,7 +214,7 @@ export class SubscriptionRuntime {
     }
     this.pumping = false;
     if (this.inFlight === 0 && this.depth === 0) this.notifyIdle();
-  };
+  }
 
   private start(d: Delivery): void {
     this.inFlight++;

@@ -134,14 +134,23 @@ export interface BrokerOptions<E extends EventMap> {
    * Told of what did not end well and has no other place: handler failures with dead letters off,
    * drop-oldest victims, evicted dead letters. Default: `console.error`.
    */
-  onError?: (error: unknown, info: { kind: 'handler-failed' | 'dropped' | 'dead-letter-evicted'; subscription: string; event: HeraldEvent }) => void;
+  onError?: (
+    error: unknown,
+    info: {
+      kind: 'handler-failed' | 'dropped' | 'dead-letter-evicted';
+      subscription: string;
+      event: HeraldEvent;
+    },
+  ) => void;
 }
 
 /** Replies declared per request type (for `request` / `reply` typing). */
 export type ReplyMap<E extends EventMap> = { [K in keyof E]?: unknown };
 
 type ReplyOf<R, K> = K extends keyof R ? R[K] : unknown;
-type ReplyFor<E extends EventMap, R, P extends string> = string extends keyof E ? unknown : ReplyOf<R, EventFor<E, P>['type']>;
+type ReplyFor<E extends EventMap, R, P extends string> = string extends keyof E
+  ? unknown
+  : ReplyOf<R, EventFor<E, P>['type']>;
 
 /**
  * The broker: publish, subscribe, request/reply, dead letters, stats and close.
@@ -157,11 +166,21 @@ export interface Broker<E extends EventMap = EventMap, R extends ReplyMap<E> = R
   /** Publishes `data` as an event of `type`; resolves with the event once accepted (or handled). */
   publish<K extends keyof E & string>(type: K, data: E[K], options?: PublishOptions): Promise<EventOf<E, K>>;
   /** Publishes one event given as an object. */
-  publish<K extends keyof E & string>(event: PublishInit<E, K>, options?: Pick<PublishOptions, 'wait'>): Promise<EventOf<E, K>>;
+  publish<K extends keyof E & string>(
+    event: PublishInit<E, K>,
+    options?: Pick<PublishOptions, 'wait'>,
+  ): Promise<EventOf<E, K>>;
   /** Publishes several events; all are validated before any is delivered. */
-  publishBatch(events: readonly PublishInit<E>[], options?: Pick<PublishOptions, 'wait'>): Promise<HeraldEvent[]>;
+  publishBatch(
+    events: readonly PublishInit<E>[],
+    options?: Pick<PublishOptions, 'wait'>,
+  ): Promise<HeraldEvent[]>;
   /** Calls `handler` for every event whose type matches `pattern` (`*` one token, `>` the rest). */
-  subscribe<P extends string>(pattern: P, handler: Handler<EventFor<E, P>>, options?: SubscribeOptions): Subscription;
+  subscribe<P extends string>(
+    pattern: P,
+    handler: Handler<EventFor<E, P>>,
+    options?: SubscribeOptions,
+  ): Subscription;
   /** Iterates the events matching `pattern` through a bounded buffer. */
   consume<P extends string>(pattern: P, options?: ConsumeOptions): EventStream<EventFor<E, P>>;
   /** Sends a request to the responders of `type`; the first reply wins. */
@@ -169,7 +188,10 @@ export interface Broker<E extends EventMap = EventMap, R extends ReplyMap<E> = R
   /** Answers requests matching `pattern` with the handler's return value. */
   reply<P extends string>(
     pattern: P,
-    handler: (event: EventFor<E, P>, ctx: DeliveryContext<EventFor<E, P>>) => ReplyFor<E, R, P> | Promise<ReplyFor<E, R, P>>,
+    handler: (
+      event: EventFor<E, P>,
+      ctx: DeliveryContext<EventFor<E, P>>,
+    ) => ReplyFor<E, R, P> | Promise<ReplyFor<E, R, P>>,
     options?: SubscribeOptions,
   ): Subscription;
   readonly deadLetters: DeadLetters;

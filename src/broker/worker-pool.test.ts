@@ -8,13 +8,17 @@ describe('worker pools, bounded queues and priorities', () => {
     let running = 0;
     let peak = 0;
     let done = 0;
-    broker.subscribe('work', async () => {
-      running++;
-      peak = Math.max(peak, running);
-      await new Promise((r) => setImmediate(r));
-      running--;
-      done++;
-    }, { concurrency: 4 });
+    broker.subscribe(
+      'work',
+      async () => {
+        running++;
+        peak = Math.max(peak, running);
+        await new Promise((r) => setImmediate(r));
+        running--;
+        done++;
+      },
+      { concurrency: 4 },
+    );
     for (let i = 0; i < 50; i++) await broker.publish('work', i);
     await waitFor(() => done === 50);
     expect(peak).toBe(4);
@@ -57,10 +61,14 @@ describe('worker pools, bounded queues and priorities', () => {
     const broker = createBroker();
     const gate = deferred();
     const seen: number[] = [];
-    broker.subscribe('b', async (e) => {
-      await gate.promise;
-      seen.push(e.data as number);
-    }, { maxQueue: 2, overflow: 'block' });
+    broker.subscribe(
+      'b',
+      async (e) => {
+        await gate.promise;
+        seen.push(e.data as number);
+      },
+      { maxQueue: 2, overflow: 'block' },
+    );
     await broker.publish('b', 0); // taken by the worker
     await waitFor(() => broker.stats().subscriptions[0]!.inFlight === 1);
     await broker.publish('b', 1);
@@ -98,10 +106,14 @@ describe('worker pools, bounded queues and priorities', () => {
     const broker = createBroker({ onError: (_err, info) => void dropped.push(info.event.data) });
     const gate = deferred();
     const seen: unknown[] = [];
-    broker.subscribe('d', async (e) => {
-      await gate.promise;
-      seen.push(e.data);
-    }, { maxQueue: 2, overflow: 'drop-oldest' });
+    broker.subscribe(
+      'd',
+      async (e) => {
+        await gate.promise;
+        seen.push(e.data);
+      },
+      { maxQueue: 2, overflow: 'drop-oldest' },
+    );
     await broker.publish('d', 'running');
     await waitFor(() => broker.stats().subscriptions[0]!.inFlight === 1);
     await broker.publish('d', 'a', { priority: 'critical' });

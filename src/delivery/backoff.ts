@@ -19,7 +19,11 @@ export interface BackoffOptions {
  * backoffDelay(3, { baseDelayMs: 100, jitter: 'none' }); // 400
  * ```
  */
-export function backoffDelay(retry: number, options: BackoffOptions = {}, random: () => number = Math.random): number {
+export function backoffDelay(
+  retry: number,
+  options: BackoffOptions = {},
+  random: () => number = Math.random,
+): number {
   const { baseDelayMs = 100, factor = 2, maxDelayMs = 30_000, jitter = 'full' } = options;
   const exact = Math.min(maxDelayMs, baseDelayMs * factor ** Math.max(0, retry - 1));
   return jitter === 'full' ? Math.floor(random() * exact) : exact;

@@ -24,7 +24,9 @@ export type CircuitState = 'closed' | 'open' | 'half-open';
  * broker.subscribe('crm.sync', pushToCrm, { circuitBreaker: { failureThreshold: 3, cooldownMs: 10_000 } });
  * ```
  */
-export function circuitBreaker(options: CircuitBreakerOptions = {}): Middleware & { readonly state: () => CircuitState } {
+export function circuitBreaker(
+  options: CircuitBreakerOptions = {},
+): Middleware & { readonly state: () => CircuitState } {
   const threshold = options.failureThreshold ?? 5;
   const cooldownMs = options.cooldownMs ?? 30_000;
   let state: CircuitState = 'closed';
@@ -69,7 +71,12 @@ export function circuitBreaker(options: CircuitBreakerOptions = {}): Middleware 
         };
         const onAbort = (): void => {
           waiting.delete(wake);
-          reject(new HeraldError('ABORTED', `delivery to "${ctx.subscription}" aborted while the circuit was open`));
+          reject(
+            new HeraldError(
+              'ABORTED',
+              `delivery to "${ctx.subscription}" aborted while the circuit was open`,
+            ),
+          );
         };
         waiting.add(wake);
         ctx.signal.addEventListener('abort', onAbort, { once: true });

@@ -5,7 +5,9 @@ export type Terminal = (ctx: DeliveryContext) => unknown;
 
 /** True for a promise or any thenable. */
 export function isThenable(value: unknown): value is PromiseLike<unknown> {
-  return value !== null && typeof value === 'object' && typeof (value as PromiseLike<unknown>).then === 'function';
+  return (
+    value !== null && typeof value === 'object' && typeof (value as PromiseLike<unknown>).then === 'function'
+  );
 }
 
 /**
@@ -19,7 +21,10 @@ export function isThenable(value: unknown): value is PromiseLike<unknown> {
  * await run(ctx);
  * ```
  */
-export function compose(middleware: readonly Middleware[], terminal: Terminal): (ctx: DeliveryContext) => unknown {
+export function compose(
+  middleware: readonly Middleware[],
+  terminal: Terminal,
+): (ctx: DeliveryContext) => unknown {
   let chain: (ctx: DeliveryContext) => unknown = terminal;
   for (let i = middleware.length - 1; i >= 0; i--) {
     const mw = middleware[i]!;

@@ -1,5 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import { createBroker, backoffDelay, HeraldError, RetryLaterError, UnrecoverableError, type Middleware } from '../index.js';
+import {
+  createBroker,
+  backoffDelay,
+  HeraldError,
+  RetryLaterError,
+  UnrecoverableError,
+  type Middleware,
+} from '../index.js';
 import { waitFor } from '../testing/index.js';
 
 const quiet = { onError: () => undefined };
@@ -8,21 +15,37 @@ describe('retry', () => {
   it('retries a failing handler until it succeeds, counting each failed attempt', async () => {
     const broker = createBroker(quiet);
     let calls = 0;
-    broker.subscribe('r', () => {
-      if (++calls < 3) throw new Error('flaky');
-    }, { retry: { maxAttempts: 5, baseDelayMs: 1 } });
+    broker.subscribe(
+      'r',
+      () => {
+        if (++calls < 3) throw new Error('flaky');
+      },
+      { retry: { maxAttempts: 5, baseDelayMs: 1 } },
+    );
     await broker.publish('r', {}, { wait: 'handled' });
     expect(calls).toBe(3);
-    expect(broker.stats().subscriptions[0]).toMatchObject({ delivered: 3, failed: 2, retried: 2, succeeded: 1, deadLettered: 0 });
+    expect(broker.stats().subscriptions[0]).toMatchObject({
+      delivered: 3,
+      failed: 2,
+      retried: 2,
+      succeeded: 1,
+      deadLettered: 0,
+    });
   });
 
   it('gives up after maxAttempts and dead-letters with the last error and the attempts', async () => {
     const broker = createBroker(quiet);
     let calls = 0;
-    broker.subscribe('r', () => {
-      throw new Error(`fail ${++calls}`);
-    }, { name: 'always', retry: { maxAttempts: 3, baseDelayMs: 1 } });
-    await expect(broker.publish('r', {}, { wait: 'handled' })).rejects.toMatchObject({ code: 'HANDLER_FAILED' });
+    broker.subscribe(
+      'r',
+      () => {
+        throw new Error(`fail ${++calls}`);
+      },
+      { name: 'always', retry: { maxAttempts: 3, baseDelayMs: 1 } },
+    );
+    await expect(broker.publish('r', {}, { wait: 'handled' })).rejects.toMatchObject({
+      code: 'HANDLER_FAILED',
+    });
     const [dead] = broker.deadLetters.list();
     expect(dead).toMatchObject({ subscription: 'always', attempts: 3, error: { message: 'fail 3' } });
     expect(calls).toBe(3);
@@ -31,21 +54,32 @@ describe('retry', () => {
   it('passes each attempt number and the redelivered flag to the handler', async () => {
     const broker = createBroker(quiet);
     const seen: [number, boolean][] = [];
-    broker.subscribe('r', (_e, ctx) => {
-      seen.push([ctx.attempt, ctx.redelivered]);
-      if (ctx.attempt < 2) throw new Error('again');
-    }, { retry: { maxAttempts: 2, baseDelayMs: 1 } });
+    broker.subscribe(
+      'r',
+      (_e, ctx) => {
+        seen.push([ctx.attempt, ctx.redelivered]);
+        if (ctx.attempt < 2) throw new Error('again');
+      },
+      { retry: { maxAttempts: 2, baseDelayMs: 1 } },
+    );
     await broker.publish('r', {}, { wait: 'handled' });
-    expect(seen).toEqual([[1, false], [2, true]]);
+    expect(seen).toEqual([
+      [1, false],
+      [2, true],
+    ]);
   });
 
   it('dead-letters at once on UnrecoverableError', async () => {
     const broker = createBroker(quiet);
     let calls = 0;
-    broker.subscribe('r', () => {
-      calls++;
-      throw new UnrecoverableError('bad input');
-    }, { retry: { maxAttempts: 5, baseDelayMs: 1 } });
+    broker.subscribe(
+      'r',
+      () => {
+        calls++;
+        throw new UnrecoverableError('bad input');
+      },
+      { retry: { maxAttempts: 5, baseDelayMs: 1 } },
+    );
     await expect(broker.publish('r', {}, { wait: 'handled' })).rejects.toThrow(/bad input/);
     expect(calls).toBe(1);
     expect(broker.deadLetters.list()[0]).toMatchObject({ attempts: 1, error: { code: 'UNRECOVERABLE' } });
@@ -54,10 +88,14 @@ describe('retry', () => {
   it('does not retry errors the retryable predicate refuses', async () => {
     const broker = createBroker(quiet);
     let calls = 0;
-    broker.subscribe('r', () => {
-      calls++;
-      throw new TypeError('a bug');
-    }, { retry: { maxAttempts: 5, baseDelayMs: 1, retryable: (err) => !(err instanceof TypeError) } });
+    broker.subscribe(
+      'r',
+      () => {
+        calls++;
+        throw new TypeError('a bug');
+      },
+      { retry: { maxAttempts: 5, baseDelayMs: 1, retryable: (err) => !(err instanceof TypeError) } },
+    );
     await expect(broker.publish('r', {}, { wait: 'handled' })).rejects.toThrow(/a bug/);
     expect(calls).toBe(1);
   });
@@ -65,10 +103,14 @@ describe('retry', () => {
   it('honours RetryLaterError: the event comes back after the requested delay, not before', async () => {
     const broker = createBroker(quiet);
     const times: number[] = [];
-    broker.subscribe('r', () => {
-      times.push(Date.now());
-      if (times.length === 1) throw new RetryLaterError(50);
-    }, { retry: { maxAttempts: 2, baseDelayMs: 1 } });
+    broker.subscribe(
+      'r',
+      () => {
+        times.push(Date.now());
+        if (times.length === 1) throw new RetryLaterError(50);
+      },
+      { retry: { maxAttempts: 2, baseDelayMs: 1 } },
+    );
     await broker.publish('r', {}, { wait: 'handled' });
     expect(times[1]! - times[0]!).toBeGreaterThanOrEqual(49);
   });
@@ -76,13 +118,17 @@ describe('retry', () => {
   it('does not hold a worker while waiting to retry: other events are handled meanwhile', async () => {
     const broker = createBroker(quiet);
     const seen: string[] = [];
-    broker.subscribe('r', (e) => {
-      if (e.data === 'slow-retry' && seen.filter((s) => s === 'slow-retry').length === 0) {
-        seen.push('slow-retry');
-        throw new RetryLaterError(30);
-      }
-      seen.push(e.data as string);
-    }, { retry: { maxAttempts: 2 } });
+    broker.subscribe(
+      'r',
+      (e) => {
+        if (e.data === 'slow-retry' && seen.filter((s) => s === 'slow-retry').length === 0) {
+          seen.push('slow-retry');
+          throw new RetryLaterError(30);
+        }
+        seen.push(e.data as string);
+      },
+      { retry: { maxAttempts: 2 } },
+    );
     await broker.publish('r', 'slow-retry');
     await broker.publish('r', 'other');
     await waitFor(() => seen.length === 3);
@@ -90,7 +136,9 @@ describe('retry', () => {
   });
 
   it('computes exponential backoff with a cap, and full jitter within it', () => {
-    expect([1, 2, 3, 4].map((n) => backoffDelay(n, { baseDelayMs: 100, jitter: 'none' }))).toEqual([100, 200, 400, 800]);
+    expect([1, 2, 3, 4].map((n) => backoffDelay(n, { baseDelayMs: 100, jitter: 'none' }))).toEqual([
+      100, 200, 400, 800,
+    ]);
     expect(backoffDelay(20, { baseDelayMs: 100, maxDelayMs: 5_000, jitter: 'none' })).toBe(5_000);
     expect(backoffDelay(3, { baseDelayMs: 100 }, () => 0.5)).toBe(200);
     expect(backoffDelay(3, { baseDelayMs: 100 }, () => 0)).toBe(0);
@@ -102,10 +150,14 @@ describe('dead letters', () => {
     const broker = createBroker(quiet);
     let fixed = false;
     const handled: unknown[] = [];
-    broker.subscribe('dl', (e) => {
-      if (!fixed) throw new Error('not yet');
-      handled.push(e.data);
-    }, { name: 'consumer' });
+    broker.subscribe(
+      'dl',
+      (e) => {
+        if (!fixed) throw new Error('not yet');
+        handled.push(e.data);
+      },
+      { name: 'consumer' },
+    );
     let other = 0;
     broker.subscribe('dl', () => void other++, { name: 'other' });
     await broker.publish('dl', 1).catch(() => undefined);
@@ -156,7 +208,10 @@ describe('dead letters', () => {
 
   it('is bounded: the oldest entry is evicted and reported', async () => {
     const evicted: unknown[] = [];
-    const broker = createBroker({ maxDeadLetters: 2, onError: (_e, info) => void (info.kind === 'dead-letter-evicted' && evicted.push(info.event.data)) });
+    const broker = createBroker({
+      maxDeadLetters: 2,
+      onError: (_e, info) => void (info.kind === 'dead-letter-evicted' && evicted.push(info.event.data)),
+    });
     broker.subscribe('e', () => {
       throw new Error('x');
     });
@@ -170,9 +225,13 @@ describe('dead letters', () => {
   it('with deadLetter: false, a final failure is reported to onError and counted as failed', async () => {
     const reported: string[] = [];
     const broker = createBroker({ onError: (_e, info) => void reported.push(info.kind) });
-    broker.subscribe('f', () => {
-      throw new Error('x');
-    }, { deadLetter: false });
+    broker.subscribe(
+      'f',
+      () => {
+        throw new Error('x');
+      },
+      { deadLetter: false },
+    );
     await broker.publish('f', 1);
     await waitFor(() => reported.length === 1);
     expect(reported).toEqual(['handler-failed']);
@@ -184,13 +243,20 @@ describe('timeout', () => {
   it('fails a slow attempt with HANDLER_TIMEOUT and aborts its signal', async () => {
     const broker = createBroker(quiet);
     let aborted: unknown;
-    broker.subscribe('t', (_e, ctx) => new Promise<void>((resolve) => {
-      ctx.signal.addEventListener('abort', () => {
-        aborted = ctx.signal.reason;
-        resolve();
-      });
-    }), { timeoutMs: 20 });
-    await expect(broker.publish('t', 1, { wait: 'handled' })).rejects.toMatchObject({ code: 'HANDLER_FAILED' });
+    broker.subscribe(
+      't',
+      (_e, ctx) =>
+        new Promise<void>((resolve) => {
+          ctx.signal.addEventListener('abort', () => {
+            aborted = ctx.signal.reason;
+            resolve();
+          });
+        }),
+      { timeoutMs: 20 },
+    );
+    await expect(broker.publish('t', 1, { wait: 'handled' })).rejects.toMatchObject({
+      code: 'HANDLER_FAILED',
+    });
     expect(aborted).toBeInstanceOf(HeraldError);
     expect(broker.deadLetters.list()[0]!.error.code).toBe('HANDLER_TIMEOUT');
   });
@@ -203,14 +269,18 @@ describe('circuit breaker', () => {
     let healthy = false;
     let calls = 0;
     const handled: unknown[] = [];
-    broker.subscribe('cb', (e) => {
-      calls++;
-      if (!healthy) throw new Error('down');
-      handled.push(e.data);
-    }, {
-      retry: { maxAttempts: 100, baseDelayMs: 1, maxDelayMs: 2 },
-      circuitBreaker: { failureThreshold: 3, cooldownMs: 40, onStateChange: (s) => states.push(s) },
-    });
+    broker.subscribe(
+      'cb',
+      (e) => {
+        calls++;
+        if (!healthy) throw new Error('down');
+        handled.push(e.data);
+      },
+      {
+        retry: { maxAttempts: 100, baseDelayMs: 1, maxDelayMs: 2 },
+        circuitBreaker: { failureThreshold: 3, cooldownMs: 40, onStateChange: (s) => states.push(s) },
+      },
+    );
     await broker.publish('cb', 'a');
     await waitFor(() => states.includes('open'));
     expect(calls).toBe(3);
@@ -241,9 +311,13 @@ describe('dedupe', () => {
   it('does not treat a retry of the same event as a duplicate', async () => {
     const broker = createBroker(quiet);
     let calls = 0;
-    broker.subscribe('d', () => {
-      if (++calls === 1) throw new Error('once');
-    }, { dedupe: true, retry: { maxAttempts: 2, baseDelayMs: 1 } });
+    broker.subscribe(
+      'd',
+      () => {
+        if (++calls === 1) throw new Error('once');
+      },
+      { dedupe: true, retry: { maxAttempts: 2, baseDelayMs: 1 } },
+    );
     await broker.publish('d', 1, { wait: 'handled' });
     expect(calls).toBe(2);
   });
@@ -265,13 +339,23 @@ describe('user middleware', () => {
   it('runs inside retry and the breaker and outside the timeout, in array order', async () => {
     const broker = createBroker(quiet);
     const log: string[] = [];
-    const tag = (name: string): Middleware => async (ctx, next) => {
-      log.push(`${name}:${ctx.attempt}`);
-      await next();
-    };
-    broker.subscribe('m', (_e, ctx) => {
-      if (ctx.attempt === 1) throw new Error('first fails');
-    }, { middleware: [tag('outer'), tag('inner')], retry: { maxAttempts: 2, baseDelayMs: 1 }, timeoutMs: 1_000 });
+    const tag =
+      (name: string): Middleware =>
+      async (ctx, next) => {
+        log.push(`${name}:${ctx.attempt}`);
+        await next();
+      };
+    broker.subscribe(
+      'm',
+      (_e, ctx) => {
+        if (ctx.attempt === 1) throw new Error('first fails');
+      },
+      {
+        middleware: [tag('outer'), tag('inner')],
+        retry: { maxAttempts: 2, baseDelayMs: 1 },
+        timeoutMs: 1_000,
+      },
+    );
     await broker.publish('m', 1, { wait: 'handled' });
     expect(log).toEqual(['outer:1', 'inner:1', 'outer:2', 'inner:2']);
   });

@@ -23,7 +23,8 @@ export interface RetryOptions extends BackoffOptions {
  */
 export function retry(options: RetryOptions = {}): Middleware {
   const maxAttempts = options.maxAttempts ?? 3;
-  if (!Number.isInteger(maxAttempts) || maxAttempts < 1) throw new RangeError('retry: maxAttempts must be an integer >= 1');
+  if (!Number.isInteger(maxAttempts) || maxAttempts < 1)
+    throw new RangeError('retry: maxAttempts must be an integer >= 1');
   const retryable = options.retryable;
   return async (ctx, next) => {
     try {

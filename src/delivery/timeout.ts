@@ -16,9 +16,13 @@ export function timeout(ms: number): Middleware {
   return (ctx, next) =>
     new Promise<void>((resolve, reject) => {
       const timer = setTimeout(() => {
-        const err = new HeraldError('HANDLER_TIMEOUT', `handler of "${ctx.subscription}" timed out after ${ms} ms`, {
-          details: { subscription: ctx.subscription, timeoutMs: ms, attempt: ctx.attempt },
-        });
+        const err = new HeraldError(
+          'HANDLER_TIMEOUT',
+          `handler of "${ctx.subscription}" timed out after ${ms} ms`,
+          {
+            details: { subscription: ctx.subscription, timeoutMs: ms, attempt: ctx.attempt },
+          },
+        );
         ctx.abort(err);
         reject(err);
       }, ms);
@@ -29,7 +33,7 @@ export function timeout(ms: number): Middleware {
         },
         (error: unknown) => {
           clearTimeout(timer);
-          reject(error as Error);
+          reject(error);
         },
       );
     });

@@ -70,7 +70,11 @@ export class UnrecoverableError extends HeraldError {
 export class RetryLaterError extends HeraldError {
   readonly delayMs: number;
 
-  constructor(delayMs: number, message = `retry requested in ${delayMs} ms`, options: HeraldErrorOptions = {}) {
+  constructor(
+    delayMs: number,
+    message = `retry requested in ${delayMs} ms`,
+    options: HeraldErrorOptions = {},
+  ) {
     super('RETRY_LATER', message, { ...options, details: { ...options.details, delayMs } });
     this.delayMs = delayMs;
   }
@@ -102,7 +106,14 @@ export class HandlerFailedError extends HeraldError {
   constructor(eventType: string, failures: readonly HandlerFailure[]) {
     const names = failures.map((f) => `${f.subscription}: ${describe(f.error)}`).join('; ');
     super('HANDLER_FAILED', `${failures.length} subscription(s) failed to handle "${eventType}": ${names}`, {
-      details: { type: eventType, failures: failures.map((f) => ({ subscription: f.subscription, attempts: f.attempts, error: describe(f.error) })) },
+      details: {
+        type: eventType,
+        failures: failures.map((f) => ({
+          subscription: f.subscription,
+          attempts: f.attempts,
+          error: describe(f.error),
+        })),
+      },
     });
     this.failures = failures;
   }
@@ -111,5 +122,7 @@ export class HandlerFailedError extends HeraldError {
 /** A short human description of any thrown value. */
 export function describe(error: unknown): string {
   if (error instanceof Error) return error.message;
-  return typeof error === 'string' ? error : JSON.stringify(error) ?? String(error);
+  if (typeof error === 'string') return error;
+  const json = JSON.stringify(error) as string | undefined; // undefined for undefined and functions
+  return json ?? String(error);
 }

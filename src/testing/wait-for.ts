@@ -24,7 +24,10 @@ export async function waitFor<T>(condition: () => T | Promise<T>, options: WaitF
   for (;;) {
     const value = await condition();
     if (value) return value;
-    if (Date.now() > deadline) throw new Error(`waitFor: ${options.message ?? 'condition not met'} within ${options.timeoutMs ?? 5_000} ms`);
+    if (Date.now() > deadline)
+      throw new Error(
+        `waitFor: ${options.message ?? 'condition not met'} within ${options.timeoutMs ?? 5_000} ms`,
+      );
     await new Promise((resolve) => setImmediate(resolve));
   }
 }
@@ -39,7 +42,11 @@ export async function waitFor<T>(condition: () => T | Promise<T>, options: WaitF
  * gate.resolve();
  * ```
  */
-export function deferred<T = void>(): { promise: Promise<T>; resolve: (value: T) => void; reject: (error: unknown) => void } {
+export function deferred<T = void>(): {
+  promise: Promise<T>;
+  resolve: (value: T) => void;
+  reject: (error: unknown) => void;
+} {
   let resolve!: (value: T) => void;
   let reject!: (error: unknown) => void;
   const promise = new Promise<T>((res, rej) => {

@@ -1,0 +1,3 @@
+import { runBrokerBench } from './broker.js';
+
+await runBrokerBench();

@@ -1,0 +1,169 @@
+/**
+ * Publish-to-handler throughput: Herald's broker against the emitters a user would pick instead.
+ * Each subject publishes N events (with a small object payload) to a counting handler; async
+ * subjects are awaited in chunks of 1,000 so queues stay bounded, and the clock stops when the
+ * handler has seen all N.
+ */
+import { EventEmitter } from 'node:events';
+import Emittery from 'emittery';
+import { EventEmitter2 } from 'eventemitter2';
+import mittImport from 'mitt';
+import { createBroker } from '../src/index.js';
+import { measure, printTable, type BenchRow } from './harness.js';
+
+// mitt's types describe its CommonJS build; the ESM build's default export is the factory.
+const mitt = mittImport as unknown as typeof mittImport.default;
+
+const N = 1_000_000;
+const CHUNK = 1_000;
+
+async function untilCount(get: () => number, n: number): Promise<void> {
+  while (get() < n) await new Promise((r) => setImmediate(r));
+}
+
+async function heraldRun(
+  correlation: boolean,
+  types: string[],
+  subscribe: (b: ReturnType<typeof createBroker>, inc: () => void) => void,
+): Promise<number> {
+  const broker = createBroker({ correlation });
+  let count = 0;
+  subscribe(broker, () => void count++);
+  const rate = await measure(
+    N,
+    async () => {
+      count = 0;
+      for (let i = 0; i < N; i += CHUNK) {
+        let last: Promise<unknown> | undefined;
+        for (let j = 0; j < CHUNK; j++) last = broker.publish(types[(i + j) % types.length]!, { i: j });
+        await last;
+      }
+      await untilCount(() => count, N);
+    },
+    3,
+  );
+  await broker.close();
+  return rate;
+}
+
+export async function runBrokerBench(): Promise<void> {
+  // 1. One exact subscription.
+  const one = ['order.created'];
+  const rows: BenchRow[] = [];
+  rows.push({
+    name: 'herald (async publish)',
+    perSecond: await heraldRun(true, one, (b, inc) => b.subscribe('order.created', inc)),
+  });
+  rows.push({
+    name: 'herald (async publish, correlation off)',
+    perSecond: await heraldRun(false, one, (b, inc) => b.subscribe('order.created', inc)),
+  });
+  {
+    const ee = new EventEmitter();
+    let count = 0;
+    ee.on('order.created', () => void count++);
+    rows.push({
+      name: 'node:events',
+      perSecond: await measure(
+        N,
+        () => {
+          for (let i = 0; i < N; i++) ee.emit('order.created', { i });
+        },
+        3,
+      ),
+    });
+    void count;
+  }
+  {
+    const m = mitt<{ 'order.created': { i: number } }>();
+    m.on('order.created', () => undefined);
+    rows.push({
+      name: 'mitt',
+      perSecond: await measure(
+        N,
+        () => {
+          for (let i = 0; i < N; i++) m.emit('order.created', { i });
+        },
+        3,
+      ),
+    });
+  }
+  {
+    const em = new Emittery();
+    let count = 0;
+    em.on('order.created', () => void count++);
+    rows.push({
+      name: 'emittery (async emit)',
+      perSecond: await measure(
+        N,
+        async () => {
+          count = 0;
+          for (let i = 0; i < N; i += CHUNK) {
+            let last: Promise<unknown> | undefined;
+            for (let j = 0; j < CHUNK; j++) last = em.emit('order.created', { i: j });
+            await last;
+          }
+          await untilCount(() => count, N);
+        },
+        3,
+      ),
+    });
+  }
+  {
+    const e2 = new EventEmitter2();
+    e2.on('order.created', () => undefined);
+    rows.push({
+      name: 'eventemitter2',
+      perSecond: await measure(
+        N,
+        () => {
+          for (let i = 0; i < N; i++) e2.emit('order.created', { i });
+        },
+        3,
+      ),
+    });
+  }
+  printTable(
+    `One exact subscription: publish to handler, ${N.toLocaleString('en')} events`,
+    rows,
+    'herald (async publish)',
+  );
+
+  // 2. 1,000 wildcard subscriptions orders.<i>.*, random concrete types.
+  const SUBS = 1_000;
+  const types: string[] = [];
+  let seed = 7;
+  const rnd = (): number => (seed = (seed * 1103515245 + 12345) & 0x7fffffff) / 0x7fffffff;
+  const verbs = ['created', 'paid', 'shipped', 'cancelled'];
+  for (let i = 0; i < 100_000; i++)
+    types.push(`orders.${Math.floor(rnd() * SUBS)}.${verbs[Math.floor(rnd() * verbs.length)]!}`);
+  const wild: BenchRow[] = [];
+  const subAll = (b: ReturnType<typeof createBroker>, inc: () => void): void => {
+    for (let i = 0; i < SUBS; i++) b.subscribe(`orders.${i}.*`, inc);
+  };
+  wild.push({ name: 'herald (async publish)', perSecond: await heraldRun(true, types, subAll) });
+  wild.push({
+    name: 'herald (async publish, correlation off)',
+    perSecond: await heraldRun(false, types, subAll),
+  });
+  {
+    const e2 = new EventEmitter2({ wildcard: true, delimiter: '.' });
+    let count = 0;
+    for (let i = 0; i < SUBS; i++) e2.on(`orders.${i}.*`, () => void count++);
+    wild.push({
+      name: 'eventemitter2 (wildcard)',
+      perSecond: await measure(
+        N,
+        () => {
+          for (let i = 0; i < N; i++) e2.emit(types[i % types.length]!, { i });
+        },
+        3,
+      ),
+    });
+  }
+  printTable(
+    `${SUBS.toLocaleString('en')} wildcard subscriptions (orders.<i>.*), ${types.length.toLocaleString('en')} distinct random types`,
+    wild,
+    'herald (async publish)',
+  );
+}
