@@ -54,15 +54,31 @@ export type EventRule =
 
 const MAX_SHOWN = 80;
 
-/** A bounded, JSON-like rendering of an offending value for an error message. */
+/**
+ * A short rendering of an offending value for an error message: strings quoted and cut, objects
+ * named by kind, so that an error about a large `data` never copies it into the message.
+ */
 function show(value: unknown): string {
-  let text: string;
-  try {
-    text = typeof value === 'bigint' ? `${value}n` : (JSON.stringify(value) ?? String(value));
-  } catch {
-    text = Object.prototype.toString.call(value);
+  switch (typeof value) {
+    case 'string':
+      return value.length > MAX_SHOWN
+        ? `${JSON.stringify(value.slice(0, MAX_SHOWN))}...`
+        : JSON.stringify(value);
+    case 'number':
+    case 'boolean':
+    case 'undefined':
+      return String(value);
+    case 'bigint':
+      return `${value}n`;
+    case 'symbol':
+      return value.toString();
+    case 'function':
+      return 'a function';
+    default:
+      if (value === null) return 'null';
+      if (Array.isArray(value)) return 'an array';
+      return value instanceof Uint8Array ? 'bytes' : 'an object';
   }
-  return text.length > MAX_SHOWN ? `${text.slice(0, MAX_SHOWN)}...` : text;
 }
 
 /**

@@ -1,5 +1,5 @@
 import { HeraldError } from '../errors/index.js';
-import { matchesPattern, validatePattern, validateType } from './subject.js';
+import { MAX_SUBJECT_LENGTH, matchesPattern, validatePattern, validateType } from './subject.js';
 import { SubjectTrie } from './subject-trie.js';
 
 /** Options of {@link SubjectIndex}. */
@@ -9,13 +9,47 @@ export interface SubjectIndexOptions {
 }
 
 /**
+ * Validates `type` and splits it into `tokens` (reused) in one pass: measured about 40% cheaper than
+ * `validateType` followed by `split` on a miss. Only printable ASCII is judged here; anything else
+ * defers to `validateType`, which throws with the precise rule or accepts the character.
+ */
+function tokenize(type: string, tokens: string[]): readonly string[] {
+  let checked = false;
+  if (typeof type !== 'string' || type.length === 0 || type.length > MAX_SUBJECT_LENGTH) {
+    validateType(type);
+    checked = true;
+  }
+  const n = type.length;
+  let count = 0;
+  let start = 0;
+  for (let i = 0; i < n; i++) {
+    const c = type.charCodeAt(i);
+    if (c === 0x2e) {
+      if (i === start) validateType(type);
+      tokens[count++] = type.slice(start, i);
+      start = i + 1;
+    } else if (!checked && (c <= 0x20 || c >= 0x7f || c === 0x2a || c === 0x3e)) {
+      validateType(type);
+      checked = true;
+    }
+  }
+  if (start === n) validateType(type);
+  tokens[count++] = type.slice(start);
+  tokens.length = count;
+  return tokens;
+}
+
+/**
  * Routes event types to the values subscribed under NATS-style patterns (`*` one token, `>` one or
  * more trailing tokens). Entries are (pattern, value) pairs compared by identity: a value added
- * under two patterns is returned once for each pattern that matches, in insertion order. Recent
+ * under two patterns is returned once for each pattern that matches (in no promised order). Recent
  * results are cached (bounded, oldest evicted first); a cache hit is one Map lookup, and `add` /
  * `remove` update only the cached results their pattern matches.
  *
- * Returned arrays are frozen and shared between calls; the index never mutates one it returned.
+ * Returned arrays are shared between calls (a cache hit returns the same array) and typed
+ * `readonly`: never mutate one. The index never changes an array it returned; a change builds new
+ * ones. They are not frozen because frozen arrays make `forEach`, `filter` and `slice` several
+ * times slower on Node 20.
  *
  * @example
  * ```ts
@@ -32,6 +66,7 @@ export class SubjectIndex<T> {
   #size = 0;
   readonly #cacheSize: number;
   readonly #cache = new Map<string, readonly T[]>();
+  readonly #tokens: string[] = [];
 
   constructor(options: SubjectIndexOptions = {}) {
     const cacheSize = options.cacheSize ?? 1024;
@@ -65,9 +100,9 @@ export class SubjectIndex<T> {
     validatePattern(pattern);
     if (!this.#trie.add(pattern.split('.'), value)) return;
     this.#size++;
-    // The new entry is the most recent, so it goes last in every cached result it belongs to.
-    for (const [type, values] of this.#cache) {
-      if (matchesPattern(pattern, type)) this.#cache.set(type, Object.freeze([...values, value]));
+    const cache = this.#cache;
+    for (const [type, values] of cache) {
+      if (matchesPattern(pattern, type)) cache.set(type, [...values, value]);
     }
   }
 
@@ -84,17 +119,26 @@ export class SubjectIndex<T> {
   remove(pattern: string, value: T): boolean {
     if (!this.#trie.remove(pattern.split('.'), value)) return false;
     this.#size--;
-    // Recomputing from the trie is simpler than finding which occurrence of `value` came from this
-    // pattern (the same value may arrive through several), and touches only the affected types.
-    for (const type of this.#cache.keys()) {
-      if (matchesPattern(pattern, type)) this.#cache.set(type, this.#trie.match(type.split('.')));
+    const cache = this.#cache;
+    for (const [type, values] of cache) {
+      if (!matchesPattern(pattern, type)) continue;
+      const at = values.indexOf(value);
+      if (at >= 0 && at === values.lastIndexOf(value)) {
+        const next = values.slice();
+        next.splice(at, 1);
+        cache.set(type, next);
+      } else {
+        // The value also arrives through another pattern, so which occurrence to drop is not
+        // known here: forget the result and let the next match rebuild it from the trie.
+        cache.delete(type);
+      }
     }
     return true;
   }
 
   /**
-   * The values whose pattern matches `type`, once per matching (pattern, value) entry, in insertion
-   * order. The array is frozen and may be shared with other callers.
+   * The values whose pattern matches `type`, once per matching (pattern, value) entry, in no
+   * promised order. The array is shared with other callers: treat it as read-only.
    *
    * @throws HeraldError `INVALID_TYPE` when `type` breaks the grammar (checked only on a cache
    * miss: a cached type is known to be valid).
@@ -104,17 +148,16 @@ export class SubjectIndex<T> {
    * ```
    */
   match(type: string): readonly T[] {
-    const hit = this.#cache.get(type);
+    const cache = this.#cache;
+    const hit = cache.get(type);
     if (hit !== undefined) return hit;
-    validateType(type);
-    const result = this.#trie.match(type.split('.'));
-    if (this.#cacheSize > 0) {
-      if (this.#cache.size >= this.#cacheSize) {
-        // Oldest inserted first: eviction by age keeps a hit to a single lookup (no LRU reordering).
-        this.#cache.delete(this.#cache.keys().next().value!);
-      }
-      this.#cache.set(type, result);
-    }
+    const result = this.#trie.match(tokenize(type, this.#tokens));
+    if (this.#cacheSize === 0) return result;
+    // Oldest inserted first: eviction by age keeps a hit to a single lookup (no LRU reordering).
+    // When types far outnumber the cache, misses cost more than with no cache (measured in
+    // bench/match.ts: cached results live long enough to be promoted by the GC).
+    if (cache.size >= this.#cacheSize) cache.delete(cache.keys().next().value!);
+    cache.set(type, result);
     return result;
   }
 

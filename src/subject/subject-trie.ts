@@ -1,23 +1,25 @@
-/** The values added under one pattern, in insertion order, with their global sequence numbers. */
+const EMPTY: readonly never[] = [];
+
+/** The values added under one pattern. */
 class Bucket<T> {
-  // Keyed by value: (pattern, value) pairs are a set, and removal is O(1). A Map iterates in
-  // insertion order, which is seq order because a re-added value gets a new, larger seq.
-  readonly seqOf = new Map<T, number>();
-  #values: readonly T[] | undefined;
-  #seqs: readonly number[] | undefined;
+  // A Set for O(1) membership and removal: (pattern, value) pairs are a set.
+  readonly members = new Set<T>();
+  /** Snapshot read by misses; never mutated, so a single-bucket match hands it out as its result. */
+  values: readonly T[] = EMPTY;
+  // A plain field, not #private: it is read on every miss, where the brand check shows.
+  stale = true;
 
   changed(): void {
-    this.#values = undefined;
-    this.#seqs = undefined;
+    this.stale = true;
   }
 
-  /** Frozen and rebuilt only after a change, so a miss can hand it out as its result as is. */
-  values(): readonly T[] {
-    return (this.#values ??= Object.freeze([...this.seqOf.keys()]));
-  }
-
-  seqs(): readonly number[] {
-    return (this.#seqs ??= [...this.seqOf.values()]);
+  /** The snapshot, rebuilt after a change (at most once per change, on the next miss). */
+  fresh(): readonly T[] {
+    if (this.stale) {
+      this.values = [...this.members];
+      this.stale = false;
+    }
+    return this.values;
   }
 }
 
@@ -39,59 +41,30 @@ class TrieNode<T> {
   }
 }
 
-const EMPTY: readonly never[] = Object.freeze([]);
-
 /**
  * Collects the buckets whose patterns match `tokens[i..]` below `node`. Work grows with the tokens
  * of the type and the wildcard branches actually present, not with the number of patterns.
  */
-function collect<T>(node: TrieNode<T>, tokens: readonly string[], i: number, out: Bucket<T>[]): void {
+function collect<T>(node: TrieNode<T>, tokens: readonly string[], i: number, out: (readonly T[])[]): void {
   if (i === tokens.length) {
-    if (node.exact !== undefined) out.push(node.exact);
+    if (node.exact !== undefined) out.push(node.exact.fresh());
     return;
   }
-  if (node.full !== undefined) out.push(node.full);
+  if (node.full !== undefined) out.push(node.full.fresh());
   const next = node.literals?.get(tokens[i]!);
   if (next !== undefined) collect(next, tokens, i + 1, out);
   if (node.star !== undefined) collect(node.star, tokens, i + 1, out);
 }
 
-/** Restores the min-heap of bucket numbers, keyed by the seq at each bucket's read position. */
-function siftDown(heap: number[], seqs: (readonly number[])[], pos: number[], size: number): void {
-  let i = 0;
-  const j = heap[0]!;
-  const key = seqs[j]![pos[j]!]!;
-  for (;;) {
-    let c = 2 * i + 1;
-    if (c >= size) break;
-    let cKey = seqs[heap[c]!]![pos[heap[c]!]!]!;
-    if (c + 1 < size) {
-      const rKey = seqs[heap[c + 1]!]![pos[heap[c + 1]!]!]!;
-      if (rKey < cKey) {
-        c++;
-        cKey = rKey;
-      }
-    }
-    if (key < cKey) break;
-    heap[i] = heap[c]!;
-    i = c;
-  }
-  heap[i] = j;
-}
-
 /**
- * A token trie of (pattern, value) entries that returns matches in insertion order. It takes
- * tokens, not strings: validation and caching belong to {@link SubjectIndex}.
+ * A token trie of (pattern, value) entries. It takes tokens, not strings: validation and caching
+ * belong to {@link SubjectIndex}. Results come in trie-walk order (deterministic for a given set
+ * of entries), not insertion order: ordering cost more than the walk and nothing needs it.
  */
 export class SubjectTrie<T> {
   #root = new TrieNode<T>();
-  #seq = 0;
-  // Scratch space reused by every match, so a miss allocates little beyond its result.
-  readonly #buckets: Bucket<T>[] = [];
-  readonly #heap: number[] = [];
-  readonly #pos: number[] = [];
-  readonly #seqs: (readonly number[])[] = [];
-  readonly #values: (readonly T[])[] = [];
+  // Scratch space reused by every match, so a miss allocates nothing beyond its result.
+  readonly #buckets: (readonly T[])[] = [];
 
   /** Adds the entry; returns false if this (pattern, value) pair was already present. */
   add(tokens: readonly string[], value: T): boolean {
@@ -110,8 +83,8 @@ export class SubjectTrie<T> {
       }
     }
     const bucket = full ? (node.full ??= new Bucket<T>()) : (node.exact ??= new Bucket<T>());
-    if (bucket.seqOf.has(value)) return false;
-    bucket.seqOf.set(value, this.#seq++);
+    if (bucket.members.has(value)) return false;
+    bucket.members.add(value);
     bucket.changed();
     return true;
   }
@@ -129,9 +102,9 @@ export class SubjectTrie<T> {
     }
     const node = path[depth]!;
     const bucket = full ? node.full : node.exact;
-    if (bucket?.seqOf.delete(value) !== true) return false;
+    if (bucket?.members.delete(value) !== true) return false;
     bucket.changed();
-    if (bucket.seqOf.size > 0) return true;
+    if (bucket.members.size > 0) return true;
     if (full) node.full = undefined;
     else node.exact = undefined;
     for (let i = depth; i > 0 && path[i]!.isEmpty(); i--) {
@@ -146,65 +119,27 @@ export class SubjectTrie<T> {
     return true;
   }
 
-  /** The values of every entry whose pattern matches `tokens`, in insertion order, frozen. */
+  /** The values of every entry whose pattern matches `tokens` (shared: read-only). */
   match(tokens: readonly string[]): readonly T[] {
     const buckets = this.#buckets;
     collect(this.#root, tokens, 0, buckets);
-    const result = buckets.length === 0 ? EMPTY : buckets.length === 1 ? buckets[0]!.values() : this.#merge();
+    const k = buckets.length;
+    let result: readonly T[];
+    if (k === 0) result = EMPTY;
+    else if (k === 1) result = buckets[0]!;
+    else {
+      const out: T[] = [];
+      for (let b = 0; b < k; b++) {
+        const values = buckets[b]!;
+        for (let v = 0; v < values.length; v++) out.push(values[v]!);
+      }
+      result = out;
+    }
     buckets.length = 0;
     return result;
   }
 
   clear(): void {
     this.#root = new TrieNode<T>();
-  }
-
-  /**
-   * K-way merge of the collected buckets by seq (each bucket is already in seq order): a heap keeps
-   * it O(n log k) even when a type matches many distinct patterns.
-   */
-  #merge(): readonly T[] {
-    const buckets = this.#buckets;
-    const heap = this.#heap;
-    const pos = this.#pos;
-    const seqs = this.#seqs;
-    const values = this.#values;
-    const k = buckets.length;
-    for (let j = 0; j < k; j++) {
-      heap[j] = j;
-      pos[j] = 0;
-      seqs[j] = buckets[j]!.seqs();
-      values[j] = buckets[j]!.values();
-    }
-    // Heapify by sifting each bucket number up from the bottom; k is small, so this stays cheap.
-    for (let i = 1; i < k; i++) {
-      const j = heap[i]!;
-      const key = seqs[j]![0]!;
-      let c = i;
-      while (c > 0) {
-        const parent = (c - 1) >> 1;
-        if (seqs[heap[parent]!]![0]! <= key) break;
-        heap[c] = heap[parent]!;
-        c = parent;
-      }
-      heap[c] = j;
-    }
-    const out: T[] = [];
-    let size = k;
-    while (size > 1) {
-      const j = heap[0]!;
-      const p = pos[j]!;
-      out.push(values[j]![p]!);
-      if (p + 1 === seqs[j]!.length) heap[0] = heap[--size]!;
-      else pos[j] = p + 1;
-      siftDown(heap, seqs, pos, size);
-    }
-    const last = heap[0]!;
-    const rest = values[last]!;
-    for (let p = pos[last]!; p < rest.length; p++) out.push(rest[p]!);
-    // Drop the references so the scratch space does not keep old snapshots alive.
-    seqs.length = 0;
-    values.length = 0;
-    return Object.freeze(out);
   }
 }

@@ -16,10 +16,18 @@ export type SubjectRule =
   | 'wildcard-in-token'
   | 'full-wildcard-not-last';
 
-// NATS's own limit on a subject is far larger; 255 keeps types usable as keys in every backend
-// (SQL indexes, Redis keys, JetStream filters) and applies to patterns too: every wildcard matches
-// at least one character, so a longer pattern could never match a valid type.
-const MAX_LENGTH = 255;
+/**
+ * Longest event type or pattern accepted, in UTF-16 code units. NATS's own limit is far larger;
+ * 255 keeps types usable as keys in every backend (SQL indexes, Redis keys, JetStream filters). It
+ * applies to patterns too: every wildcard matches at least one character, so a longer pattern could
+ * never match a valid type.
+ *
+ * @example
+ * ```ts
+ * if (type.length > MAX_SUBJECT_LENGTH) console.warn('type too long');
+ * ```
+ */
+export const MAX_SUBJECT_LENGTH = 255;
 const DOT = 0x2e;
 const STAR = 0x2a;
 const GT = 0x3e;
@@ -57,8 +65,8 @@ function findViolation(s: unknown, pattern: boolean): Violation | undefined {
   if (typeof s !== 'string') return { rule: 'not-a-string', text: 'not a string' };
   const n = s.length;
   if (n === 0) return { rule: 'empty', text: 'empty string' };
-  if (n > MAX_LENGTH) {
-    return { rule: 'too-long', text: `${n} characters, longer than the limit of ${MAX_LENGTH}` };
+  if (n > MAX_SUBJECT_LENGTH) {
+    return { rule: 'too-long', text: `${n} characters, longer than the limit of ${MAX_SUBJECT_LENGTH}` };
   }
   let tokenStart = 0;
   for (let i = 0; i <= n; i++) {

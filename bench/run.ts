@@ -1,0 +1,10 @@
+/**
+ * `npm run bench`: every benchmark in one run, each printing a Markdown table with ratios to
+ * Herald. Run on an otherwise idle machine; numbers from a loaded machine are not comparable.
+ */
+import { runBrokerBench } from './broker.js';
+import { runMatchBench } from './match.js';
+
+console.log(`# Herald benchmarks (node ${process.version}, ${new Date().toISOString()})`);
+await runBrokerBench();
+await runMatchBench();
