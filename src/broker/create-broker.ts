@@ -286,7 +286,7 @@ class BrokerImpl {
   }
 
   private envelope(type: string, data: unknown, attributes: PublishAttributes | undefined): HeraldEvent {
-    const parent = this.context.getStore();
+    const parent = this.correlation ? this.context.getStore() : undefined;
     if (attributes === undefined && parent === undefined) return createEvent({ type, data }, this.defaults);
     const { wait: _wait, ttlMs, ...rest } = (attributes ?? {}) as PublishOptions;
     const init: Record<string, unknown> = { ...rest, type, data };

@@ -191,7 +191,7 @@ export class SubscriptionRuntime {
   }
 
   private enqueue(d: Delivery): void {
-    this.counts.published += d.attempt === 1 ? 1 : 0;
+    this.counts.published++;
     this.queue.push(d, d.level);
     if (!this.scheduled && !this.pumping) {
       this.scheduled = true;
@@ -231,8 +231,14 @@ export class SubscriptionRuntime {
     if (isThenable(result)) {
       this.running.add(d);
       result.then(
-        () => this.finish(d, undefined, false),
-        (error: unknown) => this.finish(d, error, true),
+        () => {
+          this.running.delete(d);
+          this.finish(d, undefined, false);
+        },
+        (error: unknown) => {
+          this.running.delete(d);
+          this.finish(d, error, true);
+        },
       );
     } else {
       this.finish(d, undefined, false);
@@ -242,7 +248,6 @@ export class SubscriptionRuntime {
   private finish(d: Delivery, error: unknown, threw: boolean): void {
     this.inFlight--;
     if (d.abandoned) return;
-    this.running.delete(d);
     if (d.startedAt !== 0) this.latency.record(performance.now() - d.startedAt);
     const c = this.counts;
     if (!threw) {

@@ -28,3 +28,35 @@ export function isoAt(now: number): string {
 export function isoNow(): string {
   return isoAt(Date.now());
 }
+
+// Reading the clock costs 40-70 ns on these machines, a third of a whole createEvent. Within one
+// synchronous run of code the reading is reused for up to REUSES calls; a microtask queued at the
+// first read ends the reuse when the run ends. So a reading is never older than the current
+// synchronous run, nor than REUSES calls of it (tens of microseconds in a tight publish loop).
+const REUSES = 128;
+let reading = 0;
+let reusesLeft = 0;
+let armed = false;
+const expire = (): void => {
+  armed = false;
+  reusesLeft = 0;
+};
+
+/**
+ * `Date.now()`, reused within one synchronous run of code for a bounded number of calls (see
+ * above). Internal: the publish hot path uses it for event ids and times; elsewhere call
+ * `Date.now()`.
+ */
+export function eventClock(): number {
+  if (reusesLeft > 0) {
+    reusesLeft--;
+    return reading;
+  }
+  reading = Date.now();
+  reusesLeft = REUSES;
+  if (!armed) {
+    armed = true;
+    queueMicrotask(expire);
+  }
+  return reading;
+}

@@ -1,6 +1,6 @@
 import { bytesToBase64, isBase64 } from './base64.js';
 import { checkAttribute, checkDataType, MAX_EXTENSION_NAME } from './check-attribute.js';
-import { isoAt } from './clock.js';
+import { eventClock, isoAt } from './clock.js';
 import { invalidEvent } from './invalid-event.js';
 import type { HeraldEvent, HeraldExtensions } from './types.js';
 import { uuidv7At } from './uuidv7.js';
@@ -83,7 +83,7 @@ export function createEvent<TType extends string = string, TData = unknown>(
   }
   // The common case: one literal per kind of data, each with a fixed key order, so V8 gives all
   // such events one hidden class per kind (four at most) and reads of them stay on fast paths.
-  const now = Date.now();
+  const now = eventClock();
   const id = uuidv7At(now);
   const source = defaultSource(defaults);
   const time = isoAt(now);
@@ -102,7 +102,7 @@ function createWithAttributes<TType extends string, TData>(
   init: EventInit<TType, TData>,
   defaults: EventDefaults | undefined,
 ): HeraldEvent<TType, TData> {
-  const now = Date.now();
+  const now = eventClock();
   const event: Record<string, unknown> = {
     specversion: '1.0',
     id: init.id ?? uuidv7At(now),
