@@ -191,7 +191,7 @@ export async function runBrokerBench(): Promise<void> {
     });
   }
   printTable(
-    `${SUBS.toLocaleString('en')} wildcard subscriptions (orders.<i>.*), ${types.length.toLocaleString('en')} distinct random types`,
+    `${SUBS.toLocaleString('en')} wildcard subscriptions (orders.<i>.*), ${types.length.toLocaleString('en')} random types of ${new Set(types).size.toLocaleString('en')} distinct`,
     wild,
     'herald (async publish)',
   );

@@ -2,7 +2,7 @@ import type { DeadLetterInput } from '../delivery/dead-letter.js';
 import { HeraldError, describe as describeError } from '../errors/herald-error.js';
 import { uuidv7 } from '../event/uuidv7.js';
 import type { HeraldEvent } from '../event/types.js';
-import { matchesPattern } from '../subject/subject.js';
+import { matchesPattern, validatePattern } from '../subject/subject.js';
 
 /** An event that failed for good, kept for inspection, redrive or purge. */
 export interface DeadLetter {
@@ -120,6 +120,7 @@ export class DeadLetterStore implements DeadLetters {
     }
     const all = [...this.entries.values()];
     if (!filter) return all;
+    if (filter.type !== undefined) validatePattern(filter.type);
     return all.filter(
       (e) =>
         (filter.subscription === undefined || e.subscription === filter.subscription) &&

@@ -1,3 +1,4 @@
+import { timestampMillis } from '../event/timestamp.js';
 import type { Middleware } from './context.js';
 
 /**
@@ -13,7 +14,7 @@ import type { Middleware } from './context.js';
 export function expiry(now: () => number = Date.now): Middleware {
   return (ctx, next) => {
     const at = ctx.event.expiresat;
-    if (at !== undefined && Date.parse(at) <= now()) {
+    if (at !== undefined && timestampMillis(at) <= now()) {
       ctx.skip('expired');
       return;
     }
