@@ -126,3 +126,52 @@ export function describe(error: unknown): string {
   const json = JSON.stringify(error) as string | undefined; // undefined for undefined and functions
   return json ?? String(error);
 }
+
+/**
+ * An append's `expectedVersion` did not hold: the whole batch was refused. `expected` is what the
+ * caller asked for, `actual` the stream's version at the time.
+ *
+ * @example
+ * ```ts
+ * try {
+ *   await log.append([event], { stream: 'order-1', expectedVersion: 3 });
+ * } catch (err) {
+ *   if (err instanceof ConcurrencyError) console.log(`stream is at ${err.actual}, not ${String(err.expected)}`);
+ * }
+ * ```
+ */
+export class ConcurrencyError extends HeraldError {
+  readonly stream: string;
+  readonly expected: number | string;
+  readonly actual: number;
+
+  constructor(stream: string, expected: number | string, actual: number) {
+    super(
+      'CONCURRENCY_CONFLICT',
+      `stream "${stream}" is at version ${actual}, expected ${String(expected)}`,
+      {
+        details: { stream, expected, actual },
+      },
+    );
+    this.stream = stream;
+    this.expected = expected;
+    this.actual = actual;
+  }
+}
+
+/**
+ * The backend cannot do what was asked (its `capabilities` say so), e.g. consumer groups on a log
+ * without them.
+ *
+ * @example
+ * ```ts
+ * if (!log.capabilities.consumerGroups) throw new CapabilityNotSupportedError('consumerGroups', log.capabilities.name);
+ * ```
+ */
+export class CapabilityNotSupportedError extends HeraldError {
+  constructor(capability: string, backend: string) {
+    super('CAPABILITY_NOT_SUPPORTED', `the ${backend} log does not support ${capability}`, {
+      details: { capability, backend },
+    });
+  }
+}

@@ -4,6 +4,8 @@ export {
   UnrecoverableError,
   RetryLaterError,
   HandlerFailedError,
+  ConcurrencyError,
+  CapabilityNotSupportedError,
   describe as describeError,
   type HeraldErrorOptions,
   type HandlerFailure,

@@ -1,0 +1,219 @@
+import type { EventInit } from '../event/create-event.js';
+import type { HeraldEvent } from '../event/types.js';
+
+/**
+ * An event as the log stores it: the CloudEvent plus where it was stored. `position` is global
+ * (from 1, increasing, never reused); `stream` and `version` (from 1) are set when the event was
+ * appended to a stream. `recordedat` is the log's own clock at append (RFC 3339), which read
+ * and subscribe use for time positions (the event's `time` is the producer's and may be anything).
+ */
+export type StoredEvent<T extends HeraldEvent = HeraldEvent> = T & {
+  readonly position: number;
+  readonly recordedat: string;
+};
+
+/**
+ * The optimistic-concurrency check of an append, on the stream's version before the batch:
+ * `'any'` (no check), `'no_stream'` (the stream has no event), `'stream_exists'` (it has at least
+ * one), or the exact version of its last event (0 is the same as `'no_stream'`).
+ */
+export type ExpectedVersion = 'any' | 'no_stream' | 'stream_exists' | number;
+
+/** Options of `append`. */
+export interface AppendOptions {
+  /** The stream (aggregate) every event of the batch is appended to. */
+  stream?: string;
+  /** Checked atomically with the append; a mismatch fails the whole batch with `ConcurrencyError`. */
+  expectedVersion?: ExpectedVersion;
+}
+
+/** What `append` reports for each event of the batch, in batch order. */
+export interface Appended {
+  readonly id: string;
+  readonly position: number;
+  readonly stream: string | undefined;
+  readonly version: number | undefined;
+  /** True when the id was already stored: nothing was written, these are the original's values. */
+  readonly duplicate: boolean;
+}
+
+/** Where a read or subscription starts: a position (inclusive), a time (by `recordedat`), or an end. */
+export type LogPosition = 'start' | 'end' | number | Date;
+
+/** Options of `read`. Every filter is combined with AND. */
+export interface ReadOptions {
+  /** Default `'start'` forward, `'end'` backward. A position is inclusive. */
+  from?: LogPosition;
+  direction?: 'forward' | 'backward';
+  /** At most this many events. */
+  limit?: number;
+  /** Only this stream's events. */
+  stream?: string;
+  /** With `stream`: from this version on (inclusive, in the read direction). */
+  fromVersion?: number;
+  /** Only types matching any of these NATS-style patterns. */
+  types?: readonly string[];
+  correlationId?: string;
+  /** Only events recorded at or after this time. */
+  after?: Date | string;
+  /** Only events recorded before this time. */
+  before?: Date | string;
+}
+
+/** Options of `subscribe`. */
+export interface LogSubscribeOptions {
+  /** Default `'end'`: only events appended from now on. */
+  from?: LogPosition;
+  types?: readonly string[];
+  /** Events read ahead of the consumer (default 256); the log is read again as they are taken. */
+  batchSize?: number;
+}
+
+/**
+ * A live tail: history from `from`, then new events as they are appended, in position order with
+ * no gap and no duplicate at the switch (it reads by position, so there is no switch to race).
+ * Pull-based: nothing is buffered beyond `batchSize`, however slow the consumer.
+ */
+export interface LogSubscription extends AsyncIterableIterator<StoredEvent> {
+  /** The last position handed out (0 before the first). */
+  readonly position: number;
+  close(): Promise<void>;
+}
+
+/** Options of a durable consumer group. Set on creation; later calls may change them. */
+export interface GroupOptions {
+  /** Only these types are delivered (default: all). */
+  types?: readonly string[];
+  /** Where a new group starts (default `'end'`). Ignored when the group exists. */
+  startAt?: LogPosition;
+  /** A delivery not acked within this is delivered again (default 30,000 ms). */
+  ackWaitMs?: number;
+  /** After this many deliveries a failing event becomes a dead letter (default 5). */
+  maxDeliveries?: number;
+  /** Delays before each redelivery after a `nack` without a delay (default: 1s, 5s, 30s, then the last). */
+  backoff?: readonly number[];
+}
+
+/** One delivery of a consumer group to one member. */
+export interface GroupDelivery {
+  readonly event: StoredEvent;
+  /** 1 on the first delivery of this event to the group. */
+  readonly deliveryCount: number;
+  /** Marks the event handled by the group. Idempotent; fails nothing if redelivered meanwhile. */
+  ack(): Promise<void>;
+  /** Hands it back: redelivered after `delayMs` (default: the group's backoff), or dead-lettered past maxDeliveries. */
+  nack(options?: { delayMs?: number; error?: unknown }): Promise<void>;
+}
+
+/** A group's view of one event (the seeds' status lifecycle). */
+export type EventStatus = 'pending' | 'processing' | 'completed' | 'failed';
+
+/** What a group has done and has left. */
+export interface GroupInfo {
+  readonly name: string;
+  /** Every matching event at or below this position has been acked or dead-lettered. */
+  readonly ackedPosition: number;
+  /** The highest position delivered so far. */
+  readonly deliveredPosition: number;
+  /** Delivered and not yet acked (including those waiting for redelivery). */
+  readonly pending: number;
+  /** Matching events not yet delivered. */
+  readonly lag: number;
+  readonly deadLetters: number;
+}
+
+/** An event a group gave up on, with its last error. */
+export interface GroupDeadLetter {
+  readonly event: StoredEvent;
+  readonly deliveries: number;
+  readonly error: string | undefined;
+  /** When it was dead-lettered (RFC 3339). */
+  readonly at: string;
+}
+
+/**
+ * A durable consumer group: members `pull` deliveries (each delivery goes to one member), `ack`
+ * or `nack` them; unacked deliveries come back after `ackWaitMs`; past `maxDeliveries` they
+ * become dead letters. Its state survives a restart of a durable log.
+ */
+export interface ConsumerGroup {
+  readonly name: string;
+  readonly options: Readonly<Required<Omit<GroupOptions, 'startAt'>>>;
+  /**
+   * Up to `max` deliveries (default 1): redeliveries that are due first, then new events in
+   * position order. Waits up to `waitMs` (default 0) for one to be available.
+   */
+  pull(options?: { max?: number; waitMs?: number; signal?: AbortSignal }): Promise<GroupDelivery[]>;
+  info(): Promise<GroupInfo>;
+  status(position: number): Promise<EventStatus | undefined>;
+  deadLetters(options?: { limit?: number }): Promise<GroupDeadLetter[]>;
+  /** Puts dead letters (all, or these positions) back to be delivered again, counts reset. */
+  redrive(positions?: readonly number[]): Promise<number>;
+  purge(positions?: readonly number[]): Promise<number>;
+}
+
+/** What a backend can do, frozen; the broker and the conformance suite read it. */
+export interface LogCapabilities {
+  readonly name: string;
+  /** Appended events survive a process restart. */
+  readonly durable: boolean;
+  /** An append resolves only once the batch is on disk (fsync) by default. */
+  readonly fsync: boolean;
+  /** Positions are one global order that every reader sees the same way. */
+  readonly globalOrder: boolean;
+  readonly delivery: 'at-least-once';
+  readonly consumerGroups: boolean;
+  readonly expectedVersion: boolean;
+  /** Re-appending a stored id stores nothing (within retention). */
+  readonly idempotentAppend: boolean;
+  readonly retention: boolean;
+  /** Several processes may append and read the same log at once. */
+  readonly multiProcess: boolean;
+}
+
+/** Retention limits, applied after appends. */
+export interface RetentionOptions {
+  /** Events recorded longer ago than this are deleted. */
+  maxAgeMs?: number;
+  /** Only the newest this many events are kept. */
+  maxEvents?: number;
+}
+
+/** What to append: a full event, or just a type and data (id, time and source are filled). */
+export type AppendInput = HeraldEvent | EventInit;
+
+/**
+ * The contract every backend implements (memory, SQLite, PostgreSQL, Redis, NATS). The
+ * conformance suite in `herald/testing` checks it.
+ *
+ * @example
+ * ```ts
+ * const log = memoryLog();
+ * const [a] = await log.append([{ type: 'order.created', data: { id: 'o-1' } }], { stream: 'order-o-1', expectedVersion: 'no_stream' });
+ * for await (const e of log.read({ from: 'start', types: ['order.>'] })) console.log(e.position, e.type);
+ * ```
+ */
+export interface EventLog {
+  readonly capabilities: LogCapabilities;
+  /** Appends a batch atomically. See `AppendOptions` and `Appended`. */
+  append(events: readonly AppendInput[], options?: AppendOptions): Promise<Appended[]>;
+  read(options?: ReadOptions): AsyncIterable<StoredEvent>;
+  /** Reads one event by id. */
+  get(id: string): Promise<StoredEvent | undefined>;
+  subscribe(options?: LogSubscribeOptions): LogSubscription;
+  /** Opens (creating if needed) a durable consumer group. */
+  group(name: string, options?: GroupOptions): Promise<ConsumerGroup>;
+  /** The groups that exist. */
+  groups(): Promise<string[]>;
+  /** The current version of a stream (0 when it has no event). */
+  streamVersion(stream: string): Promise<number>;
+  /** Deletes a stream's events with a version below `beforeVersion`. Returns how many. */
+  truncateStream(stream: string, beforeVersion: number): Promise<number>;
+  /** Deletes every event of a stream. Returns how many. */
+  deleteStream(stream: string): Promise<number>;
+  /** Applies the retention limits now (also applied after appends). Returns how many were deleted. */
+  applyRetention(): Promise<number>;
+  /** The lowest and highest positions still stored (0, 0 when empty). */
+  bounds(): Promise<{ first: number; last: number }>;
+  close(): Promise<void>;
+}
