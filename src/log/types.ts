@@ -101,8 +101,12 @@ export interface GroupDelivery {
   readonly deliveryCount: number;
   /** Marks the event handled by the group. Idempotent; fails nothing if redelivered meanwhile. */
   ack(): Promise<void>;
-  /** Hands it back: redelivered after `delayMs` (default: the group's backoff), or dead-lettered past maxDeliveries. */
-  nack(options?: { delayMs?: number; error?: unknown }): Promise<void>;
+  /**
+   * Hands it back: redelivered after `delayMs` (default: the group's backoff), or dead-lettered
+   * once it has been delivered `maxDeliveries` times. `deadLetter: true` dead-letters it now,
+   * whatever the count (an unrecoverable failure). `error` is kept as the last error.
+   */
+  nack(options?: { delayMs?: number; error?: unknown; deadLetter?: boolean }): Promise<void>;
 }
 
 /** A group's view of one event (the seeds' status lifecycle). */
