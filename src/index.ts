@@ -26,10 +26,33 @@ export {
   type ReplyMap,
   type RequestOptions,
   type SubscribeOptions,
+  type StorageOptions,
   type Subscription,
   type SubscriptionStats,
   type TypedEvent,
 } from './broker/index.js';
+export {
+  memoryLog,
+  type AppendInput,
+  type AppendOptions,
+  type Appended,
+  type ConsumerGroup,
+  type EventLog,
+  type EventStatus,
+  type ExpectedVersion,
+  type GroupDeadLetter,
+  type GroupDelivery,
+  type GroupInfo,
+  type GroupOptions,
+  type LogCapabilities,
+  type LogPosition,
+  type LogSubscribeOptions,
+  type LogSubscription,
+  type MemoryLogOptions,
+  type ReadOptions,
+  type RetentionOptions,
+  type StoredEvent,
+} from './log/index.js';
 export {
   backoffDelay,
   circuitBreaker,
@@ -81,6 +104,8 @@ export {
   type SubjectIndexOptions,
 } from './subject/index.js';
 export {
+  CapabilityNotSupportedError,
+  ConcurrencyError,
   HandlerFailedError,
   HeraldError,
   RetryLaterError,

@@ -8,11 +8,20 @@ import { dedupe } from '../delivery/dedupe.js';
 import { expiry } from '../delivery/expiry.js';
 import { retry } from '../delivery/retry.js';
 import { timeout } from '../delivery/timeout.js';
-import { HeraldError, HandlerFailedError, type HandlerFailure } from '../errors/herald-error.js';
+import {
+  CapabilityNotSupportedError,
+  HeraldError,
+  HandlerFailedError,
+  type HandlerFailure,
+} from '../errors/herald-error.js';
 import { createEvent } from '../event/create-event.js';
 import type { HeraldEvent } from '../event/types.js';
 import { SubjectIndex } from '../subject/subject-index.js';
 import { DeadLetterStore, type DeadLetter } from './dead-letters.js';
+import { BrokerDeadLetters } from './broker-dead-letters.js';
+import { DurableSubscription } from './durable-subscription.js';
+import type { EventLog, LogPosition, StoredEvent } from '../log/types.js';
+import { validatePattern } from '../subject/subject.js';
 import type { Tracker } from './delivery.js';
 import type { EventMap } from './event-map.js';
 import { openStream } from './consume.js';
@@ -30,6 +39,7 @@ import type {
   PublishAttributes,
   PublishOptions,
   ReplyMap,
+  StorageOptions,
   RequestOptions,
   SubscribeOptions,
   Subscription,
@@ -64,7 +74,11 @@ const closedError = (): HeraldError =>
   new HeraldError('BROKER_CLOSED', 'the broker is closed and accepts no more events');
 
 class BrokerImpl {
-  readonly deadLetters: DeadLetterStore;
+  readonly deadLetters: BrokerDeadLetters;
+  private readonly memoryDeadLetters: DeadLetterStore;
+  private readonly log: EventLog | undefined;
+  private readonly ephemeralTypes: SubjectIndex<true> | undefined;
+  private readonly durables = new Map<string, DurableSubscription>();
   private readonly context = new AsyncLocalStorage<HeraldEvent>();
   private readonly index: SubjectIndex<SubscriptionRuntime>;
   private readonly responders: SubjectIndex<SubscriptionRuntime>;
@@ -93,7 +107,12 @@ class BrokerImpl {
     const cacheSize = options.matchCacheSize ?? 1024;
     this.index = new SubjectIndex({ cacheSize });
     this.responders = new SubjectIndex({ cacheSize: Math.min(cacheSize, 256) });
-    this.deadLetters = new DeadLetterStore(
+    this.log = options.log;
+    if (options.ephemeral?.length) {
+      this.ephemeralTypes = new SubjectIndex({ cacheSize: 256 });
+      for (const pattern of options.ephemeral) this.ephemeralTypes.add(pattern, true);
+    }
+    this.memoryDeadLetters = new DeadLetterStore(
       options.maxDeadLetters ?? 10_000,
       { redrive: (d) => this.redrive(d) },
       (d) => {
@@ -101,6 +120,7 @@ class BrokerImpl {
         this.onError(d.cause, { kind: 'dead-letter-evicted', subscription: d.subscription, event: d.event });
       },
     );
+    this.deadLetters = new BrokerDeadLetters(this.memoryDeadLetters, () => this.durables.values());
   }
 
   get closed(): boolean {
@@ -113,31 +133,99 @@ class BrokerImpl {
     maybeOptions?: PublishOptions,
   ): Promise<HeraldEvent> {
     let event: HeraldEvent | Promise<HeraldEvent>;
-    let wait: PublishOptions['wait'];
+    let options: PublishOptions | undefined;
     try {
       if (typeof typeOrInit === 'string') {
-        wait = maybeOptions?.wait;
+        options = maybeOptions;
         event = this.makeEvent(typeOrInit, dataOrOptions, maybeOptions);
       } else {
-        wait = (dataOrOptions as PublishOptions | undefined)?.wait;
         const { type, data, ...attributes } = typeOrInit;
+        options = { ...(dataOrOptions as PublishOptions | undefined), ...attributes };
         event = this.makeEvent(type, data, attributes);
       }
     } catch (error) {
       return Promise.reject(error);
     }
+    if (this.log !== undefined && !this.isEphemeral(event, options)) {
+      const stored = Promise.resolve(event).then((e) => this.persist([e], options));
+      return stored.then(([e]) => (e!.duplicate ? e!.event : this.dispatch(e!.event, options?.wait)));
+    }
+    const wait = options?.wait;
     return isThenable(event) ? event.then((e) => this.dispatch(e, wait)) : this.dispatch(event, wait);
+  }
+
+  async replay(
+    options: { from?: LogPosition; to?: number; types?: readonly string[] },
+    handler: (event: StoredEvent) => unknown,
+  ): Promise<number> {
+    const log = this.requireLog('replay');
+    let n = 0;
+    const read = log.read({ from: options.from ?? 'start', ...(options.types && { types: options.types }) });
+    for await (const event of read) {
+      if (options.to !== undefined && event.position > options.to) break;
+      await handler(event);
+      n++;
+    }
+    return n;
+  }
+
+  private requireLog(what: string): EventLog {
+    if (this.log === undefined) {
+      throw new HeraldError('CAPABILITY_NOT_SUPPORTED', `${what} needs a log: createBroker({ log })`, {
+        details: { capability: what },
+      });
+    }
+    return this.log;
+  }
+
+  private isEphemeral(
+    event: HeraldEvent | Promise<HeraldEvent>,
+    options: StorageOptions | undefined,
+  ): boolean {
+    if (options?.ephemeral !== undefined) return options.ephemeral;
+    // A promised event comes from an async validator; its type is the published one either way.
+    return (
+      !isThenable(event) &&
+      this.ephemeralTypes !== undefined &&
+      this.ephemeralTypes.match(event.type).length > 0
+    );
+  }
+
+  /** Appends events to the log; returns each with its stored position (and whether it was a duplicate). */
+  private async persist(
+    events: HeraldEvent[],
+    options: StorageOptions | undefined,
+  ): Promise<{ event: HeraldEvent; duplicate: boolean }[]> {
+    if (this.closing) throw closedError();
+    for (const e of events) this.index.match(e.type); // the type grammar, before anything is stored
+    const appended = await this.log!.append(events, {
+      ...(options?.stream !== undefined && { stream: options.stream }),
+      ...(options?.expectedVersion !== undefined && { expectedVersion: options.expectedVersion }),
+    });
+    return appended.map((a, i) => ({
+      duplicate: a.duplicate,
+      event: {
+        ...events[i]!,
+        position: a.position,
+        ...(a.stream !== undefined && { stream: a.stream }),
+        ...(a.version !== undefined && { version: a.version }),
+      },
+    }));
   }
 
   async publishBatch(
     inits: readonly ({ type: string; data?: unknown } & PublishAttributes)[],
-    options?: Pick<PublishOptions, 'wait'>,
+    options?: Pick<PublishOptions, 'wait'> & StorageOptions,
   ): Promise<HeraldEvent[]> {
     const events = await Promise.all(
       inits.map(({ type, data, ...attributes }) => Promise.resolve(this.makeEvent(type, data, attributes))),
     );
     // Route everything first: an invalid type anywhere rejects the batch before any delivery.
     for (const e of events) this.index.match(e.type);
+    if (this.log !== undefined && options?.ephemeral !== true) {
+      const stored = await this.persist(events, options);
+      return Promise.all(stored.map((s) => (s.duplicate ? s.event : this.dispatch(s.event, options?.wait))));
+    }
     return Promise.all(events.map((e) => this.dispatch(e, options?.wait)));
   }
 
@@ -223,9 +311,9 @@ class BrokerImpl {
     return {
       published: this.published,
       unrouted: this.unrouted,
-      deadLetters: this.deadLetters.size,
+      deadLetters: this.memoryDeadLetters.size,
       deadLettersEvicted: this.evicted,
-      subscriptions: [...this.subs.values()].map((s) => s.stats()),
+      subscriptions: [...this.subs.values(), ...this.durables.values()].map((s) => s.stats()),
     };
   }
 
@@ -240,7 +328,10 @@ class BrokerImpl {
     for (const s of runtimes) refusedPublishers += s.refuseBlocked(closedError());
     let timer: NodeJS.Timeout | undefined;
     const outcome = await Promise.race([
-      Promise.all(runtimes.map((s) => s.whenIdle())).then(() => 'drained' as const),
+      Promise.all([
+        ...runtimes.map((s) => s.whenIdle()),
+        ...[...this.durables.values()].map((d) => d.close()),
+      ]).then(() => 'drained' as const),
       new Promise<'timeout'>((resolve) => (timer = setTimeout(() => resolve('timeout'), timeoutMs))),
     ]);
     clearTimeout(timer);
@@ -288,7 +379,14 @@ class BrokerImpl {
   private envelope(type: string, data: unknown, attributes: PublishAttributes | undefined): HeraldEvent {
     const parent = this.correlation ? this.context.getStore() : undefined;
     if (attributes === undefined && parent === undefined) return createEvent({ type, data }, this.defaults);
-    const { wait: _wait, ttlMs, ...rest } = (attributes ?? {}) as PublishOptions;
+    const {
+      wait: _wait,
+      ttlMs,
+      stream: _stream,
+      expectedVersion: _expected,
+      ephemeral: _ephemeral,
+      ...rest
+    } = (attributes ?? {}) as PublishOptions;
     const init: Record<string, unknown> = { ...rest, type, data };
     if (parent) {
       init.correlationid ??= parent.correlationid ?? parent.id;
@@ -368,8 +466,11 @@ class BrokerImpl {
       );
     }
     const group = options.group;
+    if (group !== undefined && this.log !== undefined && index === this.index) {
+      return this.addDurable(pattern, handler, options, group, concurrency);
+    }
     const name = options.name ?? `${group ?? pattern}#${++this.nameCounter}`;
-    if (this.subs.has(name)) {
+    if (this.subs.has(name) || this.durables.has(name)) {
       throw new HeraldError('INVALID_OPTION', `a subscription named "${name}" already exists`, {
         details: { option: 'name', name },
       });
@@ -405,11 +506,91 @@ class BrokerImpl {
     return { name, pattern, unsubscribe };
   }
 
+  /**
+   * A member of a durable consumer group in the log: pulls, runs the chain, acks or nacks. The
+   * group has one pattern: a member with another pattern is refused.
+   */
+  private addDurable(
+    pattern: string,
+    handler: Handler,
+    options: SubscribeOptions,
+    group: string,
+    concurrency: number,
+  ): Subscription {
+    const log = this.log!;
+    if (!log.capabilities.consumerGroups)
+      throw new CapabilityNotSupportedError('consumerGroups', log.capabilities.name);
+    validatePattern(pattern);
+    for (const other of this.durables.values()) {
+      if (other.group === group && other.pattern !== pattern) {
+        throw new HeraldError(
+          'INVALID_OPTION',
+          `durable group "${group}" is on "${other.pattern}", not "${pattern}"`,
+          {
+            details: { option: 'group', group, pattern: other.pattern },
+          },
+        );
+      }
+    }
+    const name = options.name ?? `${group}#${++this.nameCounter}`;
+    if (this.subs.has(name) || this.durables.has(name)) {
+      throw new HeraldError('INVALID_OPTION', `a subscription named "${name}" already exists`, {
+        details: { option: 'name', name },
+      });
+    }
+    const ackWaitMs = options.ackWaitMs ?? Math.max(30_000, 2 * (options.timeoutMs ?? 0));
+    const consumer = log.group(group, {
+      types: [pattern],
+      ackWaitMs,
+      maxDeliveries: options.retry?.maxAttempts ?? 1,
+      ...(options.startAt !== undefined && { startAt: options.startAt }),
+    });
+    const durable = new DurableSubscription(
+      consumer,
+      {
+        name,
+        pattern,
+        group,
+        concurrency,
+        chain: compose(this.durablePolicies(options), (ctx) => handler(ctx.event, ctx)),
+        context: this.correlation ? this.context : undefined,
+        retry: options.retry,
+        pullWaitMs: 1_000,
+      },
+      (error) =>
+        this.onError(error, {
+          kind: 'handler-failed',
+          subscription: name,
+          event: { specversion: '1.0', id: '-', source: 'herald', type: 'herald.log.error' },
+        }),
+    );
+    this.durables.set(name, durable);
+    let removed: Promise<void> | undefined;
+    const unsubscribe = (): Promise<void> =>
+      (removed ??= durable.close().then(() => void this.durables.delete(name)));
+    if (options.signal) {
+      if (options.signal.aborted) void unsubscribe();
+      else options.signal.addEventListener('abort', () => void unsubscribe(), { once: true });
+    }
+    return { name, pattern, unsubscribe };
+  }
+
+  /** Durable groups: retries and dead letters belong to the log; the other policies run here. */
+  private durablePolicies(options: SubscribeOptions): Middleware[] {
+    const chain: Middleware[] = [expiry()];
+    if (options.dedupe) chain.push(dedupe(options.dedupe === true ? {} : options.dedupe));
+    if (options.circuitBreaker) chain.push(circuitBreaker(options.circuitBreaker));
+    if (options.middleware) chain.push(...options.middleware);
+    if (options.timeoutMs !== undefined) chain.push(timeout(options.timeoutMs));
+    return chain;
+  }
+
   /** The documented order: expiry, dedupe, dead letter, retry, circuit breaker, user, timeout. */
   private policies(options: SubscribeOptions, group: string | undefined): Middleware[] {
     const chain: Middleware[] = [expiry()];
     if (options.dedupe) chain.push(dedupe(options.dedupe === true ? {} : options.dedupe));
-    if (options.deadLetter !== false) chain.push(deadLetter((input) => this.deadLetters.add(input, group)));
+    if (options.deadLetter !== false)
+      chain.push(deadLetter((input) => this.memoryDeadLetters.add(input, group)));
     if (options.retry) chain.push(retry(options.retry));
     if (options.circuitBreaker) chain.push(circuitBreaker(options.circuitBreaker));
     if (options.middleware) chain.push(...options.middleware);

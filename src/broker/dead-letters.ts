@@ -1,5 +1,5 @@
 import type { DeadLetterInput } from '../delivery/dead-letter.js';
-import { HeraldError, describe as describeError } from '../errors/herald-error.js';
+import { describe as describeError } from '../errors/herald-error.js';
 import { uuidv7 } from '../event/uuidv7.js';
 import type { HeraldEvent } from '../event/types.js';
 import { matchesPattern, validatePattern } from '../subject/subject.js';
@@ -24,24 +24,24 @@ export interface DeadLetter {
 export type DeadLetterFilter = string | { subscription?: string; type?: string };
 
 /**
- * The broker's dead letters. Bounded (`maxDeadLetters`, default 10,000): when full, the oldest
- * entry is evicted and reported through `onError`, never silently.
+ * The broker's dead letters: those of in-process subscriptions (kept in memory, bounded by
+ * `maxDeadLetters`: when full the oldest is evicted and reported through `onError`) and, with a
+ * log, those of durable consumer groups (kept in the log; ids look like `billing@42`).
  *
  * @example
  * ```ts
- * for (const d of broker.deadLetters.list()) console.log(d.subscription, d.error.message);
+ * for (const d of await broker.deadLetters.list()) console.log(d.subscription, d.error.message);
  * await broker.deadLetters.redrive({ subscription: 'billing' });
- * broker.deadLetters.purge();
+ * await broker.deadLetters.purge();
  * ```
  */
 export interface DeadLetters {
-  readonly size: number;
-  list(filter?: DeadLetterFilter & {}): DeadLetter[];
-  get(id: string): DeadLetter | undefined;
+  list(filter?: DeadLetterFilter): Promise<DeadLetter[]>;
+  get(id: string): Promise<DeadLetter | undefined>;
   /** Delivers the selected entries again (attempts start over) to their subscription; removes them. */
   redrive(filter?: DeadLetterFilter): Promise<number>;
   /** Deletes the selected entries; returns how many. */
-  purge(filter?: DeadLetterFilter): number;
+  purge(filter?: DeadLetterFilter): Promise<number>;
 }
 
 export interface RedriveTarget {
@@ -49,7 +49,7 @@ export interface RedriveTarget {
 }
 
 /** The in-memory dead-letter store used by `createBroker`. */
-export class DeadLetterStore implements DeadLetters {
+export class DeadLetterStore {
   private readonly entries = new Map<string, DeadLetter>();
 
   constructor(
@@ -86,17 +86,17 @@ export class DeadLetterStore implements DeadLetters {
     return this.select(filter);
   }
 
+  /** Whether an entry has this id (a memory dead letter; durable ones have `group@position` ids). */
+  has(id: string): boolean {
+    return this.entries.has(id);
+  }
+
   get(id: string): DeadLetter | undefined {
     return this.entries.get(id);
   }
 
   async redrive(filter?: DeadLetterFilter): Promise<number> {
     const selected = this.select(filter);
-    if (typeof filter === 'string' && selected.length === 0) {
-      throw new HeraldError('DEAD_LETTER_NOT_FOUND', `no dead letter with id "${filter}"`, {
-        details: { id: filter },
-      });
-    }
     let n = 0;
     for (const entry of selected) {
       // Removed only once it is back in a queue: a failed redrive keeps the entry.
@@ -113,7 +113,7 @@ export class DeadLetterStore implements DeadLetters {
     return selected.length;
   }
 
-  private select(filter: DeadLetterFilter | undefined): DeadLetter[] {
+  select(filter: DeadLetterFilter | undefined): DeadLetter[] {
     if (typeof filter === 'string') {
       const one = this.entries.get(filter);
       return one ? [one] : [];

@@ -16,6 +16,7 @@ export type {
   PublishOptions,
   ReplyMap,
   RequestOptions,
+  StorageOptions,
   SubscribeOptions,
   Subscription,
 } from './types.js';

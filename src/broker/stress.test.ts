@@ -29,11 +29,11 @@ describe('stress', () => {
     );
     const N = 10_000;
     for (let i = 0; i < N; i++) await broker.publish(`load.${i % 7}`, i);
-    await waitFor(() => handled.size + broker.deadLetters.size === N, { timeoutMs: 30_000 });
+    await waitFor(() => handled.size + broker.stats().deadLetters === N, { timeoutMs: 30_000 });
     const result = await broker.close();
     expect(result.drained).toBe(true);
 
-    const dead = broker.deadLetters.list().map((d) => d.event.data as number);
+    const dead = (await broker.deadLetters.list()).map((d) => d.event.data as number);
     expect(new Set(dead).size).toBe(dead.length); // no event dead-lettered twice
     for (const n of dead) expect(handled.has(n)).toBe(false); // never both
     for (const count of handled.values()) expect(count).toBe(1); // no duplicate handling

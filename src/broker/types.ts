@@ -4,6 +4,7 @@ import type { DeliveryContext, Middleware } from '../delivery/context.js';
 import type { DedupeOptions } from '../delivery/dedupe.js';
 import type { RetryOptions } from '../delivery/retry.js';
 import type { HeraldEvent, HeraldExtensions } from '../event/types.js';
+import type { EventLog, ExpectedVersion, LogPosition, StoredEvent } from '../log/types.js';
 import type { DeadLetters } from './dead-letters.js';
 import type { EventFor, EventMap, EventOf } from './event-map.js';
 import type { OverflowPolicy } from './subscription-runtime.js';
@@ -23,8 +24,18 @@ export interface PublishAttributes extends HeraldExtensions {
   [extension: string]: unknown;
 }
 
+/** Where a published event is stored, with a log (ignored without one). */
+export interface StorageOptions {
+  /** Append to this stream (aggregate); the stored event gets `stream` and `version`. */
+  stream?: string;
+  /** Optimistic concurrency on `stream`: a mismatch rejects with `ConcurrencyError`. */
+  expectedVersion?: ExpectedVersion;
+  /** Keep this event in memory only: delivered to this process's subscriptions, never stored. */
+  ephemeral?: boolean;
+}
+
 /** Options of `publish`. */
-export interface PublishOptions extends PublishAttributes {
+export interface PublishOptions extends PublishAttributes, StorageOptions {
   /**
    * `'accepted'` (default): resolve once every matching subscription has queued the event.
    * `'handled'`: resolve once each has handled it, or reject with `HandlerFailedError`.
@@ -65,6 +76,10 @@ export interface SubscribeOptions {
   middleware?: readonly Middleware[];
   /** Unsubscribes when aborted. */
   signal?: AbortSignal;
+  /** With a log and a `group`: where a new durable group starts (default `'end'`). */
+  startAt?: LogPosition;
+  /** With a log and a `group`: redeliver an event not acked within this (default 30,000 ms, or 2x `timeoutMs`). */
+  ackWaitMs?: number;
 }
 
 /** A live subscription. */
@@ -120,6 +135,13 @@ export interface BrokerOptions<E extends EventMap> {
   source?: string;
   /** Validators for `data` per type: any Standard Schema (zod, valibot, arktype, ...). */
   schemas?: { [K in keyof E]?: StandardSchemaV1<unknown, E[K]> };
+  /**
+   * The durable event log. With it, events are appended before they are delivered, `group`
+   * subscriptions become durable consumer groups, and `replay` reads history.
+   */
+  log?: EventLog;
+  /** Types (patterns) kept in memory only, never stored, e.g. high-rate `terminal.output.>`. */
+  ephemeral?: readonly string[];
   /** Bound of the dead-letter store (default 10,000; the oldest is evicted and reported). */
   maxDeadLetters?: number;
   /**
@@ -170,11 +192,19 @@ export interface Broker<E extends EventMap = EventMap, R extends ReplyMap<E> = R
     event: PublishInit<E, K>,
     options?: Pick<PublishOptions, 'wait'>,
   ): Promise<EventOf<E, K>>;
-  /** Publishes several events; all are validated before any is delivered. */
+  /** Publishes several events; all are validated (and, with a log, appended atomically) before any is delivered. */
   publishBatch(
     events: readonly PublishInit<E>[],
-    options?: Pick<PublishOptions, 'wait'>,
+    options?: Pick<PublishOptions, 'wait'> & StorageOptions,
   ): Promise<HeraldEvent[]>;
+  /**
+   * Reads the log's history from `from` (inclusive) to `to` (inclusive) for the `types` patterns,
+   * calling `handler` for each event in position order; resolves with how many. Needs a log.
+   */
+  replay(
+    options: { from?: LogPosition; to?: number; types?: readonly string[] },
+    handler: (event: StoredEvent) => unknown,
+  ): Promise<number>;
   /** Calls `handler` for every event whose type matches `pattern` (`*` one token, `>` the rest). */
   subscribe<P extends string>(
     pattern: P,

@@ -46,7 +46,7 @@ describe('retry', () => {
     await expect(broker.publish('r', {}, { wait: 'handled' })).rejects.toMatchObject({
       code: 'HANDLER_FAILED',
     });
-    const [dead] = broker.deadLetters.list();
+    const [dead] = await broker.deadLetters.list();
     expect(dead).toMatchObject({ subscription: 'always', attempts: 3, error: { message: 'fail 3' } });
     expect(calls).toBe(3);
   });
@@ -82,7 +82,10 @@ describe('retry', () => {
     );
     await expect(broker.publish('r', {}, { wait: 'handled' })).rejects.toThrow(/bad input/);
     expect(calls).toBe(1);
-    expect(broker.deadLetters.list()[0]).toMatchObject({ attempts: 1, error: { code: 'UNRECOVERABLE' } });
+    expect((await broker.deadLetters.list())[0]).toMatchObject({
+      attempts: 1,
+      error: { code: 'UNRECOVERABLE' },
+    });
   });
 
   it('does not retry errors the retryable predicate refuses', async () => {
@@ -162,17 +165,17 @@ describe('dead letters', () => {
     broker.subscribe('dl', () => void other++, { name: 'other' });
     await broker.publish('dl', 1).catch(() => undefined);
     await broker.publish('dl', 2).catch(() => undefined);
-    await waitFor(() => broker.deadLetters.size === 2);
-    expect(broker.deadLetters.list({ subscription: 'consumer' })).toHaveLength(2);
-    expect(broker.deadLetters.list({ type: 'dl' })).toHaveLength(2);
-    expect(broker.deadLetters.list({ type: 'other.>' })).toHaveLength(0);
+    await waitFor(() => broker.stats().deadLetters === 2);
+    expect(await broker.deadLetters.list({ subscription: 'consumer' })).toHaveLength(2);
+    expect(await broker.deadLetters.list({ type: 'dl' })).toHaveLength(2);
+    expect(await broker.deadLetters.list({ type: 'other.>' })).toHaveLength(0);
     fixed = true;
-    const first = broker.deadLetters.list()[0]!;
-    expect(broker.deadLetters.get(first.id)).toBe(first);
+    const first = (await broker.deadLetters.list())[0]!;
+    expect(await broker.deadLetters.get(first.id)).toBe(first);
     expect(await broker.deadLetters.redrive(first.id)).toBe(1);
     await waitFor(() => handled.length === 1);
-    expect(broker.deadLetters.purge()).toBe(1);
-    expect(broker.deadLetters.size).toBe(0);
+    expect(await broker.deadLetters.purge()).toBe(1);
+    expect(broker.stats().deadLetters).toBe(0);
     expect(other).toBe(2); // redrive went only to the failed subscription
   });
 
@@ -184,7 +187,7 @@ describe('dead letters', () => {
       throw new Error('fails everything');
     });
     await broker.publish('loop', 1);
-    await waitFor(() => broker.deadLetters.size === 1);
+    await waitFor(() => broker.stats().deadLetters === 1);
     await broker.close();
     expect(calls).toBe(1);
   });
@@ -200,10 +203,10 @@ describe('dead letters', () => {
       throw new Error('x');
     });
     await broker.publish('g', 1);
-    await waitFor(() => broker.deadLetters.size === 1);
+    await waitFor(() => broker.stats().deadLetters === 1);
     await sub.unsubscribe();
     await expect(broker.deadLetters.redrive()).rejects.toMatchObject({ code: 'SUBSCRIPTION_NOT_FOUND' });
-    expect(broker.deadLetters.size).toBe(1);
+    expect(broker.stats().deadLetters).toBe(1);
   });
 
   it('is bounded: the oldest entry is evicted and reported', async () => {
@@ -218,7 +221,7 @@ describe('dead letters', () => {
     for (let i = 0; i < 3; i++) await broker.publish('e', i).catch(() => undefined);
     await waitFor(() => evicted.length === 1);
     expect(evicted).toEqual([0]);
-    expect(broker.deadLetters.list().map((d) => d.event.data)).toEqual([1, 2]);
+    expect((await broker.deadLetters.list()).map((d) => d.event.data)).toEqual([1, 2]);
     expect(broker.stats().deadLettersEvicted).toBe(1);
   });
 
@@ -235,7 +238,7 @@ describe('dead letters', () => {
     await broker.publish('f', 1);
     await waitFor(() => reported.length === 1);
     expect(reported).toEqual(['handler-failed']);
-    expect(broker.deadLetters.size).toBe(0);
+    expect(broker.stats().deadLetters).toBe(0);
   });
 });
 
@@ -258,7 +261,7 @@ describe('timeout', () => {
       code: 'HANDLER_FAILED',
     });
     expect(aborted).toBeInstanceOf(HeraldError);
-    expect(broker.deadLetters.list()[0]!.error.code).toBe('HANDLER_TIMEOUT');
+    expect((await broker.deadLetters.list())[0]!.error.code).toBe('HANDLER_TIMEOUT');
   });
 });
 
@@ -290,7 +293,7 @@ describe('circuit breaker', () => {
     await waitFor(() => handled.length === 3);
     expect(states.slice(0, 3)).toEqual(['open', 'half-open', 'closed']);
     expect(handled.sort()).toEqual(['a', 'b', 'c']);
-    expect(broker.deadLetters.size).toBe(0);
+    expect(broker.stats().deadLetters).toBe(0);
   });
 });
 

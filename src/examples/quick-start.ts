@@ -36,7 +36,7 @@ await broker.publish('order.created', { id: 'o-2', total: -5 }).catch(() => unde
 console.log(`[stock]   apples in stock: ${await broker.request('stock.check', { sku: 'apple' })}`);
 
 const result = await broker.close();
-for (const d of broker.deadLetters.list())
+for (const d of await broker.deadLetters.list())
   console.log(`[dlq]     ${d.event.type} in ${d.subscription}: ${d.error.message}`);
 for (const s of broker.stats().subscriptions) {
   console.log(

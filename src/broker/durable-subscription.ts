@@ -1,0 +1,155 @@
+import type { AsyncLocalStorage } from 'node:async_hooks';
+import { backoffDelay } from '../delivery/backoff.js';
+import { isThenable } from '../delivery/compose.js';
+import type { DeliveryContext } from '../delivery/context.js';
+import { RetryLaterError, UnrecoverableError, describe as describeError } from '../errors/herald-error.js';
+import type { HeraldEvent } from '../event/types.js';
+import type { ConsumerGroup, GroupDelivery } from '../log/types.js';
+import type { RetryOptions } from '../delivery/retry.js';
+import { Delivery } from './delivery.js';
+import { LatencyHistogram } from './latency.js';
+import type { SubscriptionStats } from './subscription-stats.js';
+
+export interface DurableConfig {
+  name: string;
+  pattern: string;
+  group: string;
+  concurrency: number;
+  chain: (ctx: DeliveryContext) => unknown;
+  context: AsyncLocalStorage<HeraldEvent> | undefined;
+  retry: RetryOptions | undefined;
+  /** How long one pull waits for work before looking again (bounds how late close is noticed). */
+  pullWaitMs: number;
+}
+
+/**
+ * A member of a durable consumer group: `concurrency` workers pull deliveries from the log's
+ * group, run the subscription's chain, and ack (the chain resolved) or nack (it threw). Retries
+ * are the log's redeliveries, delayed by the retry policy's backoff; `UnrecoverableError` and the
+ * last attempt dead-letter in the log, where the dead letters outlive the process.
+ */
+export class DurableSubscription {
+  readonly name: string;
+  readonly pattern: string;
+  readonly group: string;
+  active = true;
+
+  private readonly stop = new AbortController();
+  private readonly latency = new LatencyHistogram();
+  private readonly counts = {
+    published: 0,
+    delivered: 0,
+    succeeded: 0,
+    failed: 0,
+    retried: 0,
+    deadLettered: 0,
+    expired: 0,
+    duplicates: 0,
+  };
+  private inFlight = 0;
+  private sample = 0;
+  private readonly workers: Promise<void>[] = [];
+
+  constructor(
+    /** The log's group; opening it may still be under way. */
+    readonly consumer: Promise<ConsumerGroup>,
+    private readonly config: DurableConfig,
+    private readonly onError: (error: unknown) => void,
+  ) {
+    this.name = config.name;
+    this.pattern = config.pattern;
+    this.group = config.group;
+    for (let i = 0; i < config.concurrency; i++) this.workers.push(this.work());
+  }
+
+  /** Stops pulling and waits for the handlers in flight; what is left stays in the log's group. */
+  async close(): Promise<void> {
+    this.active = false;
+    this.stop.abort();
+    await Promise.all(this.workers);
+  }
+
+  stats(): SubscriptionStats {
+    return {
+      name: this.name,
+      pattern: this.pattern,
+      group: this.group,
+      ...this.counts,
+      dropped: 0,
+      rejected: 0,
+      queueDepth: 0,
+      inFlight: this.inFlight,
+      latencyP50Ms: this.latency.percentile(50),
+      latencyP99Ms: this.latency.percentile(99),
+    };
+  }
+
+  private async work(): Promise<void> {
+    const signal = this.stop.signal;
+    let consumer: ConsumerGroup;
+    try {
+      consumer = await this.consumer;
+    } catch (error) {
+      this.onError(error);
+      return;
+    }
+    while (!signal.aborted) {
+      let batch: GroupDelivery[];
+      try {
+        batch = await consumer.pull({ max: 1, waitMs: this.config.pullWaitMs, signal });
+      } catch (error) {
+        if (signal.aborted) return;
+        this.onError(error);
+        // The log failed (restarting server, closed file): back off before asking again.
+        await new Promise((resolve) => setTimeout(resolve, 250));
+        continue;
+      }
+      for (const delivery of batch) await this.handle(delivery);
+    }
+  }
+
+  private async handle(delivery: GroupDelivery): Promise<void> {
+    const { event, deliveryCount } = delivery;
+    const d = new Delivery(event, deliveryCount, deliveryCount > 1, this.name, 2, undefined);
+    this.inFlight++;
+    this.counts.delivered++;
+    if (deliveryCount === 1) this.counts.published++;
+    const sampled = (++this.sample & 7) === 0;
+    const t0 = sampled ? performance.now() : 0;
+    let error: unknown;
+    let failed = false;
+    try {
+      const { context, chain } = this.config;
+      const result = context ? context.run(event, chain, d) : chain(d);
+      if (isThenable(result)) await result;
+    } catch (e) {
+      error = e;
+      failed = true;
+    }
+    if (sampled) this.latency.record(performance.now() - t0);
+    this.inFlight--;
+    try {
+      if (!failed) {
+        if (d.outcome === 'expired') this.counts.expired++;
+        else if (d.outcome === 'duplicate') this.counts.duplicates++;
+        else this.counts.succeeded++;
+        await delivery.ack();
+        return;
+      }
+      this.counts.failed++;
+      const retry = this.config.retry;
+      const last = error instanceof UnrecoverableError || deliveryCount >= (retry?.maxAttempts ?? 1);
+      if (last) {
+        this.counts.deadLettered++;
+        await delivery.nack({ error: describeError(error), deadLetter: true });
+        return;
+      }
+      this.counts.retried++;
+      const delayMs = error instanceof RetryLaterError ? error.delayMs : backoffDelay(deliveryCount, retry);
+      await delivery.nack({ delayMs, error: describeError(error) });
+    } catch (ackError) {
+      // The ack or nack did not reach the log: the delivery comes back after ackWait.
+      this.onError(ackError);
+    }
+  }
+}
