@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ConcurrencyError, createBroker, type HeraldEvent } from '../index.js';
+import { ConcurrencyError, createBroker, UnrecoverableError, type HeraldEvent } from '../index.js';
 import { memoryLog } from '../log/memory-log.js';
 import type { EventLog } from '../log/types.js';
 import { waitFor } from '../testing/index.js';
@@ -105,6 +105,27 @@ describe('the broker on a log', () => {
     await waitFor(() => attempts.length === 3);
     await waitFor(async () => (await (await log.group('payments')).info()).pending === 0);
     expect(await broker.deadLetters.list()).toEqual([]);
+    await broker.close();
+  });
+
+  it('dead-letters a durable delivery at once on UnrecoverableError', async () => {
+    const broker = createBroker({ log: memoryLog(), onError: () => undefined });
+    let calls = 0;
+    broker.subscribe(
+      'u.*',
+      () => {
+        calls++;
+        throw new UnrecoverableError('bad payload');
+      },
+      { group: 'strict', retry: { maxAttempts: 5, baseDelayMs: 1 }, startAt: 'start' },
+    );
+    await broker.publish('u.x', 1);
+    await waitFor(async () => (await broker.deadLetters.list()).length === 1);
+    expect(calls).toBe(1);
+    expect((await broker.deadLetters.list())[0]).toMatchObject({
+      attempts: 1,
+      error: { message: 'bad payload' },
+    });
     await broker.close();
   });
 

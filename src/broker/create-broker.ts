@@ -224,7 +224,9 @@ class BrokerImpl {
     for (const e of events) this.index.match(e.type);
     if (this.log !== undefined && options?.ephemeral !== true) {
       const stored = await this.persist(events, options);
-      return Promise.all(stored.map((s) => (s.duplicate ? s.event : this.dispatch(s.event, options?.wait))));
+      return Promise.all(
+        stored.map((s) => (s.duplicate ? Promise.resolve(s.event) : this.dispatch(s.event, options?.wait))),
+      );
     }
     return Promise.all(events.map((e) => this.dispatch(e, options?.wait)));
   }

@@ -98,7 +98,7 @@ export class DurableSubscription {
       try {
         batch = await consumer.pull({ max: 1, waitMs: this.config.pullWaitMs, signal });
       } catch (error) {
-        if (signal.aborted) return;
+        if (!this.active) return;
         this.onError(error);
         // The log failed (restarting server, closed file): back off before asking again.
         await new Promise((resolve) => setTimeout(resolve, 250));
