@@ -21,5 +21,4 @@ export type HeraldErrorCode =
   | 'ABORTED'
   | 'CONCURRENCY_CONFLICT'
   | 'CAPABILITY_NOT_SUPPORTED'
-  | 'LOG_CLOSED'
-  | 'GROUP_NOT_FOUND';
+  | 'LOG_CLOSED';
