@@ -4,7 +4,9 @@
  */
 import { runBrokerBench } from './broker.js';
 import { runMatchBench } from './match.js';
+import { runSqliteBench } from './sqlite.js';
 
 console.log(`# Herald benchmarks (node ${process.version}, ${new Date().toISOString()})`);
 await runBrokerBench();
 await runMatchBench();
+await runSqliteBench();

@@ -3,6 +3,7 @@
  * letters, request/reply, and a clean close. Run with `npm start`.
  */
 import { createBroker, UnrecoverableError } from '../index.js';
+import { sqliteLog } from '../backends/sqlite/index.js';
 
 type Shop = {
   'order.created': { id: string; total: number };
@@ -44,3 +45,30 @@ for (const s of broker.stats().subscriptions) {
   );
 }
 console.log(`[close]   drained: ${result.drained}`);
+
+// The same broker on the embedded SQLite log: events are stored (fsync) before delivery, and a
+// durable consumer group resumes where it left off on the next run.
+const log = await sqliteLog({ path: './herald-data/quick-start.db' });
+const durable = createBroker<Shop>({ log, source: 'quick-start' });
+durable.subscribe(
+  'order.*',
+  (e) => console.log(`[durable] ${e.type} ${e.data.id} at position ${e.position ?? '?'}`),
+  {
+    group: 'quick-start-audit',
+    startAt: 'start',
+  },
+);
+const stored = await durable.publish(
+  'order.created',
+  { id: `o-${Date.now()}`, total: 7 },
+  { stream: 'orders' },
+);
+console.log(
+  `[log]     stored at position ${stored.position ?? '?'}, stream version ${stored.version ?? '?'}`,
+);
+const group = await log.group('quick-start-audit');
+while ((await group.info()).ackedPosition < (stored.position ?? 0))
+  await new Promise((r) => setTimeout(r, 10));
+console.log(`[log]     group quick-start-audit: ${JSON.stringify(await group.info())}`);
+await durable.close();
+await log.close();

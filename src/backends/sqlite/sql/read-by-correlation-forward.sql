@@ -1,0 +1,9 @@
+-- read-by-correlation-forward: one page of one correlation id, in position order.
+-- Inputs: :correlation, :cursor (last position seen, exclusive), :hi, :types (JSON array or NULL), :limit.
+-- Outputs: event (the stored event JSON).
+SELECT event
+FROM events
+WHERE correlation_id = :correlation AND position > :cursor AND position <= :hi
+  AND (:types IS NULL OR +type IN (SELECT value FROM json_each(:types)))
+ORDER BY position
+LIMIT :limit
