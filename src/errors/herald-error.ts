@@ -119,7 +119,15 @@ export class HandlerFailedError extends HeraldError {
   }
 }
 
-/** A short human description of any thrown value. */
+/**
+ * A short human description of any thrown value (exported as `describeError`).
+ *
+ * @example
+ * ```ts
+ * describeError(new Error('boom')); // 'boom'
+ * describeError({ status: 503 });   // '{"status":503}'
+ * ```
+ */
 export function describe(error: unknown): string {
   if (error instanceof Error) return error.message;
   if (typeof error === 'string') return error;
