@@ -5,6 +5,7 @@
 import { createRequire } from 'node:module';
 import { SubjectIndex } from '../src/subject/index.js';
 import { measure, printTable } from './harness.js';
+import { seededRandom } from '../src/testing/seeded-random.js';
 
 interface QlobberLike {
   add(topic: string, value: unknown): unknown;
@@ -33,18 +34,6 @@ const VOCAB: readonly (readonly string[])[] = [
   ['created', 'updated', 'deleted', 'failed', 'completed', 'cancelled', 'retried', 'expired'],
   ['v1', 'v2', 'v3', 'internal', 'external', 'test'],
 ];
-
-/** mulberry32: a tiny seeded PRNG, so every run measures the same patterns and types. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 function makePatterns(random: () => number): string[] {
   const pick = (k: number): string => VOCAB[k]![Math.floor(random() * VOCAB[k]!.length)]!;
@@ -91,7 +80,7 @@ function makeTypes(random: () => number, catalogueSize: number): string[] {
  * ```
  */
 export async function runMatchBench(): Promise<void> {
-  const random = prng(0x5eed);
+  const random = seededRandom(0x5eed);
   const patterns = makePatterns(random);
   await matchTable(
     patterns,

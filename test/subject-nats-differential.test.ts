@@ -7,6 +7,7 @@
 import { connect, type NatsConnection } from '@nats-io/transport-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { isValidPattern, isValidType, SubjectIndex } from '../src/subject/index.js';
+import { seededRandom } from '../src/testing/seeded-random.js';
 
 const SERVER = '127.0.0.1:4222';
 const PATTERNS = 300;
@@ -39,7 +40,7 @@ describe('subject matching against nats-server', () => {
       return ctx.skip(unreachable);
     }
     const conn = nc;
-    const random = prng(0x4e415453);
+    const random = seededRandom(0x4e415453);
     const token = (): string => ALPHABET[Math.floor(random() * ALPHABET.length)]!;
 
     const patterns = Array.from({ length: PATTERNS }, () => {
@@ -112,15 +113,3 @@ describe('subject matching against nats-server', () => {
     expect(deliveries).toBeLessThan((SUBJECTS * PATTERNS) / 2);
   });
 });
-
-/** mulberry32: deterministic, so a failure replays exactly. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}

@@ -1,20 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import { createBroker } from '../index.js';
 import { waitFor } from '../testing/index.js';
-
-/** A seeded PRNG (mulberry32) so a failing run can be replayed. */
-function prng(seed: number): () => number {
-  return () => {
-    seed = (seed + 0x6d2b79f5) | 0;
-    let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { seededRandom } from '../testing/seeded-random.js';
 
 describe('stress', () => {
   it('10,000 events, concurrency 16, random failures with retries: each ends handled or dead-lettered exactly once', async () => {
-    const random = prng(42);
+    const random = seededRandom(42);
     const broker = createBroker({ onError: () => undefined });
     const handled = new Map<number, number>();
     broker.subscribe(

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { HeraldError } from '../errors/index.js';
 import { SubjectIndex, matchesPattern } from './index.js';
+import { seededRandom } from '../testing/seeded-random.js';
 
 function codeOf(fn: () => unknown): string {
   try {
@@ -199,7 +200,7 @@ describe('SubjectIndex removal', () => {
 
   it('comes back to empty after heavy churn and still matches correctly', () => {
     const index = new SubjectIndex<number>({ cacheSize: 64 });
-    const random = prng(7);
+    const random = seededRandom(7);
     const entries: [string, number][] = [];
     for (let i = 0; i < 5000; i++) {
       const pattern = randomPattern(random);
@@ -321,7 +322,7 @@ describe('SubjectIndex against brute force', () => {
   it.each([0, 8, 1024])(
     'returns what filtering every entry with matchesPattern returns, under random churn (cacheSize %i)',
     (cacheSize) => {
-      const random = prng(1000 + cacheSize);
+      const random = seededRandom(1000 + cacheSize);
       const index = new SubjectIndex<number>({ cacheSize });
       // The model: live (pattern, value) entries; results are compared as multisets.
       let model: { pattern: string; value: number }[] = [];
@@ -369,16 +370,4 @@ function randomPattern(random: () => number): string {
   );
   if (random() < 0.2) tokens.push('>');
   return tokens.join('.');
-}
-
-/** mulberry32: deterministic, so a failure replays exactly. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }

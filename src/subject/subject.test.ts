@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { HeraldError } from '../errors/index.js';
 import { isValidPattern, isValidType, matchesPattern, validatePattern, validateType } from './index.js';
+import { seededRandom } from '../testing/seeded-random.js';
 
 function thrown(fn: () => void): HeraldError {
   try {
@@ -199,7 +200,7 @@ describe('matchesPattern', () => {
   });
 
   it('agrees with a regular-expression reference on random patterns and types (seeded)', () => {
-    const random = prng(20240601);
+    const random = seededRandom(20240601);
     const alphabet = ['a', 'b', 'ab', 'ba', 'c'];
     const token = (): string => alphabet[Math.floor(random() * alphabet.length)]!;
     const reference = (pattern: string): RegExp =>
@@ -228,15 +229,3 @@ describe('matchesPattern', () => {
     expect(matched).toBeLessThan(2900);
   });
 });
-
-/** mulberry32: deterministic, so a failure replays exactly. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}

@@ -8,3 +8,4 @@ export {
   type ConformanceContext,
   type EventLogConformanceOptions,
 } from './conformance/index.js';
+export { seededRandom } from './seeded-random.js';
