@@ -37,6 +37,7 @@ export {
   type ReadFilter,
 } from './read-filter.js';
 export { typeMatcher } from './type-matcher.js';
+export { PagedTail } from './paged-tail.js';
 export {
   resolveGroupOptions,
   nackDelay,

@@ -1,9 +1,8 @@
 import { waitForAny } from '../../log/notifier.js';
-import type { LogSubscription, StoredEvent } from '../../log/types.js';
+import { PagedTail } from '../../log/paged-tail.js';
+import type { StoredEvent } from '../../log/types.js';
 import type { LogContext } from './log-context.js';
 import type { ReadPlan } from './read-plan.js';
-
-const DONE: IteratorReturnResult<undefined> = Object.freeze({ done: true, value: undefined });
 
 /**
  * The SQLite log's live tail: pages by position after the last position examined, so history and
@@ -12,7 +11,7 @@ const DONE: IteratorReturnResult<undefined> = Object.freeze({ done: true, value:
  * or `pollIntervalMs` at most, which is how appends by other processes on the same file are
  * seen. Internal: obtained through `log.subscribe()`.
  */
-export class SqliteSubscription implements LogSubscription {
+export class SqliteSubscription extends PagedTail {
   readonly #ctx: LogContext;
   readonly #plan: ReadPlan;
   readonly #batchSize: number;
@@ -20,16 +19,13 @@ export class SqliteSubscription implements LogSubscription {
   readonly #minRecorded: number;
   readonly #onClose: (subscription: SqliteSubscription) => void;
   readonly #stop = new AbortController();
-  #buffer: StoredEvent[] = [];
-  #next = 0;
-  #position = 0;
-  #closed = false;
 
   constructor(
     ctx: LogContext,
     plan: ReadPlan,
     options: { batchSize: number; minRecorded: number; onClose: (subscription: SqliteSubscription) => void },
   ) {
+    super();
     this.#ctx = ctx;
     this.#plan = plan;
     this.#batchSize = options.batchSize;
@@ -37,57 +33,27 @@ export class SqliteSubscription implements LogSubscription {
     this.#onClose = options.onClose;
   }
 
-  get position(): number {
-    return this.#position;
-  }
-
-  [Symbol.asyncIterator](): this {
-    return this;
-  }
-
-  async next(): Promise<IteratorResult<StoredEvent, undefined>> {
-    for (;;) {
-      if (this.#closed) return DONE;
-      if (this.#next < this.#buffer.length) {
-        const event = this.#buffer[this.#next++]!;
-        this.#position = event.position;
-        return { done: false, value: event };
-      }
-      if (this.#ctx.closed) {
-        await this.close();
-        return DONE;
-      }
-      this.#fill();
-      if (this.#next < this.#buffer.length) continue;
-      await waitForAny([this.#ctx.appended], this.#ctx.options.pollIntervalMs, this.#stop.signal);
-    }
-  }
-
-  async return(): Promise<IteratorResult<StoredEvent, undefined>> {
-    await this.close();
-    return DONE;
-  }
-
-  close(): Promise<void> {
-    if (!this.#closed) {
-      this.#closed = true;
-      this.#buffer = [];
-      this.#next = 0;
-      this.#stop.abort();
-      this.#onClose(this);
-    }
-    return Promise.resolve();
-  }
-
-  #fill(): void {
-    const rows = this.#ctx.readPage(this.#plan, this.#batchSize);
-    const buffer: StoredEvent[] = [];
-    for (const row of rows) {
+  protected readPage(): StoredEvent[] {
+    const page: StoredEvent[] = [];
+    for (const row of this.#ctx.readPage(this.#plan, this.#batchSize)) {
       const event = JSON.parse(row) as StoredEvent;
       if (this.#minRecorded === -Infinity || Date.parse(event.recordedat) >= this.#minRecorded)
-        buffer.push(event);
+        page.push(event);
     }
-    this.#buffer = buffer;
-    this.#next = 0;
+    return page;
+  }
+
+  protected sourceClosed(): boolean {
+    return this.#ctx.closed;
+  }
+
+  /** The next round of appends in this process, or `pollIntervalMs` (other processes' appends). */
+  protected async waitForMore(): Promise<void> {
+    await waitForAny([this.#ctx.appended], this.#ctx.options.pollIntervalMs, this.#stop.signal);
+  }
+
+  protected onClosed(): void {
+    this.#stop.abort();
+    this.#onClose(this);
   }
 }
