@@ -1,0 +1,97 @@
+import type { IncomingHttpHeaders } from 'node:http';
+import { HeraldError } from '../errors/herald-error.js';
+import { isoNow } from '../event/clock.js';
+import { parseBatch, parseStructured } from '../event/structured.js';
+import type { HeraldEvent } from '../event/types.js';
+import { uuidv7 } from '../event/uuidv7.js';
+import { validateEvent } from '../event/validate-event.js';
+
+/** How a POST /v1/events body was sent (CloudEvents HTTP binding modes, plus plain JSON). */
+export type IngestMode = 'structured' | 'batch' | 'binary' | 'json';
+
+const media = (contentType: string | undefined): string =>
+  (contentType ?? '').split(';')[0]!.trim().toLowerCase();
+
+/**
+ * Turns an HTTP request into CloudEvents, by the CloudEvents HTTP binding:
+ * - `application/cloudevents+json`: one event, strictly valid (nothing filled in);
+ * - `application/cloudevents-batch+json`: an array of them;
+ * - any content type with a `ce-specversion` header: binary mode, attributes from `ce-*` headers and
+ *   the body as data (JSON parsed for JSON types, text for `text/*`, base64 otherwise);
+ * - plain `application/json` without `ce-` headers: one event or an array, where a missing `id`,
+ *   `time` or `specversion` is filled in and `source` defaults to `defaultSource`.
+ * Anything else is `UNSUPPORTED_MEDIA_TYPE` (415).
+ *
+ * @example
+ * ```ts
+ * parseIngest({ 'content-type': 'application/json' }, Buffer.from('{"type":"order.created","data":{}}'), 'curl');
+ * ```
+ */
+export function parseIngest(
+  headers: IncomingHttpHeaders,
+  body: Buffer,
+  defaultSource: string,
+): { mode: IngestMode; events: HeraldEvent[] } {
+  const type = media(headers['content-type']);
+  if (typeof headers['ce-specversion'] === 'string')
+    return { mode: 'binary', events: [binaryEvent(headers, type, body)] };
+  if (type === 'application/cloudevents+json')
+    return { mode: 'structured', events: [parseStructured(text(body))] };
+  if (type === 'application/cloudevents-batch+json') return { mode: 'batch', events: parseBatch(text(body)) };
+  if (type === 'application/json') {
+    const parsed = json(body);
+    const list = Array.isArray(parsed) ? parsed : [parsed];
+    return {
+      mode: 'json',
+      events: list.map((item: unknown, index) => {
+        if (item === null || typeof item !== 'object' || Array.isArray(item)) {
+          throw new HeraldError('INVALID_EVENT', `event ${index} is not a JSON object`, {
+            details: { attribute: null, rule: 'object', index },
+          });
+        }
+        return validateEvent({
+          specversion: '1.0',
+          id: uuidv7(),
+          time: isoNow(),
+          source: defaultSource,
+          ...item,
+        });
+      }),
+    };
+  }
+  throw new HeraldError(
+    'UNSUPPORTED_MEDIA_TYPE',
+    `unsupported content type "${type || '(none)'}": send application/cloudevents+json, application/cloudevents-batch+json, application/json, or binary mode with ce-* headers`,
+    { details: { contentType: type } },
+  );
+}
+
+function binaryEvent(headers: IncomingHttpHeaders, type: string, body: Buffer): HeraldEvent {
+  const attributes: Record<string, unknown> = {};
+  for (const [name, value] of Object.entries(headers)) {
+    if (!name.startsWith('ce-') || typeof value !== 'string') continue;
+    // Header values are percent-encoded where they are not printable ASCII (HTTP binding 3.1.3.2).
+    attributes[name.slice(3)] = decodeURIComponent(value);
+  }
+  if (body.length > 0) {
+    if (type === '' || type === 'application/json' || type.endsWith('+json')) attributes.data = json(body);
+    else if (type.startsWith('text/')) attributes.data = text(body);
+    else attributes.data_base64 = body.toString('base64');
+  }
+  if (type !== '') attributes.datacontenttype = headers['content-type'];
+  return validateEvent(attributes);
+}
+
+function text(body: Buffer): string {
+  return body.toString('utf8');
+}
+
+function json(body: Buffer): unknown {
+  try {
+    return JSON.parse(text(body)) as unknown;
+  } catch (error) {
+    throw new HeraldError('INVALID_EVENT', `the body is not valid JSON: ${(error as Error).message}`, {
+      details: { attribute: null, rule: 'json' },
+    });
+  }
+}
