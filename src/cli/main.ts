@@ -1,4 +1,9 @@
 #!/usr/bin/env node
 import { createProgram } from './program.js';
 
-await createProgram().parseAsync(process.argv);
+try {
+  await createProgram().parseAsync(process.argv);
+} catch (error) {
+  console.error(`herald: ${error instanceof Error ? error.message : String(error)}`);
+  process.exitCode = 1;
+}

@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { Command } from 'commander';
+import { addServeCommand } from './serve.js';
 
 /** The version in Herald's package.json (read at run time, so it cannot drift). */
 export function heraldVersion(): string {
@@ -18,11 +19,12 @@ export function heraldVersion(): string {
  * ```
  */
 export function createProgram(): Command {
-  return new Command('herald')
+  const program = new Command('herald')
     .description(
       'Herald: CloudEvents, NATS-style subjects and a broker with delivery policies, for TypeScript.',
     )
     .version(heraldVersion(), '-v, --version', 'print the version')
     .helpOption('-h, --help', 'show help')
     .showHelpAfterError();
+  return addServeCommand(program);
 }
