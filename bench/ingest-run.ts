@@ -1,0 +1,3 @@
+import { runIngestBench } from './ingest.js';
+
+await runIngestBench();
