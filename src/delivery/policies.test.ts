@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import {
   createBroker,
   backoffDelay,
@@ -103,19 +103,28 @@ describe('retry', () => {
     expect(calls).toBe(1);
   });
 
-  it('honours RetryLaterError: the event comes back after the requested delay, not before', async () => {
-    const broker = createBroker(quiet);
-    const times: number[] = [];
-    broker.subscribe(
-      'r',
-      () => {
-        times.push(Date.now());
-        if (times.length === 1) throw new RetryLaterError(50);
-      },
-      { retry: { maxAttempts: 2, baseDelayMs: 1 } },
-    );
-    await broker.publish('r', {}, { wait: 'handled' });
-    expect(times[1]! - times[0]!).toBeGreaterThanOrEqual(49);
+  it('honours RetryLaterError: the event waits for the requested delay, not the policy backoff', async () => {
+    vi.useFakeTimers({ toFake: ['setTimeout'] });
+    try {
+      const broker = createBroker(quiet);
+      let calls = 0;
+      broker.subscribe(
+        'r',
+        () => {
+          if (++calls === 1) throw new RetryLaterError(60_000);
+        },
+        { retry: { maxAttempts: 2, baseDelayMs: 1 } },
+      );
+      const handled = broker.publish('r', {}, { wait: 'handled' });
+      await waitFor(() => broker.stats().subscriptions[0]!.retried === 1);
+      await vi.advanceTimersByTimeAsync(59_999); // past the policy's 1 ms backoff, before 60 s
+      expect(calls).toBe(1);
+      await vi.advanceTimersByTimeAsync(1);
+      await handled;
+      expect(calls).toBe(2);
+    } finally {
+      vi.useRealTimers();
+    }
   });
 
   it('does not hold a worker while waiting to retry: other events are handled meanwhile', async () => {
