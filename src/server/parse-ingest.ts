@@ -6,6 +6,15 @@ import type { HeraldEvent } from '../event/types.js';
 import { uuidv7 } from '../event/uuidv7.js';
 import { validateEvent } from '../event/validate-event.js';
 
+/** What a POST /v1/events body holds: the events, and the stream options of a plain-JSON envelope. */
+export interface ParsedIngest {
+  mode: IngestMode;
+  events: HeraldEvent[];
+  /** From a `{ "stream", "expectedVersion", "events": [...] }` body (plain JSON only). */
+  stream?: string;
+  expectedVersion?: unknown;
+}
+
 /** How a POST /v1/events body was sent (CloudEvents HTTP binding modes, plus plain JSON). */
 export type IngestMode = 'structured' | 'batch' | 'binary' | 'json';
 
@@ -27,11 +36,7 @@ const media = (contentType: string | undefined): string =>
  * parseIngest({ 'content-type': 'application/json' }, Buffer.from('{"type":"order.created","data":{}}'), 'curl');
  * ```
  */
-export function parseIngest(
-  headers: IncomingHttpHeaders,
-  body: Buffer,
-  defaultSource: string,
-): { mode: IngestMode; events: HeraldEvent[] } {
+export function parseIngest(headers: IncomingHttpHeaders, body: Buffer, defaultSource: string): ParsedIngest {
   const type = media(headers['content-type']);
   if (typeof headers['ce-specversion'] === 'string')
     return { mode: 'binary', events: [binaryEvent(headers, type, body)] };
@@ -40,9 +45,12 @@ export function parseIngest(
   if (type === 'application/cloudevents-batch+json') return { mode: 'batch', events: parseBatch(text(body)) };
   if (type === 'application/json') {
     const parsed = json(body);
-    const list = Array.isArray(parsed) ? parsed : [parsed];
+    const envelope = streamEnvelope(parsed);
+    const list = envelope ? envelope.events : Array.isArray(parsed) ? parsed : [parsed];
     return {
       mode: 'json',
+      ...(envelope?.stream !== undefined && { stream: envelope.stream }),
+      ...(envelope?.expectedVersion !== undefined && { expectedVersion: envelope.expectedVersion }),
       events: list.map((item: unknown, index) => {
         if (item === null || typeof item !== 'object' || Array.isArray(item)) {
           throw new HeraldError('INVALID_EVENT', `event ${index} is not a JSON object`, {
@@ -64,6 +72,33 @@ export function parseIngest(
     `unsupported content type "${type || '(none)'}": send application/cloudevents+json, application/cloudevents-batch+json, application/json, or binary mode with ce-* headers`,
     { details: { contentType: type } },
   );
+}
+
+/**
+ * A plain-JSON body may wrap its events with stream options: `{ "stream": "order-1",
+ * "expectedVersion": 0, "events": [...] }` (an object with `events` and no `type`).
+ */
+function streamEnvelope(
+  parsed: unknown,
+): { events: unknown[]; stream?: string; expectedVersion?: unknown } | undefined {
+  if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) return undefined;
+  const body = parsed as Record<string, unknown>;
+  if (!('events' in body) || 'type' in body) return undefined;
+  if (!Array.isArray(body.events)) {
+    throw new HeraldError('INVALID_EVENT', '"events" must be an array of events', {
+      details: { attribute: 'events', rule: 'array' },
+    });
+  }
+  if (body.stream !== undefined && (typeof body.stream !== 'string' || body.stream === '')) {
+    throw new HeraldError('INVALID_EVENT', '"stream" must be a non-empty string', {
+      details: { attribute: 'stream', rule: 'string' },
+    });
+  }
+  return {
+    events: body.events as unknown[],
+    ...(typeof body.stream === 'string' && { stream: body.stream }),
+    ...(body.expectedVersion !== undefined && { expectedVersion: body.expectedVersion }),
+  };
 }
 
 function binaryEvent(headers: IncomingHttpHeaders, type: string, body: Buffer): HeraldEvent {
