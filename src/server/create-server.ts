@@ -1,7 +1,9 @@
 import Fastify, { type FastifyInstance } from 'fastify';
 import type { EventLog } from '../log/types.js';
 import { anonymous, type Principal } from './auth/principal.js';
+import type { AuthOptions } from './auth/auth-options.js';
 import type { HubContext } from './hub-context.js';
+import type { LiveOptions } from './live/live-options.js';
 import { sendError } from './http-errors.js';
 import { createHubMetrics, type HubMetrics } from './metrics.js';
 import { eventRoutes } from './routes/events.js';
@@ -18,6 +20,18 @@ export interface ServerOptions {
   logger?: boolean | Record<string, unknown>;
   /** The hub's metrics (default: a fresh registry). */
   metrics?: HubMetrics;
+  /** `GET /metrics` without a token even when auth is on (default false: admin only). */
+  metricsPublic?: boolean;
+  /** API keys and JWT; off when unset. See `docs/auth.md`. */
+  auth?: AuthOptions;
+  /** Origins allowed by CORS (`['*']` for any); no CORS headers when unset. */
+  cors?: { origins: readonly string[] };
+  /** Requests per window per key (or per IP when anonymous); default 6,000 per minute; `false` turns it off. */
+  rateLimit?: { max: number; timeWindowMs: number } | false;
+  /** Only these addresses or CIDR ranges may connect (default: any). */
+  allowIps?: readonly string[];
+  /** SSE and WebSocket delivery. */
+  live?: LiveOptions;
 }
 
 /**
