@@ -1,0 +1,101 @@
+import { BlockList, isIP } from 'node:net';
+import cors from '@fastify/cors';
+import helmet from '@fastify/helmet';
+import rateLimit from '@fastify/rate-limit';
+import type { FastifyInstance, onRequestHookHandler } from 'fastify';
+import { HeraldError } from '../errors/herald-error.js';
+import type { ServerOptions } from './create-server.js';
+
+/** Response headers a browser client may read. */
+const EXPOSED = [
+  'x-request-id',
+  'retry-after',
+  'herald-events-lost',
+  'x-ratelimit-limit',
+  'x-ratelimit-remaining',
+  'x-ratelimit-reset',
+];
+
+/**
+ * The hub's middleware stack: security headers (helmet), CORS for configured origins, and rate
+ * limiting per principal (per IP for anonymous callers). The hub uses no cookies, only bearer
+ * tokens, so there is no ambient credential for a cross-site request to ride on: no CSRF surface.
+ *
+ * @example
+ * ```ts
+ * registerSecurity(app, { log, cors: { origins: ['https://app.example'] }, rateLimit: { max: 100, timeWindowMs: 1000 } });
+ * ```
+ */
+export function registerSecurity(app: FastifyInstance, options: ServerOptions): void {
+  const origins = options.cors?.origins;
+  void app.register(helmet, {
+    // An API, not pages: no CSP needed for JSON; allow cross-origin reads when CORS is configured.
+    contentSecurityPolicy: false,
+    crossOriginResourcePolicy: { policy: origins ? 'cross-origin' : 'same-origin' },
+  });
+  if (origins !== undefined && origins.length > 0) {
+    void app.register(cors, {
+      origin: origins.includes('*') ? '*' : [...origins],
+      methods: ['GET', 'POST', 'DELETE', 'OPTIONS'],
+      exposedHeaders: EXPOSED,
+      credentials: false,
+      maxAge: 600,
+    });
+  }
+  if (options.rateLimit) {
+    const { max, timeWindowMs } = options.rateLimit;
+    void app.register(rateLimit, {
+      max,
+      timeWindow: timeWindowMs,
+      // After auth, so a key's limit follows the key wherever it connects from.
+      hook: 'preHandler',
+      keyGenerator: (request) =>
+        request.principal.id === 'anonymous' || request.principal.id === 'public'
+          ? `ip:${request.ip}`
+          : `key:${request.principal.id}`,
+      errorResponseBuilder: (_request, context) =>
+        new HeraldError(
+          'RATE_LIMITED',
+          `rate limit exceeded: ${context.max} requests per ${context.after}; retry later`,
+          {
+            details: { limit: context.max, retryAfterMs: context.ttl },
+          },
+        ),
+    });
+  }
+}
+
+/**
+ * An `onRequest` hook refusing (403 `FORBIDDEN`) every address outside the list of IPs and CIDR
+ * ranges (IPv4 and IPv6; an IPv4 entry also matches its IPv4-mapped IPv6 form).
+ *
+ * @example
+ * ```ts
+ * app.addHook('onRequest', ipAllowHook(['127.0.0.1', '10.0.0.0/8']));
+ * ```
+ */
+export function ipAllowHook(entries: readonly string[]): onRequestHookHandler {
+  const list = new BlockList();
+  for (const entry of entries) {
+    const [address = '', prefix] = entry.split('/');
+    const family = isIP(address);
+    if (family === 0 || (prefix !== undefined && !/^\d+$/.test(prefix))) {
+      throw new HeraldError('INVALID_CONFIG', `allowIps: "${entry}" is not an IP address or CIDR range`, {
+        details: { key: 'allowIps', value: entry },
+      });
+    }
+    const type = family === 4 ? 'ipv4' : 'ipv6';
+    if (prefix === undefined) list.addAddress(address, type);
+    else list.addSubnet(address, Number(prefix), type);
+  }
+  return (request, _reply, done) => {
+    const ip = request.socket.remoteAddress ?? '';
+    const mapped = ip.startsWith('::ffff:') ? ip.slice(7) : ip;
+    const allowed = isIP(mapped) === 4 ? list.check(mapped, 'ipv4') : list.check(mapped, 'ipv6');
+    if (allowed) done();
+    else
+      done(
+        new HeraldError('FORBIDDEN', `address ${ip} is not allowed (allowIps)`, { details: { address: ip } }),
+      );
+  };
+}
