@@ -1,3 +1,4 @@
+import { webcrypto } from 'node:crypto';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -148,8 +149,8 @@ describe('API keys with per-pattern scopes', () => {
 
 describe('JWT', () => {
   let base: string;
-  let rsa: CryptoKey;
-  let ec: CryptoKey;
+  let rsa: webcrypto.CryptoKey;
+  let ec: webcrypto.CryptoKey;
   beforeAll(async () => {
     const rs = await generateKeyPair('RS256');
     const es = await generateKeyPair('ES256');

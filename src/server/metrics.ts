@@ -1,40 +1,74 @@
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import type { ConsumerGroup, EventLog, GroupInfo } from '../log/types.js';
 
 /** Distinct event types kept as label values; the rest are counted under `other`. */
 const MAX_TYPE_LABELS = 500;
 
+/** Consumer groups reported per scrape by default (each costs one `info()`, so a scrape stays bounded). */
+const DEFAULT_MAX_GROUPS = 100;
+
 /** The live-delivery transports. */
 export type Transport = 'sse' | 'ws';
+
+/** What a live transport reports at scrape time: events queued for its clients. */
+export interface BacklogSample {
+  /** Events queued for every client of the transport together. */
+  total: number;
+  /** The largest backlog of one client (the one closest to being disconnected as slow). */
+  max: number;
+}
+
+/** Options of `createHubMetrics`. */
+export interface HubMetricsOptions {
+  /** Node and process metrics (`herald_process_*`, `herald_nodejs_*`; default true). */
+  defaultMetrics?: boolean;
+  /** Report this log's groups and positions at every scrape (same as calling `watchLog`). */
+  log?: EventLog;
+  /** Consumer groups reported per scrape, the first by name (default 100); `herald_groups` counts all. */
+  maxGroups?: number;
+}
 
 /**
  * The hub's Prometheus metrics, on a registry of its own (two hubs in one process do not share
  * counters). Routes and the live transports call these; `GET /metrics` renders `registry`.
+ * `docs/metrics.md` lists every metric.
  */
 export interface HubMetrics {
   readonly registry: Registry;
   published(type: string, count?: number): void;
-  delivered(transport: Transport, type: string): void;
+  /** Counts events written to live clients (`count` of them, default 1, e.g. one per client). */
+  delivered(transport: Transport, type: string, count?: number): void;
   clientOpened(transport: Transport): void;
   clientClosed(transport: Transport, reason: 'normal' | 'slow' | 'shutdown' | 'error'): void;
   /** Observes one HTTP request (seconds). */
   request(route: string, method: string, status: number, seconds: number): void;
+  /**
+   * Reports the log at every scrape: its last position, and per consumer group lag, pending and
+   * dead letters. Replaces a log watched before.
+   */
+  watchLog(log: EventLog): void;
+  /**
+   * Reports a transport's client backlog at every scrape from `sample` (called at scrape time, so
+   * it should only add up counters it keeps). Returns a function that stops it.
+   */
+  liveBacklog(transport: Transport, sample: () => BacklogSample): () => void;
 }
 
 /**
- * Creates the hub's metrics. `collect` callbacks added later (group lag, dead letters) run at
- * scrape time.
+ * Creates the hub's metrics. Counters and the request histogram are updated as things happen;
+ * the log's and the live transports' gauges are read by `collect` callbacks at scrape time, so an
+ * idle hub costs nothing.
  *
  * @example
  * ```ts
- * const metrics = createHubMetrics();
+ * const metrics = createHubMetrics({ log: memoryLog() });
  * metrics.published('orders.created');
  * console.log(await metrics.registry.metrics());
  * ```
  */
-export function createHubMetrics(options: { defaultMetrics?: boolean } = {}): HubMetrics {
+export function createHubMetrics(options: HubMetricsOptions = {}): HubMetrics {
   const registry = new Registry();
-  if (options.defaultMetrics !== false)
-    collectDefaultMetrics({ register: registry, prefix: 'herald_process_' });
+  if (options.defaultMetrics !== false) collectDefaultMetrics({ register: registry, prefix: 'herald_' });
   const published = new Counter({
     name: 'herald_events_published_total',
     help: 'Events appended through the hub, by type.',
@@ -76,10 +110,12 @@ export function createHubMetrics(options: { defaultMetrics?: boolean } = {}): Hu
   };
   clients.set({ transport: 'sse' }, 0);
   clients.set({ transport: 'ws' }, 0);
+  const watcher = logGauges(registry, options.maxGroups ?? DEFAULT_MAX_GROUPS);
+  if (options.log !== undefined) watcher.watch(options.log);
   return {
     registry,
     published: (type, count = 1) => published.inc({ type: label(type) }, count),
-    delivered: (transport, type) => delivered.inc({ transport, type: label(type) }),
+    delivered: (transport, type, count = 1) => delivered.inc({ transport, type: label(type) }, count),
     clientOpened: (transport) => clients.inc({ transport }),
     clientClosed: (transport, reason) => {
       clients.dec({ transport });
@@ -87,5 +123,149 @@ export function createHubMetrics(options: { defaultMetrics?: boolean } = {}): Hu
     },
     request: (route, method, status, seconds) =>
       requests.observe({ route, method, status: String(status) }, seconds),
+    watchLog: (log) => watcher.watch(log),
+    liveBacklog: backlogGauges(registry),
+  };
+}
+
+/** One scrape's reading of the log. `up` is false when the log did not answer. */
+interface LogSnapshot {
+  up: boolean;
+  last: number;
+  groupCount: number;
+  groups: GroupInfo[];
+}
+
+/**
+ * The log's gauges, registered on the first `watch`. Every gauge's `collect` awaits the same
+ * snapshot, taken once per scrape (prom-client calls every `collect` before awaiting any).
+ */
+function logGauges(registry: Registry, maxGroups: number): { watch(log: EventLog): void } {
+  let log: EventLog | undefined;
+  let handles = new Map<string, ConsumerGroup>();
+  let inFlight: Promise<LogSnapshot> | undefined;
+  const snapshot = (): Promise<LogSnapshot> => {
+    inFlight ??= read(log!, maxGroups, handles).finally(() => {
+      inFlight = undefined;
+    });
+    return inFlight;
+  };
+  const gauge = (
+    name: string,
+    help: string,
+    set: (gauge: Gauge, snap: LogSnapshot) => void,
+    labelNames: string[] = [],
+  ): void => {
+    new Gauge({
+      name,
+      help,
+      labelNames,
+      registers: [registry],
+      async collect() {
+        const snap = await snapshot();
+        this.reset();
+        set(this, snap);
+      },
+    });
+  };
+  const perGroup = (key: 'lag' | 'pending' | 'deadLetters') => (g: Gauge, snap: LogSnapshot) => {
+    for (const info of snap.groups) g.set({ group: info.name }, info[key]);
+  };
+  return {
+    watch(next) {
+      if (log === undefined) {
+        gauge('herald_log_up', '1 when the event log answered at this scrape, else 0.', (g, s) =>
+          g.set(s.up ? 1 : 0),
+        );
+        gauge('herald_log_last_position', 'The highest position stored in the event log.', (g, s) =>
+          g.set(s.last),
+        );
+        gauge('herald_groups', 'Consumer groups in the event log (all, even past maxGroups).', (g, s) =>
+          g.set(s.groupCount),
+        );
+        const group = ['group'];
+        gauge(
+          'herald_group_lag',
+          'Events matching the group not yet delivered to it.',
+          perGroup('lag'),
+          group,
+        );
+        gauge(
+          'herald_group_pending',
+          'Events delivered to the group and not yet acked (including those awaiting redelivery).',
+          perGroup('pending'),
+          group,
+        );
+        gauge(
+          'herald_group_dead_letters',
+          'Events the group gave up on (kept until redriven or purged).',
+          perGroup('deadLetters'),
+          group,
+        );
+      }
+      if (next !== log) handles = new Map();
+      log = next;
+    },
+  };
+}
+
+/**
+ * Reads the log once for a scrape. Group handles are kept between scrapes (`handles`): opening a
+ * group is a write on some backends (SQLite queues it behind appends), reading its info is not.
+ */
+async function read(
+  log: EventLog,
+  maxGroups: number,
+  handles: Map<string, ConsumerGroup>,
+): Promise<LogSnapshot> {
+  try {
+    const [bounds, names] = await Promise.all([log.bounds(), log.groups()]);
+    // Only names listed by `groups()` are opened, so a scrape never creates a group.
+    const infos = await Promise.all(
+      names.slice(0, maxGroups).map(async (name) => {
+        let group = handles.get(name);
+        if (group === undefined) handles.set(name, (group = await log.group(name)));
+        return group.info();
+      }),
+    );
+    return { up: true, last: bounds.last, groupCount: names.length, groups: infos };
+  } catch {
+    // A closed or unreachable log must not fail the whole scrape: herald_log_up says so.
+    return { up: false, last: 0, groupCount: 0, groups: [] };
+  }
+}
+
+/** `herald_live_backlog_events` and `herald_live_backlog_max_events`, sampled at scrape time. */
+function backlogGauges(registry: Registry): HubMetrics['liveBacklog'] {
+  const samplers = new Map<Transport, () => BacklogSample>();
+  const sampled = (name: string, help: string, key: keyof BacklogSample): void => {
+    new Gauge({
+      name,
+      help,
+      labelNames: ['transport'],
+      registers: [registry],
+      collect() {
+        this.reset();
+        for (const [transport, sample] of samplers) {
+          try {
+            this.set({ transport }, sample()[key]);
+          } catch {
+            // A failing sampler leaves its transport out rather than failing the scrape.
+          }
+        }
+      },
+    });
+  };
+  sampled('herald_live_backlog_events', 'Events queued for live clients, by transport.', 'total');
+  sampled(
+    'herald_live_backlog_max_events',
+    'The largest backlog of one live client, by transport (disconnected as slow past maxBacklog).',
+    'max',
+  );
+  return (transport, sample) => {
+    samplers.set(transport, sample);
+    return () => {
+      if (samplers.get(transport) === sample) samplers.delete(transport);
+    };
   };
 }

@@ -1,0 +1,64 @@
+import { errors, ok, ref } from './refs.js';
+import type { PathItem } from './types.js';
+
+/**
+ * The operational routes: health, readiness, Prometheus metrics and this document.
+ *
+ * @example
+ * ```ts
+ * const paths = { ...OPS_PATHS };
+ * ```
+ */
+export const OPS_PATHS: Readonly<Record<string, PathItem>> = {
+  '/healthz': {
+    get: {
+      operationId: 'health',
+      summary: 'Liveness: the process runs',
+      tags: ['operations'],
+      security: [],
+      responses: { '200': ok('`{"status": "ok"}`', ref('schemas', 'Status')), ...errors(429) },
+    },
+  },
+  '/readyz': {
+    get: {
+      operationId: 'ready',
+      summary: 'Readiness: the log answers',
+      tags: ['operations'],
+      security: [],
+      responses: {
+        '200': ok('`{"status": "ready"}`', ref('schemas', 'Status')),
+        '503': {
+          description: 'LOG_UNREACHABLE: the log did not answer.',
+          content: { 'application/json': { schema: ref('schemas', 'Error') } },
+        },
+        ...errors(429),
+      },
+    },
+  },
+  '/metrics': {
+    get: {
+      operationId: 'metrics',
+      summary: 'Prometheus metrics (text exposition format 0.0.4)',
+      description:
+        'Admins only, unless the hub runs with `metricsPublic` (then no token is needed). Group gauges are read from the log at each scrape; see docs/metrics.md.',
+      tags: ['operations'],
+      security: [{ bearerAuth: [] }, { accessToken: [] }, {}],
+      responses: {
+        '200': {
+          description: 'The metrics.',
+          content: { 'text/plain; version=0.0.4; charset=utf-8': { schema: { type: 'string' } } },
+        },
+        ...errors(401, 403, 429),
+      },
+    },
+  },
+  '/v1/openapi.json': {
+    get: {
+      operationId: 'openapi',
+      summary: 'This OpenAPI 3.1 document',
+      tags: ['operations'],
+      security: [],
+      responses: { '200': ok('The document.', { type: 'object' }), ...errors(429) },
+    },
+  },
+};
