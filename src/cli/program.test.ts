@@ -24,6 +24,13 @@ describe('the herald command', () => {
     expect(run(['--help'])).toMatch(/Usage: herald/);
   });
 
+  it('lists the hub and client commands', () => {
+    const help = run(['--help']);
+    for (const command of ['serve', 'publish', 'tail', 'events', 'groups', 'dlq']) {
+      expect(help).toMatch(new RegExp(`^  ${command} `, 'm'));
+    }
+  });
+
   it('says what is wrong with an unknown option', () => {
     expect(run(['--nope'])).toMatch(/unknown option '--nope'/);
   });

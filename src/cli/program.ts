@@ -1,8 +1,20 @@
 import { readFileSync } from 'node:fs';
 import { Command } from 'commander';
-import { addServeCommand } from './serve.js';
+import { addDlqCommand } from './dlq.js';
+import { addEventsCommand } from './events.js';
+import { addGroupsCommand } from './groups.js';
+import { addPublishCommand } from './publish.js';
+import { addServeCommand } from './serve-command.js';
+import { addTailCommand } from './tail.js';
 
-/** The version in Herald's package.json (read at run time, so it cannot drift). */
+/**
+ * The version in Herald's package.json (read at run time, so it cannot drift).
+ *
+ * @example
+ * ```ts
+ * heraldVersion(); // '0.1.0'
+ * ```
+ */
 export function heraldVersion(): string {
   const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as {
     version: string;
@@ -11,7 +23,8 @@ export function heraldVersion(): string {
 }
 
 /**
- * Builds the `herald` command. Subcommands (serve, publish, tail, ...) are added as the hub lands.
+ * Builds the `herald` command: `serve` runs the hub; `publish`, `tail`, `events`, `groups` and `dlq`
+ * talk to a running one (`--url`, `--token`, or `HERALD_URL`, `HERALD_TOKEN`).
  *
  * @example
  * ```ts
@@ -26,5 +39,15 @@ export function createProgram(): Command {
     .version(heraldVersion(), '-v, --version', 'print the version')
     .helpOption('-h, --help', 'show help')
     .showHelpAfterError();
-  return addServeCommand(program);
+  for (const add of [
+    addServeCommand,
+    addPublishCommand,
+    addTailCommand,
+    addEventsCommand,
+    addGroupsCommand,
+    addDlqCommand,
+  ]) {
+    add(program);
+  }
+  return program;
 }

@@ -1,80 +1,93 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import type { Command } from 'commander';
 import { sqliteLog } from '../backends/sqlite/index.js';
 import { memoryLog } from '../log/memory-log.js';
 import type { EventLog } from '../log/types.js';
+import type { FastifyInstance } from 'fastify';
 import { createServer } from '../server/create-server.js';
-
-/** Options of `herald serve` (flags; config files and HERALD_* variables come with the rest of the hub). */
-export interface ServeOptions {
-  host: string;
-  port: string;
-  data: string;
-  log: string;
-  insecure?: boolean;
-}
-
-const LOOPBACK = new Set(['127.0.0.1', '::1', 'localhost']);
+import {
+  assertSafeBind,
+  loadConfig,
+  toServerOptions,
+  type HubConfig,
+  type LoadedConfig,
+} from '../server/config/index.js';
+import { requestLogOptions } from './request-log.js';
 
 /**
- * Runs the hub until SIGTERM or SIGINT: the HTTP API on the embedded SQLite log in `--data`
- * (or an in-memory log). Binding beyond loopback is refused without `--insecure`, because the hub
- * has no authentication yet.
+ * Runs the hub until SIGTERM or SIGINT. Settings come from defaults, the YAML file, `HERALD_*`
+ * variables and flags (`flags`, commander's option values), in that order of precedence; they are
+ * all checked before anything starts. Binding beyond loopback without auth is refused unless
+ * `insecure` is set.
  *
  * @example
- * ```sh
- * herald serve --port 4021 --data ./herald-data
+ * ```ts
+ * await serve({ port: '4021', config: './herald.yaml' }); // as `herald serve --port 4021 --config ./herald.yaml`
  * ```
  */
-export async function serve(options: ServeOptions): Promise<void> {
-  const port = Number(options.port);
-  if (!Number.isInteger(port) || port < 0 || port > 65535)
-    throw new Error(`--port must be 0-65535, got "${options.port}"`);
-  if (!LOOPBACK.has(options.host) && options.insecure !== true) {
-    throw new Error(
-      `refusing to listen on ${options.host}: no authentication is configured, so anyone who can reach it could read and publish. ` +
-        'Bind to 127.0.0.1, or pass --insecure if you mean it.',
-    );
+export async function serve(
+  flags: Readonly<Record<string, unknown>>,
+  env: Readonly<Record<string, string | undefined>> = process.env,
+): Promise<void> {
+  const loaded = loadConfig({ flags, env });
+  assertSafeBind(loaded);
+  const { config } = loaded;
+  const log = await openLog(config);
+  // Listen for the signals before the listening line is printed: whoever reads that line may
+  // signal at once, and a signal with no listener yet would kill the process uncleanly.
+  const signals = stopSignals();
+  let app: FastifyInstance | undefined;
+  let address: string;
+  try {
+    app = createServer({ ...toServerOptions(config, log), logger: requestLogOptions(config.logLevel) });
+    // Plugins load here, so their errors (an unreadable JWKS file, say) are not taken for listen's.
+    await app.ready();
+    address = await listen(app, loaded);
+  } catch (error) {
+    signals.dispose();
+    await app?.close().catch(() => undefined);
+    await log.close();
+    throw error;
   }
-  let log: EventLog;
-  if (options.log === 'memory') log = memoryLog();
-  else if (options.log === 'sqlite') {
-    mkdirSync(options.data, { recursive: true });
-    log = await sqliteLog({ path: join(options.data, 'events.db') });
-  } else throw new Error(`--log must be sqlite or memory, got "${options.log}"`);
+  const where = config.log === 'sqlite' ? ` in ${config.data}` : '';
+  const file = loaded.file === undefined ? '' : `, config: ${loaded.file}`;
+  console.log(`herald listening on ${address} (log: ${config.log}${where}${file})`);
 
-  const app = createServer({ log, logger: true });
-  const address = await app.listen({ host: options.host, port });
-  console.log(
-    `herald listening on ${address} (log: ${options.log}${options.log === 'sqlite' ? ` in ${options.data}` : ''})`,
-  );
-
-  await new Promise<void>((resolve) => {
-    const stop = (): void => {
-      process.off('SIGTERM', stop);
-      process.off('SIGINT', stop);
-      resolve();
-    };
-    process.on('SIGTERM', stop);
-    process.on('SIGINT', stop);
-  });
+  await signals.stopped;
   // Stop accepting, let requests in flight finish, then close the log (its last commit is on disk).
   await app.close();
   await log.close();
   console.log('herald stopped');
 }
 
-/** Adds `herald serve` to the program. */
-export function addServeCommand(program: Command): Command {
-  program
-    .command('serve')
-    .description('run the hub: the HTTP API on the embedded SQLite log')
-    .option('--host <host>', 'address to bind', '127.0.0.1')
-    .option('--port <port>', 'port to listen on', '4021')
-    .option('--data <dir>', 'data directory of the SQLite log', './herald-data')
-    .option('--log <kind>', 'sqlite or memory', 'sqlite')
-    .option('--insecure', 'allow binding beyond loopback without authentication')
-    .action(async (options: ServeOptions) => serve(options));
-  return program;
+async function listen(app: FastifyInstance, { config, sources }: LoadedConfig): Promise<string> {
+  try {
+    return await app.listen({ host: config.host, port: config.port });
+  } catch (error) {
+    const where = `${config.host}:${config.port} (port from ${sources.get('port') ?? 'default'})`;
+    throw new Error(`cannot listen on ${where}: ${(error as Error).message}`, { cause: error });
+  }
+}
+
+function stopSignals(): { stopped: Promise<void>; dispose: () => void } {
+  let dispose = (): void => undefined;
+  const stopped = new Promise<void>((resolve) => {
+    const stop = (): void => {
+      dispose();
+      resolve();
+    };
+    dispose = () => {
+      process.off('SIGTERM', stop);
+      process.off('SIGINT', stop);
+    };
+    process.on('SIGTERM', stop);
+    process.on('SIGINT', stop);
+  });
+  return { stopped, dispose };
+}
+
+async function openLog(config: HubConfig): Promise<EventLog> {
+  if (config.log === 'memory') return memoryLog();
+  mkdirSync(config.data, { recursive: true });
+  return sqliteLog({ path: join(config.data, 'events.db'), durability: config.sqlite.durability });
 }

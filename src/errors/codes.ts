@@ -30,4 +30,5 @@ export type HeraldErrorCode =
   | 'FORBIDDEN'
   | 'RATE_LIMITED'
   | 'INVALID_CONFIG'
-  | 'LOG_UNREACHABLE';
+  | 'LOG_UNREACHABLE'
+  | 'INVALID_MESSAGE';

@@ -1,0 +1,44 @@
+import type { SqliteDurability } from '../../backends/sqlite/options.js';
+import type { AuthOptions } from '../auth/auth-options.js';
+import type { LiveOptions } from '../live/live-options.js';
+import type { LOG_LEVELS } from './config-keys.js';
+
+/** A pino level, as `logLevel` takes it. */
+export type LogLevel = (typeof LOG_LEVELS)[number];
+
+/**
+ * The settings of `herald serve`, checked and with every default applied (see
+ * `docs/configuration.md`). Optional features are `undefined` when off.
+ *
+ * @example
+ * ```ts
+ * const { config } = loadConfig({ flags: { port: '4100' } });
+ * config.port; // 4100
+ * ```
+ */
+export interface HubConfig {
+  readonly host: string;
+  readonly port: number;
+  readonly data: string;
+  readonly log: 'sqlite' | 'memory';
+  readonly insecure: boolean;
+  readonly bodyLimit: number;
+  readonly logLevel: LogLevel;
+  readonly metricsPublic: boolean;
+  readonly auth: AuthOptions | undefined;
+  readonly cors: { readonly origins: readonly string[] } | undefined;
+  readonly rateLimit: { readonly max: number; readonly timeWindowMs: number } | false;
+  readonly allowIps: readonly string[] | undefined;
+  readonly sqlite: { readonly durability: SqliteDurability };
+  /** Every `live.*` key (all have defaults); the live delivery checks them again. */
+  readonly live: LiveOptions;
+}
+
+/** A loaded config with where each setting came from. */
+export interface LoadedConfig {
+  readonly config: HubConfig;
+  /** The source of every key that has a value: `herald.yaml:7`, `HERALD_PORT`, `--port`, `default`. */
+  readonly sources: ReadonlyMap<string, string>;
+  /** The config file read, if any (as named: by `--config`, `HERALD_CONFIG`, or `herald.yaml`). */
+  readonly file: string | undefined;
+}
