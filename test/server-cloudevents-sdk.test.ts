@@ -71,8 +71,9 @@ describe('the cloudevents SDK as a client', () => {
     expect(first.status).toBe(201);
     const again = await send(HTTP.structured(event));
     expect(again.status).toBe(200);
-    const [a, b] = [(await first.json()) as any, (await again.json()) as any];
-    expect(b.events[0].position).toBe(a.events[0].position);
+    type Reply = { events: { position: number }[] };
+    const [a, b] = [(await first.json()) as Reply, (await again.json()) as Reply];
+    expect(b.events[0]!.position).toBe(a.events[0]!.position);
     expect((await readBack(event.id)).data).toEqual({ ok: true });
   });
 
@@ -111,12 +112,15 @@ describe('the cloudevents SDK as a client', () => {
     expect(batch.map((e) => e.id)).toEqual(events.map((e) => e.id));
   });
 
-  it.each([Mode.BINARY, Mode.STRUCTURED])('works with the SDK emitter over its HTTP transport (%s)', async (mode) => {
-    const emit = emitterFor(httpTransport(`${base}/v1/events`), { mode });
-    const event = new CloudEvent({ type: 'orders.emitted', source: '/sdk/emitter', data: { mode } });
-    await emit(event);
-    expect((await readBack(event.id)).data).toEqual({ mode });
-  });
+  it.each([Mode.BINARY, Mode.STRUCTURED])(
+    'works with the SDK emitter over its HTTP transport (%s)',
+    async (mode) => {
+      const emit = emitterFor(httpTransport(`${base}/v1/events`), { mode });
+      const event = new CloudEvent({ type: 'orders.emitted', source: '/sdk/emitter', data: { mode } });
+      await emit(event);
+      expect((await readBack(event.id)).data).toEqual({ mode });
+    },
+  );
 
   it('gets a 400 naming the attribute when the SDK is made to send an invalid event', async () => {
     const event = new CloudEvent({ type: 'orders.bad', source: '/sdk/bad', data: {} }, false);

@@ -1,13 +1,19 @@
 import Fastify, { type FastifyInstance } from 'fastify';
 import type { EventLog } from '../log/types.js';
-import { anonymous, type Principal } from './auth/principal.js';
+import { authHook } from './auth/auth-hook.js';
+import type { Principal } from './auth/principal.js';
 import type { AuthOptions } from './auth/auth-options.js';
 import type { HubContext } from './hub-context.js';
 import type { LiveOptions } from './live/live-options.js';
 import { sendError } from './http-errors.js';
 import { createHubMetrics, type HubMetrics } from './metrics.js';
 import { eventRoutes } from './routes/events.js';
+import { groupRoutes } from './routes/groups.js';
 import { healthRoutes } from './routes/health.js';
+import { liveRoutes } from './live/live-routes.js';
+import { metricsRoutes } from './routes/metrics.js';
+import { openApiRoutes } from './openapi.js';
+import { ipAllowHook, registerSecurity } from './security.js';
 
 /** Options of `createServer`. */
 export interface ServerOptions {
@@ -26,7 +32,7 @@ export interface ServerOptions {
   auth?: AuthOptions;
   /** Origins allowed by CORS (`['*']` for any); no CORS headers when unset. */
   cors?: { origins: readonly string[] };
-  /** Requests per window per key (or per IP when anonymous); default 6,000 per minute; `false` turns it off. */
+  /** Requests per window per key (or per IP when anonymous); off when unset or `false`. */
   rateLimit?: { max: number; timeWindowMs: number } | false;
   /** Only these addresses or CIDR ranges may connect (default: any). */
   allowIps?: readonly string[];
@@ -52,7 +58,6 @@ export function createServer(options: ServerOptions): FastifyInstance {
     bodyLimit: options.bodyLimit ?? 1_048_576,
     // Request ids: the caller's X-Request-Id when it sends one, else a counter; on every log line.
     requestIdHeader: 'x-request-id',
-    disableRequestLogging: false,
   });
   const ctx: HubContext = {
     log: options.log,
@@ -65,10 +70,8 @@ export function createServer(options: ServerOptions): FastifyInstance {
   app.setErrorHandler(sendError);
   // Reference-typed decorators must start null (Fastify shares the prototype); the hook sets it.
   app.decorateRequest('principal', null as unknown as Principal);
-  app.addHook('onRequest', (request, _reply, done) => {
-    request.principal = anonymous;
-    done();
-  });
+  if (options.allowIps !== undefined) app.addHook('onRequest', ipAllowHook(options.allowIps));
+  app.addHook('onRequest', authHook(options.auth));
   app.addHook('onSend', (request, reply, payload, done) => {
     reply.header('x-request-id', request.id);
     done(null, payload);
@@ -83,7 +86,17 @@ export function createServer(options: ServerOptions): FastifyInstance {
     done();
   });
 
-  healthRoutes(app, ctx);
-  eventRoutes(app, ctx);
+  registerSecurity(app, options);
+  // Routes go in a plugin registered after the security plugins, so their per-route hooks
+  // (rate limit, CORS) apply to every route. Register new route modules inside it.
+  void app.register((api, _opts, done) => {
+    healthRoutes(api, ctx);
+    eventRoutes(api, ctx);
+    groupRoutes(api, ctx);
+    metricsRoutes(api, ctx, { public: options.metricsPublic === true });
+    openApiRoutes(api);
+    liveRoutes(api, ctx, options.live);
+    done();
+  });
   return app;
 }

@@ -1,0 +1,103 @@
+import type { WebSocket } from '@fastify/websocket';
+import type { FeedEntry } from './feed-entry.js';
+import type { FeedSubscription } from './feed-subscriber.js';
+
+/** Bytes queued on a socket past which its subscriptions wait for it to flush. */
+const HIGH_WATER = 256 * 1024;
+
+/** One subscription of a socket, as the outbox writes its events. */
+export interface WsSlot {
+  readonly id: string;
+  /** `{"type":"event","subscription":<id>,"position":`, built once per subscription. */
+  readonly prefix: string;
+  handle: FeedSubscription | undefined;
+  closed: boolean;
+}
+
+/**
+ * A new subscription slot named `id`.
+ *
+ * @example
+ * ```ts
+ * const slot = wsSlot('orders');
+ * slot.handle = feed.subscribe({ after, patterns, principal, sink });
+ * ```
+ */
+export function wsSlot(id: string): WsSlot {
+  return {
+    id,
+    prefix: `{"type":"event","subscription":${JSON.stringify(id)},"position":`,
+    handle: undefined,
+    closed: false,
+  };
+}
+
+/**
+ * The event side of one socket: every subscription writes through it, and they all pause
+ * together once more than 256 KiB is queued on the socket, to resume when it has flushed.
+ *
+ * @example
+ * ```ts
+ * const outbox = new WsOutbox(socket);
+ * const drained = outbox.send(slot, entries); // false: the feed waits for slot.handle.resume()
+ * ```
+ */
+export class WsOutbox {
+  readonly #ws: WebSocket;
+  /** Subscriptions whose last write found the socket full. */
+  readonly #waiting = new Set<WsSlot>();
+  #blocked = false;
+
+  constructor(ws: WebSocket) {
+    this.#ws = ws;
+  }
+
+  /** Sends one `event` message per entry; false when the socket is full (the slot is resumed later). */
+  send(slot: WsSlot, entries: readonly FeedEntry[]): boolean {
+    if (slot.closed) return true;
+    const ws = this.#ws;
+    const last = entries.length - 1;
+    for (let i = 0; i < last; i++) ws.send(frame(slot, entries[i]!));
+    const final = frame(slot, entries[last]!);
+    if (!this.#blocked && ws.bufferedAmount + final.length <= HIGH_WATER) {
+      ws.send(final);
+      return true;
+    }
+    // The callback of the last queued frame runs once everything before it reached the kernel.
+    if (this.#blocked) ws.send(final);
+    else ws.send(final, () => this.#flushed());
+    this.#blocked = true;
+    this.#waiting.add(slot);
+    return false;
+  }
+
+  /** The slot is gone: it is not resumed. */
+  forget(slot: WsSlot): void {
+    this.#waiting.delete(slot);
+  }
+
+  #flushed(): void {
+    this.#blocked = false;
+    const waiting = [...this.#waiting];
+    this.#waiting.clear();
+    for (const slot of waiting) if (!slot.closed) slot.handle?.resume();
+  }
+}
+
+function frame(slot: WsSlot, entry: FeedEntry): string {
+  return `${slot.prefix}${entry.position},"event":${entry.json}}`;
+}
+
+/**
+ * Cuts a close reason to the 123 bytes of UTF-8 a close frame allows.
+ *
+ * @example
+ * ```ts
+ * socket.close(1013, closeReason(`herald: ${message}`));
+ * ```
+ */
+export function closeReason(text: string): string {
+  let reason = text;
+  while (Buffer.byteLength(reason) > 123) reason = reason.slice(0, -1);
+  return reason;
+}

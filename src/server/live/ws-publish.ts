@@ -1,0 +1,54 @@
+import { isoNow } from '../../event/clock.js';
+import { uuidv7 } from '../../event/uuidv7.js';
+import { validateEvent } from '../../event/validate-event.js';
+import { assertCanPublish, type Principal } from '../auth/principal.js';
+import type { HubContext } from '../hub-context.js';
+import type { PublishMessage } from './ws-messages.js';
+
+/** The reply to a publish: where the event was stored. */
+export interface AckMessage extends Record<string, unknown> {
+  type: 'ack';
+  ref?: string | number;
+  id: string;
+  position: number;
+  stream: string | null;
+  version: number | null;
+  /** True when the id was already stored: nothing was written, these are the original's values. */
+  duplicate: boolean;
+}
+
+/**
+ * Appends the event of a WebSocket `publish` message, like a plain-JSON `POST /v1/events`: a
+ * missing `id`, `time` or `specversion` is filled in, `source` defaults to the hub's (or the
+ * caller's `/clients/<id>` when authenticated), and the caller must be allowed to publish the
+ * type. Throws what the POST would answer (`INVALID_EVENT`, `FORBIDDEN`, `CONCURRENCY_CONFLICT`).
+ *
+ * @example
+ * ```ts
+ * const ack = await publishMessage({ ctx, principal }, { type: 'publish', ref: 1, event: { type: 'orders.created', data: {} }, stream: undefined, expectedVersion: undefined });
+ * ```
+ */
+export async function publishMessage(
+  deps: { ctx: HubContext; principal: Principal },
+  message: PublishMessage,
+): Promise<AckMessage> {
+  const { ctx, principal } = deps;
+  const source =
+    principal.id === 'anonymous' ? ctx.defaultSource : `/clients/${encodeURIComponent(principal.id)}`;
+  const event = validateEvent({ specversion: '1.0', id: uuidv7(), time: isoNow(), source, ...message.event });
+  assertCanPublish(principal, event.type);
+  const [appended] = await ctx.log.append([event], {
+    ...(message.stream !== undefined && { stream: message.stream }),
+    ...(message.expectedVersion !== undefined && { expectedVersion: message.expectedVersion }),
+  });
+  if (!appended!.duplicate) ctx.metrics.published(event.type);
+  return {
+    type: 'ack',
+    ...(message.ref !== undefined && { ref: message.ref }),
+    id: appended!.id,
+    position: appended!.position,
+    stream: appended!.stream ?? null,
+    version: appended!.version ?? null,
+    duplicate: appended!.duplicate,
+  };
+}

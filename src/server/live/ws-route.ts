@@ -1,0 +1,84 @@
+import websocket from '@fastify/websocket';
+import type { FastifyInstance } from 'fastify';
+import type { HubContext } from '../hub-context.js';
+import type { LiveFeed } from './live-feed.js';
+import type { ResolvedLiveOptions } from './live-options.js';
+import { settleWithin } from './sse-route.js';
+import { WsSession } from './ws-session.js';
+
+/** What the hub needs to stop the WebSocket endpoint. */
+export interface WsEndpoint {
+  /** Closes every socket with 1012 (service restart) and waits for them (up to the grace). */
+  shutdown(): Promise<void>;
+}
+
+/**
+ * `GET /v1/ws`: subscribe, unsubscribe and publish over one WebSocket, with JSON messages (see
+ * `docs/live.md`). Registers `@fastify/websocket` on `app`; the upgrade request goes through the
+ * hub's hooks first, so auth, IP rules and rate limits apply before a socket exists. Every
+ * keep-alive interval each socket is pinged, and one that did not answer the previous ping is
+ * terminated.
+ *
+ * @example
+ * ```ts
+ * const ws = wsRoute(app, ctx, feed, resolveLiveOptions(options.live));
+ * app.addHook('preClose', () => ws.shutdown());
+ * ```
+ */
+export function wsRoute(
+  app: FastifyInstance,
+  ctx: HubContext,
+  feed: LiveFeed,
+  options: ResolvedLiveOptions,
+): WsEndpoint {
+  const sessions = new Set<WsSession>();
+  let pinger: NodeJS.Timeout | undefined;
+  let closing = false;
+
+  void app.register(websocket, { options: { maxPayload: options.maxMessageBytes } });
+  // Routes with `websocket: true` must be added once the plugin has loaded.
+  void app.register((api, _opts, done) => {
+    api.get('/v1/ws', { websocket: true }, (socket, request) => {
+      const session: WsSession = new WsSession(socket, {
+        ctx,
+        feed,
+        options,
+        principal: request.principal,
+        logger: request.log,
+        onGone: (reason) => {
+          if (!sessions.delete(session)) return;
+          ctx.metrics.clientClosed('ws', reason);
+          if (sessions.size === 0) {
+            clearInterval(pinger);
+            pinger = undefined;
+          }
+        },
+      });
+      if (closing) {
+        session.shutdown();
+        return;
+      }
+      sessions.add(session);
+      ctx.metrics.clientOpened('ws');
+      pinger ??= setInterval(() => {
+        for (const s of sessions) s.ping();
+      }, options.keepAliveMs).unref();
+    });
+    done();
+  });
+
+  return {
+    async shutdown() {
+      closing = true;
+      clearInterval(pinger);
+      pinger = undefined;
+      const open = [...sessions];
+      for (const session of open) session.shutdown();
+      await settleWithin(
+        open.map((s) => s.closed()),
+        options.closeGraceMs,
+      );
+      for (const session of open) session.terminate();
+    },
+  };
+}
