@@ -2,25 +2,20 @@ import { webcrypto } from 'node:crypto';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { FastifyInstance } from 'fastify';
 import { SignJWT, exportJWK, generateKeyPair } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { memoryLog } from '../src/log/memory-log.js';
-import type { EventLog } from '../src/log/types.js';
 import { createServer, type ServerOptions } from '../src/server/index.js';
+import { startHub, type TestHub } from './helpers/sse-hub.js';
 
 // Real listening hubs with auth on, driven with fetch.
 const SECRET = 'an HS256 secret of enough length for the test';
-const servers: { app: FastifyInstance; log: EventLog }[] = [];
+const servers: TestHub[] = [];
 
 async function start(options: Omit<ServerOptions, 'log'>): Promise<string> {
-  const log = memoryLog();
-  const app = createServer({ log, ...options });
-  await app.listen({ host: '127.0.0.1', port: 0 });
-  servers.push({ app, log });
-  const address = app.server.address();
-  if (address === null || typeof address === 'string') throw new Error('no port');
-  return `http://127.0.0.1:${address.port}`;
+  const hub = await startHub({ log: memoryLog(), ...options });
+  servers.push(hub);
+  return hub.base;
 }
 
 afterAll(async () => {

@@ -1,27 +1,20 @@
 import { CloudEvent, HTTP, Mode, emitterFor, httpTransport } from 'cloudevents';
-import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { memoryLog } from '../src/log/memory-log.js';
-import type { EventLog } from '../src/log/types.js';
-import { createServer } from '../src/server/index.js';
+import { startHub, type TestHub } from './helpers/sse-hub.js';
 
 // The official CloudEvents JavaScript SDK as the client of a real listening hub: what it sends in
 // binary, structured and batch mode is stored, and what the hub returns reads back through the SDK.
-let app: FastifyInstance;
-let log: EventLog;
+let hub: TestHub;
 let base: string;
 
 beforeAll(async () => {
-  log = memoryLog();
-  app = createServer({ log });
-  await app.listen({ host: '127.0.0.1', port: 0 });
-  const address = app.server.address();
-  if (address === null || typeof address === 'string') throw new Error('no port');
-  base = `http://127.0.0.1:${address.port}`;
+  hub = await startHub({ log: memoryLog() });
+  base = hub.base;
 });
 afterAll(async () => {
-  await app.close();
-  await log.close();
+  await hub.app.close();
+  await hub.log.close();
 });
 
 async function send(message: { headers: Record<string, unknown>; body: unknown }): Promise<Response> {
