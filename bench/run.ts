@@ -3,10 +3,14 @@
  * Herald. Run on an otherwise idle machine; numbers from a loaded machine are not comparable.
  */
 import { runBrokerBench } from './broker.js';
+import { runIngestBench } from './ingest.js';
 import { runMatchBench } from './match.js';
 import { runSqliteBench } from './sqlite.js';
+import { runSseFanoutBench } from './sse-fanout.js';
 
 console.log(`# Herald benchmarks (node ${process.version}, ${new Date().toISOString()})`);
 await runBrokerBench();
 await runMatchBench();
 await runSqliteBench();
+await runIngestBench();
+await runSseFanoutBench();

@@ -35,4 +35,13 @@ describe('timestampMillis', () => {
     expect(isTimestamp('2018-04-05T17:31:00Z')).toBe(true);
     expect(isTimestamp('2018-02-30T17:31:00Z')).toBe(false);
   });
+
+  it('answers a repeated timestamp from memory, and a different one afresh', () => {
+    for (let i = 0; i < 3; i++) {
+      expect(timestampMillis('2018-04-05T17:31:00Z')).toBe(Date.UTC(2018, 3, 5, 17, 31));
+      expect(timestampMillis('2018-04-05T17:31:00')).toBeNaN();
+      expect(timestampMillis('2018-04-05T17:31:00')).toBeNaN();
+      expect(timestampMillis('2018-04-05T17:31:01Z')).toBe(Date.UTC(2018, 3, 5, 17, 31, 1));
+    }
+  });
 });

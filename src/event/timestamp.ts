@@ -3,6 +3,10 @@
 const DATE_TIME =
   /^(\d{4})-(\d{2})-(\d{2})[Tt](\d{2}):(\d{2}):(\d{2})(?:\.(\d+))?(?:[Zz]|([+-])(\d{2}):(\d{2}))$/;
 
+// The last timestamp read and its answer (see timestampMillis).
+let lastValue: string | undefined;
+let lastMillis = Number.NaN;
+
 function daysInMonth(year: number, month: number): number {
   if (month === 2) return year % 4 === 0 && (year % 100 !== 0 || year % 400 === 0) ? 29 : 28;
   return month === 4 || month === 6 || month === 9 || month === 11 ? 30 : 31;
@@ -21,6 +25,15 @@ function daysInMonth(year: number, month: number): number {
  * ```
  */
 export function timestampMillis(value: string): number {
+  // Events of one batch (or one millisecond) share their time: the last answer is kept.
+  if (value === lastValue) return lastMillis;
+  const millis = parseMillis(value);
+  lastValue = value;
+  lastMillis = millis;
+  return millis;
+}
+
+function parseMillis(value: string): number {
   const m = DATE_TIME.exec(value);
   if (m === null) return Number.NaN;
   const year = Number(m[1]);

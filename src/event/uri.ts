@@ -12,6 +12,9 @@ const QUERY = new RegExp(`^(?:${PCHAR}|[/?])*$`);
 // RFC 3986 appendix B: splits any string into the five components; each is then checked on its own.
 const COMPONENTS = /^(?:([^:/?#]+):)?(?:\/\/([^/?#]*))?([^?#]*)(?:\?([^#]*))?(?:#(.*))?$/s;
 
+// The last value isUriReference accepted.
+let lastUriReference: string | undefined;
+
 function parts(value: string): RegExpExecArray | null {
   const m = COMPONENTS.exec(value);
   if (m === null) return null;
@@ -37,7 +40,11 @@ function parts(value: string): RegExpExecArray | null {
  * ```
  */
 export function isUriReference(value: string): boolean {
-  return parts(value) !== null;
+  // A producer's events share their source: the last valid one is remembered.
+  if (value === lastUriReference) return true;
+  if (parts(value) === null) return false;
+  lastUriReference = value;
+  return true;
 }
 
 /**

@@ -51,7 +51,9 @@ export abstract class PagedTail implements LogSubscription {
         await this.close();
         return DONE;
       }
-      this.#buffer = this.readPage();
+      // A backend that queries a server reads asynchronously; an array is used as it is.
+      const page = this.readPage();
+      this.#buffer = Array.isArray(page) ? page : await page;
       this.#next = 0;
       if (this.#buffer.length > 0) continue;
       await this.waitForMore();
@@ -73,8 +75,11 @@ export abstract class PagedTail implements LogSubscription {
     return Promise.resolve();
   }
 
-  /** The next page of matching events after the last one examined (empty when caught up). */
-  protected abstract readPage(): StoredEvent[];
+  /**
+   * The next page of matching events after the last one examined (empty when caught up), or a
+   * promise of it. Never called again before the previous page was taken.
+   */
+  protected abstract readPage(): StoredEvent[] | Promise<StoredEvent[]>;
   /** True when the log itself is closed: the tail ends. */
   protected abstract sourceClosed(): boolean;
   /** Resolves when more events may be there (an append, a poll interval, or close). */

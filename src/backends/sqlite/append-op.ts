@@ -62,33 +62,58 @@ export function appendOp(
       const newTypes: string[] = [];
       let position = round.lastPosition;
       let inserted = 0;
-      for (const { id, type, correlationId, json } of records) {
-        // The type registry is what lets a pattern find its types; skipping known ones keeps the
-        // common append to one statement per event.
-        if (!knownTypes.has(type) && !newTypes.includes(type)) {
-          sql['insert-event-type'].run(type);
-          newTypes.push(type);
-        }
-        const next = stream === undefined ? null : version + 1;
-        const stored = storedJson(json, streamJson, next, position + 1, recordedat);
-        const info = insert.run(
-          position + 1,
-          id,
-          type,
-          stream ?? null,
-          next,
-          recordedAt,
-          correlationId,
-          stored,
-        );
-        if (info.changes === 0) {
-          appended.push(original(sql, id));
+      const count = records.length;
+      for (let i = 0; i < count;) {
+        // Whole chunks go in one statement each; when one of a chunk's ids is stored already, the
+        // chunk is taken back and stored one event at a time below (duplicates report originals).
+        if (
+          count - i >= CHUNK &&
+          insertChunk(sql, records, i, position, version, stream, streamJson, recordedAt, recordedat)
+        ) {
+          for (let k = 0; k < CHUNK; k++) {
+            const { id, type } = records[i + k]!;
+            if (!knownTypes.has(type) && !newTypes.includes(type)) {
+              sql['insert-event-type'].run(type);
+              newTypes.push(type);
+            }
+            position++;
+            const next = stream === undefined ? null : ++version;
+            appended.push({ id, position, stream, version: next ?? undefined, duplicate: false });
+          }
+          inserted += CHUNK;
+          i += CHUNK;
           continue;
         }
-        inserted++;
-        position++;
-        if (next !== null) version = next;
-        appended.push({ id, position, stream, version: next ?? undefined, duplicate: false });
+        const end = count - i >= CHUNK ? i + CHUNK : count;
+        for (; i < end; i++) {
+          const { id, type, correlationId, json } = records[i]!;
+          // The type registry is what lets a pattern find its types; skipping known ones keeps the
+          // common append to one statement per event.
+          if (!knownTypes.has(type) && !newTypes.includes(type)) {
+            sql['insert-event-type'].run(type);
+            newTypes.push(type);
+          }
+          const next = stream === undefined ? null : version + 1;
+          const stored = storedJson(json, streamJson, next, position + 1, recordedat);
+          const info = insert.run(
+            position + 1,
+            id,
+            type,
+            stream ?? null,
+            next,
+            recordedAt,
+            correlationId,
+            stored,
+          );
+          if (info.changes === 0) {
+            appended.push(original(sql, id));
+            continue;
+          }
+          inserted++;
+          position++;
+          if (next !== null) version = next;
+          appended.push({ id, position, stream, version: next ?? undefined, duplicate: false });
+        }
       }
       if (inserted > 0) {
         round.eventDelta += inserted;
@@ -99,6 +124,47 @@ export function appendOp(
       return { appended, newTypes };
     },
   };
+}
+
+/** Events per `insert-event-chunk` statement (its file lists this many rows of parameters). */
+const CHUNK = 32;
+// Reused for every chunk's parameters (a round runs on one thread, one statement at a time).
+const chunkParams: unknown[] = new Array<unknown>(CHUNK * 8);
+
+/**
+ * Stores `records[from .. from + CHUNK)` at the positions (and versions) after `position` (and
+ * `version`) with one statement. Returns false, having taken the chunk back, when one of its ids
+ * was stored already (or repeated within the chunk): the caller then stores it event by event.
+ */
+function insertChunk(
+  sql: Statements,
+  records: readonly EventRecord[],
+  from: number,
+  position: number,
+  version: number,
+  stream: string | undefined,
+  streamJson: string | undefined,
+  recordedAt: number,
+  recordedat: string,
+): boolean {
+  const params = chunkParams;
+  for (let k = 0, p = 0; k < CHUNK; k++, p += 8) {
+    const { id, type, correlationId, json } = records[from + k]!;
+    const next = stream === undefined ? null : version + k + 1;
+    params[p] = position + k + 1;
+    params[p + 1] = id;
+    params[p + 2] = type;
+    params[p + 3] = stream ?? null;
+    params[p + 4] = next;
+    params[p + 5] = recordedAt;
+    params[p + 6] = correlationId;
+    params[p + 7] = storedJson(json, streamJson, next, position + k + 1, recordedat);
+  }
+  const { changes } = sql['insert-event-chunk'].run(params);
+  params.fill(null); // the event JSON is not kept alive until the next chunk
+  if (changes === CHUNK) return true;
+  if (changes > 0) sql['delete-events-after'].run(position);
+  return false;
 }
 
 /** A failed version check: fine when the whole batch is stored already (a retry), else a conflict. */

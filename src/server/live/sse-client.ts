@@ -64,12 +64,17 @@ export class SseClient implements LiveSink {
 
   write(entries: readonly FeedEntry[]): boolean {
     if (this.#ended) return true;
+    // The hot path of fan-out: no closure per call, one write per batch.
     const named = this.#options.named;
-    const frame = (entry: FeedEntry): Buffer => (named ? entry.sse() : entry.ssePlain());
-    const ok =
-      entries.length === 1
-        ? this.#res.write(frame(entries[0]!))
-        : this.#res.write(Buffer.concat(entries.map(frame)));
+    let ok: boolean;
+    if (entries.length === 1) {
+      const entry = entries[0]!;
+      ok = this.#res.write(named ? entry.sse() : entry.ssePlain());
+    } else {
+      const frames: Buffer[] = new Array<Buffer>(entries.length);
+      for (let i = 0; i < entries.length; i++) frames[i] = named ? entries[i]!.sse() : entries[i]!.ssePlain();
+      ok = this.#res.write(Buffer.concat(frames));
+    }
     this.#blocked = !ok;
     return ok;
   }

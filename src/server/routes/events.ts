@@ -39,13 +39,22 @@ export function eventRoutes(app: FastifyInstance, ctx: HubContext): void {
       ...(stream !== undefined && { stream }),
       ...(expected !== undefined && { expectedVersion: expected }),
     });
+    // One counter update per run of events of the same type: a batch is mostly of a few types.
     let fresh = 0;
+    let runType = '';
+    let run = 0;
     for (let i = 0; i < appended.length; i++) {
-      if (!appended[i]!.duplicate) {
-        fresh++;
-        ctx.metrics.published(parsed.events[i]!.type);
+      if (appended[i]!.duplicate) continue;
+      fresh++;
+      const type = parsed.events[i]!.type;
+      if (run > 0 && type !== runType) {
+        ctx.metrics.published(runType, run);
+        run = 0;
       }
+      runType = type;
+      run++;
     }
+    if (run > 0) ctx.metrics.published(runType, run);
     return reply.status(appended.length > 0 && fresh === 0 ? 200 : 201).send({
       events: appended.map((a) => ({
         id: a.id,
