@@ -13,6 +13,7 @@ import {
   type LoadedConfig,
 } from '../server/config/index.js';
 import { requestLogOptions } from './request-log.js';
+import { redact } from '../server/config/log-target.js';
 
 /**
  * Runs the hub until SIGTERM or SIGINT. Settings come from defaults, the YAML file, `HERALD_*`
@@ -51,7 +52,8 @@ export async function serve(
   }
   const where = config.log === 'sqlite' ? ` in ${config.data}` : '';
   const file = loaded.file === undefined ? '' : `, config: ${loaded.file}`;
-  console.log(`herald listening on ${address} (log: ${config.log}${where}${file})`);
+  const logName = config.log.includes('://') ? redact(new URL(config.log)) : config.log;
+  console.log(`herald listening on ${address} (log: ${logName}${where}${file})`);
 
   await signals.stopped;
   // Stop accepting, let requests in flight finish, then close the log (its last commit is on disk).
@@ -88,6 +90,11 @@ function stopSignals(): { stopped: Promise<void>; dispose: () => void } {
 
 async function openLog(config: HubConfig): Promise<EventLog> {
   if (config.log === 'memory') return memoryLog();
+  if (config.log.startsWith('postgres:') || config.log.startsWith('postgresql:')) {
+    // Imported only here: pg is an optional peer dependency, needed only for this backend.
+    const { postgresLog } = await import('../backends/postgres/index.js');
+    return postgresLog({ connectionString: config.log, schema: config.postgres.schema });
+  }
   mkdirSync(config.data, { recursive: true });
   return sqliteLog({ path: join(config.data, 'events.db'), durability: config.sqlite.durability });
 }

@@ -38,6 +38,8 @@ export interface ServerOptions {
   allowIps?: readonly string[];
   /** SSE and WebSocket delivery. */
   live?: LiveOptions;
+  /** On close, how long requests in flight may take before every connection is cut (default 10,000 ms). */
+  shutdownGraceMs?: number;
 }
 
 /**
@@ -86,6 +88,13 @@ export function createServer(options: ServerOptions): FastifyInstance {
     done();
   });
 
+  // Shutdown drains, but within a bound: connections still open after the grace (a request that
+  // does not finish, a client that connected and never sent one) are cut, so close never hangs.
+  const grace = options.shutdownGraceMs ?? 10_000;
+  app.addHook('preClose', (done) => {
+    setTimeout(() => app.server.closeAllConnections(), grace).unref();
+    done();
+  });
   registerSecurity(app, options);
   // Routes go in a plugin registered after the security plugins, so their per-route hooks
   // (rate limit, CORS) apply to every route. Register new route modules inside it.

@@ -1,6 +1,16 @@
 import { apiKeys } from './api-keys.js';
 import { logTarget } from './log-target.js';
-import { boolean, integer, ipOrCidr, list, oneOf, origin, text, type ValueType } from './value-types.js';
+import {
+  boolean,
+  identifier,
+  integer,
+  ipOrCidr,
+  list,
+  oneOf,
+  origin,
+  text,
+  type ValueType,
+} from './value-types.js';
 
 /** One setting of `herald serve`: its dotted key, how it is checked, its default and its flag. */
 export interface ConfigKey {
@@ -56,6 +66,7 @@ export const CONFIG_KEYS: readonly ConfigKey[] = [
     doc: 'allow binding beyond loopback without auth',
   },
   { key: 'bodyLimit', type: positive, default: 1_048_576, flag: '--body-limit <bytes>', doc: 'largest body' },
+  { key: 'shutdownGraceMs', type: integer(0), default: 10_000, doc: 'how long a stop drains' },
   {
     key: 'logLevel',
     type: oneOf(LOG_LEVELS),
@@ -91,6 +102,12 @@ export const CONFIG_KEYS: readonly ConfigKey[] = [
     default: 'fsync',
     flag: '--durability <mode>',
     doc: 'when an append resolves',
+  },
+  {
+    key: 'postgres.schema',
+    type: identifier,
+    default: 'herald',
+    doc: 'the schema of the PostgreSQL log',
   },
   { key: 'live.keepAliveMs', type: positive, default: 15_000, doc: 'SSE comment / WS ping interval' },
   { key: 'live.retryMs', type: integer(0), default: 2_000, doc: 'SSE retry: hint' },

@@ -20,9 +20,11 @@ export interface HubConfig {
   readonly host: string;
   readonly port: number;
   readonly data: string;
-  readonly log: 'sqlite' | 'memory';
+  /** `sqlite`, `memory`, or a `postgres://` URL. */
+  readonly log: string;
   readonly insecure: boolean;
   readonly bodyLimit: number;
+  readonly shutdownGraceMs: number;
   readonly logLevel: LogLevel;
   readonly metricsPublic: boolean;
   readonly auth: AuthOptions | undefined;
@@ -30,6 +32,7 @@ export interface HubConfig {
   readonly rateLimit: { readonly max: number; readonly timeWindowMs: number } | false;
   readonly allowIps: readonly string[] | undefined;
   readonly sqlite: { readonly durability: SqliteDurability };
+  readonly postgres: { readonly schema: string };
   /** Every `live.*` key (all have defaults); the live delivery checks them again. */
   readonly live: LiveOptions;
 }

@@ -101,6 +101,7 @@ function build(merged: ReadonlyMap<string, ConfigEntry>, cwd: string): HubConfig
     log: value('log'),
     insecure: value('insecure'),
     bodyLimit: value('bodyLimit'),
+    shutdownGraceMs: value('shutdownGraceMs'),
     logLevel: value('logLevel'),
     metricsPublic: value('metricsPublic'),
     auth: auth(merged, section('auth.jwt.'), cwd),
@@ -111,6 +112,7 @@ function build(merged: ReadonlyMap<string, ConfigEntry>, cwd: string): HubConfig
     },
     allowIps: value('allowIps'),
     sqlite: { durability: value('sqlite.durability') },
+    postgres: { schema: value('postgres.schema') },
     live: section('live.'),
   } as HubConfig;
 }

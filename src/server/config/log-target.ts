@@ -1,10 +1,11 @@
 import { configError, shown } from './config-error.js';
 import type { ValueType } from './value-types.js';
 
+/** URL schemes of backends that exist: the value is kept as it is. */
+const SUPPORTED = new Set(['postgres:', 'postgresql:']);
+
 /** Backends that will take a URL; named so the error says which one is missing. */
 const PLANNED: Record<string, string> = {
-  'postgres:': 'PostgreSQL',
-  'postgresql:': 'PostgreSQL',
   'redis:': 'Redis',
   'rediss:': 'Redis',
   'nats:': 'NATS',
@@ -12,9 +13,9 @@ const PLANNED: Record<string, string> = {
 };
 
 /**
- * The `log` setting: `sqlite` (the embedded default, in `data`), `memory`, or a backend URL. URLs
- * of the PostgreSQL, Redis and NATS backends are recognised and refused with a clear error until
- * those backends land; their credentials are never echoed.
+ * The `log` setting: `sqlite` (the embedded default, in `data`), `memory`, or a backend URL:
+ * `postgres://` (PostgreSQL). Redis and NATS URLs are recognised and refused with a clear error
+ * until those backends land; credentials are never echoed.
  *
  * @example
  * ```ts
@@ -34,6 +35,7 @@ export const logTarget: ValueType = {
       } catch {
         // fall through to the generic message
       }
+      if (url && SUPPORTED.has(url.protocol)) return value;
       const backend = url && PLANNED[url.protocol];
       if (url && backend) {
         throw configError(
@@ -52,7 +54,15 @@ export const logTarget: ValueType = {
   },
 };
 
-function redact(url: URL): string {
+/**
+ * A log URL with its password replaced by `***`, for messages and the listening line.
+ *
+ * @example
+ * ```ts
+ * redact(new URL('postgres://app:s3cret@db/shop')); // 'postgres://app:***@db/shop'
+ * ```
+ */
+export function redact(url: URL): string {
   const copy = new URL(url.href);
   if (copy.password) copy.password = '***';
   return copy.href;

@@ -17,6 +17,7 @@ export function toServerOptions(config: HubConfig, log: EventLog): ServerOptions
   return {
     log,
     bodyLimit: config.bodyLimit,
+    shutdownGraceMs: config.shutdownGraceMs,
     logger: { level: config.logLevel },
     metricsPublic: config.metricsPublic,
     rateLimit: config.rateLimit,

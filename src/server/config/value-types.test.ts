@@ -47,12 +47,13 @@ describe('config values', () => {
     );
   });
 
-  it('the log is sqlite or memory; backend URLs are refused by name without echoing a password', () => {
+  it('the log is sqlite, memory or a postgres URL; other backend URLs are refused by name without echoing a password', () => {
     expect(logTarget.check('memory', 'log', '--log')).toBe('memory');
-    expect(
-      message(() => logTarget.check('postgres://herald:hunter2@db:5432/herald', 'log', 'HERALD_LOG')),
-    ).toBe(
-      'invalid config: log (from HERALD_LOG) is a PostgreSQL URL (postgres://herald:***@db:5432/herald), but the PostgreSQL backend is not supported yet; use sqlite or memory',
+    expect(logTarget.check('postgres://herald@db:5432/herald', 'log', '--log')).toBe(
+      'postgres://herald@db:5432/herald',
+    );
+    expect(message(() => logTarget.check('redis://herald:hunter2@db:6379', 'log', 'HERALD_LOG'))).toBe(
+      'invalid config: log (from HERALD_LOG) is a Redis URL (redis://herald:***@db:6379), but the Redis backend is not supported yet; use sqlite or memory',
     );
     expect(message(() => logTarget.check('nats://localhost:4222', 'log', 'f'))).toMatch(
       /NATS backend is not supported yet/,

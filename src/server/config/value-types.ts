@@ -37,6 +37,20 @@ function simple(
 export const text: ValueType = simple('a non-empty string', (v) => typeof v === 'string' && v !== '');
 
 /**
+ * A lowercase SQL identifier (letters, digits, underscores; starting with a letter or underscore;
+ * at most 63 characters, PostgreSQL's limit).
+ *
+ * @example
+ * ```ts
+ * identifier.check('herald', 'postgres.schema', '--schema'); // 'herald'
+ * ```
+ */
+export const identifier: ValueType = simple(
+  'a lowercase identifier (a-z, 0-9, _; at most 63 characters)',
+  (v) => typeof v === 'string' && /^[a-z_][a-z0-9_]{0,62}$/.test(v),
+);
+
+/**
  * `true` or `false`; from text also `1`/`0` and `yes`/`no`.
  *
  * @example

@@ -48,7 +48,11 @@ export class SseClient implements LiveSink {
       this.#blocked = false;
       this.#subscription?.resume();
     });
+    const socket = res.socket;
     res.once('close', () => {
+      // A client that went away may leave the socket half-open (the hijacked request is never
+      // read, so its end is never seen): it would hold the server's close forever.
+      if (socket && !socket.destroyed) socket.destroy();
       clearTimeout(this.#destroyTimer);
       this.#ended = true;
       this.#subscription?.close();
