@@ -59,7 +59,12 @@ async function batchAppends(pool: Pool, schema: string): Promise<BenchRow[]> {
       for (let b = 0; b < BATCHES; b++) {
         const rows = Array.from({ length: BATCH }, (_, i) => rawEvent(i));
         await client.query('BEGIN');
-        if (unnest) await client.query(insertUnnest, [rows.map((r) => r[0]), rows.map((r) => r[1]), rows.map((r) => r[2])]);
+        if (unnest)
+          await client.query(insertUnnest, [
+            rows.map((r) => r[0]),
+            rows.map((r) => r[1]),
+            rows.map((r) => r[2]),
+          ]);
         else await client.query(insertValues, rows.flat());
         await client.query('COMMIT');
       }
@@ -123,7 +128,10 @@ async function singleAppends(pool: Pool, schema: string): Promise<BenchRow[]> {
   return [
     { name: `herald postgresLog (${PRODUCERS} producers, single appends)`, perSecond: herald },
     { name: 'raw pg (1-row transactions, one at a time)', perSecond: sequential },
-    { name: `raw pg (1-row transactions, ${PRODUCERS} callers, pool of ${pool.options.max})`, perSecond: concurrent },
+    {
+      name: `raw pg (1-row transactions, ${PRODUCERS} callers, pool of ${pool.options.max})`,
+      perSecond: concurrent,
+    },
   ];
 }
 
@@ -131,7 +139,10 @@ const percentile = (sorted: number[], p: number): number =>
   sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
 
 /** Appends one event at a time and times how long until `tail` yields it. */
-async function wakeups(writer: EventLog, tail: LogSubscription): Promise<{ wake: number[]; append: number[] }> {
+async function wakeups(
+  writer: EventLog,
+  tail: LogSubscription,
+): Promise<{ wake: number[]; append: number[] }> {
   const wake: number[] = [];
   const append: number[] = [];
   for (let i = 0; i < WAKEUPS + 50; i++) {
@@ -191,8 +202,14 @@ export async function runPostgresBench(): Promise<void> {
     const settings = await pool.query<{ name: string; setting: string }>(
       "SELECT name, setting FROM pg_settings WHERE name IN ('fsync', 'synchronous_commit') ORDER BY name",
     );
-    console.log(`\nServer: ${settings.rows.map((r) => `${r.name}=${r.setting}`).join(', ')}; pool of 10; best of ${ROUNDS}.`);
-    printTable('Batched appends (1,000 events per call)', await batchAppends(pool, schema), 'herald postgresLog (append of 1,000)');
+    console.log(
+      `\nServer: ${settings.rows.map((r) => `${r.name}=${r.setting}`).join(', ')}; pool of 10; best of ${ROUNDS}.`,
+    );
+    printTable(
+      'Batched appends (1,000 events per call)',
+      await batchAppends(pool, schema),
+      'herald postgresLog (append of 1,000)',
+    );
     const single = await singleAppends(pool, schema);
     printTable('Concurrent single appends (group commit)', single, single[0]!.name);
     await wakeLatency(pool, schema);

@@ -5,6 +5,7 @@
 import { runBrokerBench } from './broker.js';
 import { runIngestBench } from './ingest.js';
 import { runMatchBench } from './match.js';
+import { runPostgresBench } from './postgres.js';
 import { runSqliteBench } from './sqlite.js';
 import { runSseFanoutBench } from './sse-fanout.js';
 
@@ -12,5 +13,6 @@ console.log(`# Herald benchmarks (node ${process.version}, ${new Date().toISOStr
 await runBrokerBench();
 await runMatchBench();
 await runSqliteBench();
+await runPostgresBench();
 await runIngestBench();
 await runSseFanoutBench();

@@ -3,6 +3,7 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { postgresLog } from '../src/backends/postgres/index.js';
 import { waitFor } from '../src/testing/index.js';
+import { holdServer } from './fixtures/postgres-server-lock.js';
 import { POSTGRES_URL, dropSchemas, postgresUnreachable } from './fixtures/postgres-server.js';
 import { openSse, type SseStream } from './helpers/sse-stream.js';
 
@@ -44,18 +45,23 @@ async function stop(child: ChildProcess): Promise<number | null> {
 }
 
 describe.skipIf(unreachable !== undefined)('two hubs on one PostgreSQL log', () => {
+  let release: (() => Promise<void>) | undefined;
   beforeAll(async () => {
+    // The restart test must not restart the server under these hubs.
+    release = await holdServer();
     // Two processes starting at once run the migrations concurrently: they must both come up.
     hubs.push(...(await Promise.all([startHub(), startHub()])));
-  });
+  }, 120_000);
   afterAll(async () => {
     const codes = await Promise.all(hubs.map((h) => stop(h.child)));
     await dropSchemas([schema]);
+    await release?.();
     expect(codes).toEqual(hubs.map(() => 0));
   });
 
   it('streams on one hub, in position order, what is published through the other', async () => {
-    const [a, b] = hubs as [{ base: string }, { base: string }];
+    const a = hubs[0]!;
+    const b = hubs[1]!;
     const stream: SseStream = await openSse(`${b.base}/v1/sse?types=hubs.>&from=start`);
     try {
       const positions: number[] = [];
@@ -83,8 +89,9 @@ describe.skipIf(unreachable !== undefined)('two hubs on one PostgreSQL log', () 
   });
 
   it('answers queries on either hub from the same log', async () => {
-    const [a, b] = hubs as [{ base: string }, { base: string }];
-    const [fromA, fromB] = await Promise.all(
+    const a = hubs[0]!;
+    const b = hubs[1]!;
+    const [fromA = [], fromB = []] = await Promise.all(
       [a, b].map(async (h) => {
         const res = await fetch(`${h.base}/v1/events?types=hubs.>&limit=1000`);
         return ((await res.json()) as { events: { id: string }[] }).events.map((e) => e.id);

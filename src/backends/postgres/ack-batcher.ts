@@ -1,0 +1,64 @@
+/**
+ * Acks issued together share one statement (and one commit): a member acking a pulled batch with
+ * `Promise.all` pays one round trip and one WAL flush, not one per delivery. Acks queue until the
+ * next turn of the event loop, then go out as one `ack-pending` with the pairs as arrays; each
+ * caller's promise settles with that statement.
+ *
+ * @example
+ * ```ts
+ * const acks = new AckBatcher((groups, positions) => run('ack-pending', [groups, positions]));
+ * await Promise.all(deliveries.map((d) => acks.ack(groupId, d.event.position)));
+ * ```
+ */
+export class AckBatcher {
+  readonly #run: (groups: number[], positions: number[]) => Promise<unknown>;
+  #groups: number[] = [];
+  #positions: number[] = [];
+  #waiters: { resolve: () => void; reject: (error: unknown) => void }[] = [];
+  #scheduled = false;
+  #inFlight = new Set<Promise<void>>();
+
+  constructor(run: (groups: number[], positions: number[]) => Promise<unknown>) {
+    this.#run = run;
+  }
+
+  /** Resolves once the ack is stored. */
+  ack(group: number, position: number): Promise<void> {
+    return new Promise<void>((resolve, reject) => {
+      this.#groups.push(group);
+      this.#positions.push(position);
+      this.#waiters.push({ resolve, reject });
+      if (!this.#scheduled) {
+        this.#scheduled = true;
+        setImmediate(() => this.#flush());
+      }
+    });
+  }
+
+  /** Resolves once every ack issued so far has settled. */
+  async close(): Promise<void> {
+    while (this.#scheduled || this.#inFlight.size > 0) {
+      await Promise.allSettled([...this.#inFlight, new Promise((resolve) => setImmediate(resolve))]);
+    }
+  }
+
+  #flush(): void {
+    this.#scheduled = false;
+    const groups = this.#groups;
+    const positions = this.#positions;
+    const waiters = this.#waiters;
+    this.#groups = [];
+    this.#positions = [];
+    this.#waiters = [];
+    const done = this.#run(groups, positions).then(
+      () => {
+        for (const waiter of waiters) waiter.resolve();
+      },
+      (error: unknown) => {
+        for (const waiter of waiters) waiter.reject(error);
+      },
+    );
+    this.#inFlight.add(done);
+    void done.finally(() => this.#inFlight.delete(done));
+  }
+}

@@ -1,0 +1,50 @@
+import { Pool } from 'pg';
+import { afterAll, afterEach, describe, it } from 'vitest';
+import { postgresLog } from '../src/backends/postgres/index.js';
+import type { ConformanceContext } from '../src/testing/index.js';
+import { describeEventLogConformance } from '../src/testing/index.js';
+import { dropSchemas, POSTGRES_URL, postgresUnreachable } from './fixtures/postgres-server.js';
+import { holdServer } from './fixtures/postgres-server-lock.js';
+
+const unreachable = await postgresUnreachable();
+
+if (unreachable !== undefined) {
+  describe('EventLog conformance: postgres', () => {
+    it.skip(`needs PostgreSQL: ${unreachable}`, () => undefined);
+  });
+} else {
+  // Not while the restart test restarts the server.
+  const release = await holdServer();
+  // One pool for every case (the `pool` option); each log adds its own listening connection.
+  const pool = new Pool({ connectionString: POSTGRES_URL, max: 10 });
+  pool.on('error', () => undefined);
+  const schemas = new Set<string>();
+
+  // A schema per case (the prefix is unique); a restart opens the same schema with the same limits.
+  const open = (ctx: ConformanceContext) => {
+    const schema = `herald_${ctx.prefix}`;
+    schemas.add(schema);
+    return postgresLog({ pool, schema, retention: ctx.retention });
+  };
+
+  // The suite closed the case's log: its schema goes.
+  afterEach(async () => {
+    const done = [...schemas];
+    schemas.clear();
+    await dropSchemas(done);
+  });
+  afterAll(async () => {
+    await dropSchemas(schemas);
+    await pool.end();
+    await release();
+  });
+
+  describeEventLogConformance({
+    name: 'postgres',
+    createLog: open,
+    restart: async (log, ctx) => {
+      await log.close();
+      return open(ctx);
+    },
+  });
+}
