@@ -4,7 +4,7 @@ import { satisfiesExpectedVersion } from '../../log/expected-version.js';
 import type { PreparedAppend } from '../../log/prepare-append.js';
 import type { Appended, ExpectedVersion } from '../../log/types.js';
 import type { SchemaSql } from './sql-file.js';
-import { isoAt, storedJson } from './stored-json.js';
+import { isoAt, storedJson } from '../../log/stored-json.js';
 
 /** One `append` call, serialised before its round so the transaction holding the head stays short. */
 export interface AppendRequest {

@@ -1,26 +1,19 @@
 import { createHash } from 'node:crypto';
-import { readdirSync, readFileSync } from 'node:fs';
+import { assetFiles } from '../../log/asset-files.js';
 import { escapeIdentifier, types, type CustomTypesConfig, type QueryConfig } from 'pg';
 
-const texts = new Map<string, string>();
+const assets = assetFiles(import.meta.url);
 
 /**
  * The text of a `.sql` file beside this module (`./sql/<name>.sql`, `./migrations/<name>.sql`),
- * read once per process. `scripts/copy-assets.js` copies them next to the compiled JavaScript.
+ * read once per process.
  *
  * @example
  * ```ts
  * sqlFile('./sql/lock-head.sql');
  * ```
  */
-export function sqlFile(path: string): string {
-  let text = texts.get(path);
-  if (text === undefined) {
-    text = readFileSync(new URL(path, import.meta.url), 'utf8');
-    texts.set(path, text);
-  }
-  return text;
-}
+export const sqlFile = (path: string): string => assets.file(path);
 
 /**
  * The numbered migrations in `./migrations/`, in order: `[{ version: 1, name: '001-events' }, ...]`.
@@ -30,12 +23,7 @@ export function sqlFile(path: string): string {
  * for (const { name } of migrationFiles()) console.log(name);
  * ```
  */
-export function migrationFiles(): { version: number; name: string }[] {
-  return readdirSync(new URL('./migrations/', import.meta.url))
-    .filter((file) => /^\d+-[\w-]+\.sql$/.test(file))
-    .map((file) => ({ version: Number.parseInt(file, 10), name: file.slice(0, -'.sql'.length) }))
-    .sort((a, b) => a.version - b.version);
-}
+export const migrationFiles = (): { version: number; name: string }[] => assets.migrations();
 
 // bigint columns (positions, counts) come back as numbers: they stay far below 2^53.
 const parseInt8 = (value: string): number => Number(value);

@@ -3,7 +3,7 @@ import { satisfiesExpectedVersion } from '../../log/expected-version.js';
 import type { PreparedAppend } from '../../log/prepare-append.js';
 import type { Appended, ExpectedVersion } from '../../log/types.js';
 import type { Statements } from './statements.js';
-import { isoAt, storedJson } from './stored-event.js';
+import { isoAt, storedJson } from '../../log/stored-json.js';
 import type { WriteOp } from './write-queue.js';
 
 /** One event ready for `insert-event`: serialised before the round, so the transaction stays short. */

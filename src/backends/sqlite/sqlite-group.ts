@@ -16,7 +16,7 @@ import type {
 import { bury, claimOp, rowOptions, selectGroup, type Claim, type GroupRow } from './group-store.js';
 import type { LogContext } from './log-context.js';
 import { lastPosition } from './read-plan.js';
-import { isoAt } from './stored-event.js';
+import { isoAt } from '../../log/stored-json.js';
 import { typeSet, type TypeSet } from './type-set.js';
 
 /**

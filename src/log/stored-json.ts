@@ -1,5 +1,5 @@
-// Events appended in one round share their recorded time: formatting it once keeps Date off the
-// hot path.
+// Shared by the SQL backends. Events appended in one round share their recorded time, and dead
+// letters come in bursts: formatting the previous value once keeps Date off the hot paths.
 let lastMs = Number.NaN;
 let lastIso = '';
 
@@ -21,8 +21,8 @@ export function isoAt(ms: number): string {
 
 /**
  * The JSON of a stored event, from the CloudEvent's JSON (an object, so it ends with `}`) and
- * where it was stored, in the memory log's order of members. Splicing strings keeps a second
- * `JSON.stringify` out of the appending transaction, which holds the log's head row.
+ * where it was stored: the members a `StoredEvent` adds, in the memory log's order. Splicing
+ * strings keeps a second `JSON.stringify` out of the write transaction.
  *
  * @example
  * ```ts
