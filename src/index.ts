@@ -4,6 +4,7 @@
  */
 export {
   createBroker,
+  memoryTransportHub,
   type Broker,
   type BrokerOptions,
   type BrokerStats,
@@ -16,8 +17,10 @@ export {
   type EventMap,
   type EventOf,
   type EventStream,
+  type EventTransport,
   type Handler,
   type MatchingTypes,
+  type MemoryTransportHub,
   type OverflowPolicy,
   type PatternMatches,
   type PublishAttributes,
@@ -25,10 +28,13 @@ export {
   type PublishOptions,
   type ReplyMap,
   type RequestOptions,
+  type RequestTransport,
   type SubscribeOptions,
   type StorageOptions,
   type Subscription,
   type SubscriptionStats,
+  type TransportMessage,
+  type TransportUnsubscribe,
   type TypedEvent,
 } from './broker/index.js';
 export {
@@ -53,6 +59,7 @@ export {
   type RetentionOptions,
   type StoredEvent,
 } from './log/index.js';
+export { logDedupeStore, type LogDedupeStoreOptions } from './log/log-dedupe-store.js';
 export {
   backoffDelay,
   circuitBreaker,

@@ -28,6 +28,7 @@ import { openStream } from './consume.js';
 import { routeGroups, type GroupRouter } from './groups.js';
 import { Scheduler } from './scheduler.js';
 import { SubscriptionRuntime } from './subscription-runtime.js';
+import { TransportLink } from './transport-link.js';
 import type {
   Broker,
   BrokerOptions,
@@ -67,8 +68,11 @@ export function createBroker<E extends EventMap = EventMap, R extends ReplyMap<E
 interface PendingRequest {
   resolve(value: unknown): void;
   reject(error: unknown): void;
-  timer: NodeJS.Timeout;
+  /** None for a request from another instance: its requester keeps the deadline. */
+  timer?: NodeJS.Timeout;
 }
+
+const LINK_EVENT: HeraldEvent = { specversion: '1.0', id: '-', source: 'herald', type: 'herald.transport' };
 
 const closedError = (): HeraldError =>
   new HeraldError('BROKER_CLOSED', 'the broker is closed and accepts no more events');
@@ -77,6 +81,7 @@ class BrokerImpl {
   readonly deadLetters: BrokerDeadLetters;
   private readonly memoryDeadLetters: DeadLetterStore;
   private readonly log: EventLog | undefined;
+  private readonly link: TransportLink | undefined;
   private readonly ephemeralTypes: SubjectIndex<true> | undefined;
   private readonly durables = new Map<string, DurableSubscription>();
   private readonly context = new AsyncLocalStorage<HeraldEvent>();
@@ -121,6 +126,18 @@ class BrokerImpl {
       },
     );
     this.deadLetters = new BrokerDeadLetters(this.memoryDeadLetters, () => this.durables.values());
+    if (options.transport) {
+      this.link = new TransportLink(
+        options.transport,
+        (event) => this.dispatch(event, 'accepted'),
+        (error, event) =>
+          this.onError(error, { kind: 'transport', subscription: '-', event: event ?? LINK_EVENT }),
+      );
+    }
+  }
+
+  ready(): Promise<void> {
+    return this.link ? this.link.ready() : Promise.resolve();
   }
 
   get closed(): boolean {
@@ -151,7 +168,23 @@ class BrokerImpl {
       return stored.then(([e]) => (e!.duplicate ? e!.event : this.dispatch(e!.event, options?.wait)));
     }
     const wait = options?.wait;
+    if (this.link)
+      return Promise.resolve(event).then((e) => this.sendThenDispatch([e], wait).then(([d]) => d!));
     return isThenable(event) ? event.then((e) => this.dispatch(e, wait)) : this.dispatch(event, wait);
+  }
+
+  /**
+   * Ephemeral events go to the other instances first and are delivered here once sent, so a send
+   * that fails delivers nowhere and the publisher is told.
+   */
+  private async sendThenDispatch(
+    events: HeraldEvent[],
+    wait: PublishOptions['wait'],
+  ): Promise<HeraldEvent[]> {
+    if (this.closing) throw closedError();
+    for (const e of events) this.index.match(e.type); // never send a type no instance could route
+    await Promise.all(events.map((e) => this.link!.send(e)));
+    return Promise.all(events.map((e) => this.dispatch(e, wait)));
   }
 
   async replay(
@@ -228,6 +261,7 @@ class BrokerImpl {
         stored.map((s) => (s.duplicate ? Promise.resolve(s.event) : this.dispatch(s.event, options?.wait))),
       );
     }
+    if (this.link) return this.sendThenDispatch(events, options?.wait);
     return Promise.all(events.map((e) => this.dispatch(e, options?.wait)));
   }
 
@@ -254,7 +288,34 @@ class BrokerImpl {
       return undefined;
     };
     // A failed responder answers the requester with its error instead of a dead letter.
-    return this.addSubscription(this.responders, pattern, respond, { deadLetter: false, ...options });
+    const sub = this.addSubscription(this.responders, pattern, respond, { deadLetter: false, ...options });
+    const remote = this.link?.requests;
+    if (remote === undefined) return sub;
+    const runtime = this.subs.get(sub.name)!;
+    const stop = remote.respond(
+      pattern,
+      { ...(options.group !== undefined && { group: options.group }) },
+      (e) => this.answerRemote(runtime, e),
+    );
+    return { ...sub, unsubscribe: () => Promise.all([stop(), sub.unsubscribe()]).then(() => undefined) };
+  }
+
+  /** Runs a request from another instance through this responder, policies included. */
+  private answerRemote(runtime: SubscriptionRuntime, event: HeraldEvent): Promise<unknown> {
+    if (this.closing) return Promise.reject(closedError());
+    return new Promise((resolve, reject) => {
+      this.requests.set(event.id, { resolve, reject });
+      const tracker: Tracker = {
+        settle: (subscription, error, attempts, failed) => {
+          if (!failed || !this.requests.delete(event.id)) return;
+          reject(new HandlerFailedError(event.type, [{ subscription, error, attempts }]));
+        },
+      };
+      const offered = runtime.offer(event, tracker);
+      if (offered instanceof HeraldError) tracker.settle(runtime.name, offered, 0, true);
+      else if (offered !== true)
+        offered.catch((error: unknown) => tracker.settle(runtime.name, error, 0, true));
+    });
   }
 
   request(type: string, data: unknown, options: RequestOptions = {}): Promise<unknown> {
@@ -267,6 +328,8 @@ class BrokerImpl {
     }
     return Promise.resolve(made).then((event) => {
       if (this.closing) throw closedError();
+      // Over the transport every responder, this instance's too, is reached the same way.
+      if (this.link?.requests) return this.link.requests.request(event, timeoutMs);
       const targets = routeGroups(this.groups, this.responders, event.type);
       if (targets.length === 0) {
         throw new HeraldError('NO_RESPONDERS', `no responders for request "${event.type}"`, {
@@ -325,6 +388,12 @@ class BrokerImpl {
   }
 
   private async shutdown(timeoutMs: number): Promise<CloseResult> {
+    // Nothing more from other instances: what arrived is drained below like local publishes.
+    const unlinked = this.link
+      ?.close()
+      .catch((error: unknown) =>
+        this.onError(error, { kind: 'transport', subscription: '-', event: LINK_EVENT }),
+      );
     const runtimes = [...this.subs.values()];
     let refusedPublishers = 0;
     for (const s of runtimes) refusedPublishers += s.refuseBlocked(closedError());
@@ -359,6 +428,7 @@ class BrokerImpl {
       pending.reject(closedError());
       this.requests.delete(id);
     }
+    await unlinked;
     return result;
   }
 

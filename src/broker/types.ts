@@ -9,6 +9,7 @@ import type { DeadLetters } from './dead-letters.js';
 import type { EventFor, EventMap, EventOf } from './event-map.js';
 import type { OverflowPolicy } from './subscription-runtime.js';
 import type { SubscriptionStats } from './subscription-stats.js';
+import type { EventTransport } from './transport.js';
 
 /** Attributes a publisher may set; everything else is filled in (id, time, specversion). */
 export interface PublishAttributes extends HeraldExtensions {
@@ -142,6 +143,14 @@ export interface BrokerOptions<E extends EventMap> {
   log?: EventLog;
   /** Types (patterns) kept in memory only, never stored, e.g. high-rate `terminal.output.>`. */
   ephemeral?: readonly string[];
+  /**
+   * Carries events that are not stored (every event without a log; the `ephemeral` ones with a
+   * log) to the other brokers on the same transport, and delivers theirs here like local
+   * publishes. At-most-once; a send that fails rejects the publish and delivers nowhere. With a
+   * transport that has `requests` (core NATS), `request`/`reply` cross instances too. The broker
+   * closes the transport when it closes. See `docs/broker.md`.
+   */
+  transport?: EventTransport;
   /** Bound of the dead-letter store (default 10,000; the oldest is evicted and reported). */
   maxDeadLetters?: number;
   /**
@@ -159,7 +168,8 @@ export interface BrokerOptions<E extends EventMap> {
   onError?: (
     error: unknown,
     info: {
-      kind: 'handler-failed' | 'dropped' | 'dead-letter-evicted';
+      /** `transport`: a message from another instance was malformed or refused by full queues. */
+      kind: 'handler-failed' | 'dropped' | 'dead-letter-evicted' | 'transport';
       subscription: string;
       event: HeraldEvent;
     },
@@ -226,6 +236,11 @@ export interface Broker<E extends EventMap = EventMap, R extends ReplyMap<E> = R
   ): Subscription;
   readonly deadLetters: DeadLetters;
   stats(): BrokerStats;
+  /**
+   * Resolves once events from other instances are received (the transport's subscription is
+   * active); at once without a transport. Events sent before that are not seen here.
+   */
+  ready(): Promise<void>;
   /** Stops accepting, drains, waits for handlers; reports what it could not finish by the deadline. */
   close(options?: { timeoutMs?: number }): Promise<CloseResult>;
   readonly closed: boolean;

@@ -95,6 +95,11 @@ async function openLog(config: HubConfig): Promise<EventLog> {
     const { postgresLog } = await import('../backends/postgres/index.js');
     return postgresLog({ connectionString: config.log, schema: config.postgres.schema });
   }
+  if (config.log.startsWith('redis:') || config.log.startsWith('rediss:')) {
+    // Imported only here: ioredis is an optional peer dependency, needed only for this backend.
+    const { redisLog } = await import('../backends/redis/index.js');
+    return redisLog({ url: config.log, prefix: config.redis.prefix });
+  }
   mkdirSync(config.data, { recursive: true });
   return sqliteLog({ path: join(config.data, 'events.db'), durability: config.sqlite.durability });
 }

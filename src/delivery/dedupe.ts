@@ -51,7 +51,9 @@ export function memoryDedupeStore(maxKeys = 100_000, now: () => number = Date.no
 
 /**
  * Delivers an event id at most once per subscription within a window. Retries and redrives of
- * the same event are not duplicates and pass through.
+ * the same event are not duplicates and pass through. The store's key is the subscription's name
+ * and the event id, so with a shared store (`redisDedupeStore`, `logDedupeStore`) subscriptions
+ * with the same `name` in several instances handle an id once between them.
  *
  * @example
  * ```ts

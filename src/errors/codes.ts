@@ -31,4 +31,5 @@ export type HeraldErrorCode =
   | 'RATE_LIMITED'
   | 'INVALID_CONFIG'
   | 'LOG_UNREACHABLE'
+  | 'TRANSPORT_UNAVAILABLE'
   | 'INVALID_MESSAGE';

@@ -20,6 +20,7 @@ const STATUS: Partial<Record<HeraldErrorCode, number>> = {
   QUEUE_FULL: 429,
   RATE_LIMITED: 429,
   LOG_UNREACHABLE: 503,
+  TRANSPORT_UNAVAILABLE: 503,
   LOG_CLOSED: 503,
   BROKER_CLOSED: 503,
 };

@@ -1,4 +1,5 @@
 import { apiKeys } from './api-keys.js';
+import { configError, shown } from './config-error.js';
 import { logTarget } from './log-target.js';
 import {
   boolean,
@@ -30,6 +31,20 @@ export interface ConfigKey {
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 
 const positive = integer(1);
+
+/** What `redisLog` takes as a prefix: it starts every key, so no `:` and no spaces. */
+const redisPrefix: ValueType = {
+  expected: 'letters, digits, "_", "-" or "." (1 to 100)',
+  fromText: (t) => t,
+  check(value, key, source) {
+    if (typeof value === 'string' && /^[\w.-]{1,100}$/.test(value)) return value;
+    throw configError(
+      key,
+      source,
+      `must be letters, digits, "_", "-" or "." (1 to 100), got ${shown(value)}`,
+    );
+  },
+};
 
 /**
  * Every setting of `herald serve`, in the order `docs/configuration.md` lists them. `rateLimit` is
@@ -108,6 +123,12 @@ export const CONFIG_KEYS: readonly ConfigKey[] = [
     type: identifier,
     default: 'herald',
     doc: 'the schema of the PostgreSQL log',
+  },
+  {
+    key: 'redis.prefix',
+    type: redisPrefix,
+    default: 'herald',
+    doc: 'the key prefix of the Redis log',
   },
   { key: 'live.keepAliveMs', type: positive, default: 15_000, doc: 'SSE comment / WS ping interval' },
   { key: 'live.retryMs', type: integer(0), default: 2_000, doc: 'SSE retry: hint' },

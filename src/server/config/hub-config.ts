@@ -20,7 +20,7 @@ export interface HubConfig {
   readonly host: string;
   readonly port: number;
   readonly data: string;
-  /** `sqlite`, `memory`, or a `postgres://` URL. */
+  /** `sqlite`, `memory`, or a `postgres://` or `redis://` URL. */
   readonly log: string;
   readonly insecure: boolean;
   readonly bodyLimit: number;
@@ -33,6 +33,7 @@ export interface HubConfig {
   readonly allowIps: readonly string[] | undefined;
   readonly sqlite: { readonly durability: SqliteDurability };
   readonly postgres: { readonly schema: string };
+  readonly redis: { readonly prefix: string };
   /** Every `live.*` key (all have defaults); the live delivery checks them again. */
   readonly live: LiveOptions;
 }

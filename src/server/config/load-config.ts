@@ -113,6 +113,7 @@ function build(merged: ReadonlyMap<string, ConfigEntry>, cwd: string): HubConfig
     allowIps: value('allowIps'),
     sqlite: { durability: value('sqlite.durability') },
     postgres: { schema: value('postgres.schema') },
+    redis: { prefix: value('redis.prefix') },
     live: section('live.'),
   } as HubConfig;
 }

@@ -2,25 +2,24 @@ import { configError, shown } from './config-error.js';
 import type { ValueType } from './value-types.js';
 
 /** URL schemes of backends that exist: the value is kept as it is. */
-const SUPPORTED = new Set(['postgres:', 'postgresql:']);
+const SUPPORTED = new Set(['postgres:', 'postgresql:', 'redis:', 'rediss:']);
 
 /** Backends that will take a URL; named so the error says which one is missing. */
 const PLANNED: Record<string, string> = {
-  'redis:': 'Redis',
-  'rediss:': 'Redis',
   'nats:': 'NATS',
   'tls:': 'NATS',
 };
 
 /**
  * The `log` setting: `sqlite` (the embedded default, in `data`), `memory`, or a backend URL:
- * `postgres://` (PostgreSQL). Redis and NATS URLs are recognised and refused with a clear error
- * until those backends land; credentials are never echoed.
+ * `postgres://` (PostgreSQL), `redis://` or `rediss://` (Redis). NATS URLs are recognised and
+ * refused with a clear error until that backend lands; credentials are never echoed.
  *
  * @example
  * ```ts
  * logTarget.check('memory', 'log', '--log'); // 'memory'
- * logTarget.check('redis://localhost', 'log', '--log'); // throws: the Redis backend is not supported yet
+ * logTarget.check('redis://localhost:6379', 'log', '--log'); // 'redis://localhost:6379'
+ * logTarget.check('nats://localhost', 'log', '--log'); // throws: the NATS backend is not supported yet
  * ```
  */
 export const logTarget: ValueType = {

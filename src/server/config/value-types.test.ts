@@ -47,16 +47,17 @@ describe('config values', () => {
     );
   });
 
-  it('the log is sqlite, memory or a postgres URL; other backend URLs are refused by name without echoing a password', () => {
+  it('the log is sqlite, memory, a postgres or redis URL; other backend URLs are refused by name without echoing a password', () => {
     expect(logTarget.check('memory', 'log', '--log')).toBe('memory');
     expect(logTarget.check('postgres://herald@db:5432/herald', 'log', '--log')).toBe(
       'postgres://herald@db:5432/herald',
     );
-    expect(message(() => logTarget.check('redis://herald:hunter2@db:6379', 'log', 'HERALD_LOG'))).toBe(
-      'invalid config: log (from HERALD_LOG) is a Redis URL (redis://herald:***@db:6379), but the Redis backend is not supported yet; use sqlite or memory',
+    expect(logTarget.check('redis://herald:hunter2@db:6379/0', 'log', '--log')).toBe(
+      'redis://herald:hunter2@db:6379/0',
     );
-    expect(message(() => logTarget.check('nats://localhost:4222', 'log', 'f'))).toMatch(
-      /NATS backend is not supported yet/,
+    expect(logTarget.check('rediss://db:6380', 'log', '--log')).toBe('rediss://db:6380');
+    expect(message(() => logTarget.check('nats://herald:hunter2@localhost:4222', 'log', 'HERALD_LOG'))).toBe(
+      'invalid config: log (from HERALD_LOG) is a NATS URL (nats://herald:***@localhost:4222), but the NATS backend is not supported yet; use sqlite or memory',
     );
     expect(message(() => logTarget.check('mysql', 'log', 'f'))).toBe(
       'invalid config: log (from f) must be sqlite, memory, or a backend URL, got "mysql"',
