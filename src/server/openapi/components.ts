@@ -14,7 +14,7 @@ const STATUS_CODES: Record<ErrorStatus | 500, string> = {
   413: 'PAYLOAD_TOO_LARGE: the body is over the body limit (default 1 MiB).',
   415: 'UNSUPPORTED_MEDIA_TYPE: the content type is not accepted here; `details.contentType`.',
   429: 'RATE_LIMITED (too many requests: `details.retryAfterMs`, `Retry-After`) or QUEUE_FULL.',
-  503: 'LOG_UNREACHABLE, LOG_CLOSED or BROKER_CLOSED: the hub cannot reach its log; retry elsewhere or later.',
+  503: 'LOG_UNREACHABLE, LOG_CLOSED, BROKER_CLOSED or TRANSPORT_UNAVAILABLE: the hub cannot reach its log (or transport); retry elsewhere or later.',
   500: 'INTERNAL: an unexpected failure; the message hides internals, the server log has them (with the request id).',
 };
 
