@@ -340,8 +340,8 @@ class MemoryLog implements EventLog, MemoryGroupHost, MemorySubscriptionHost {
   }
 }
 
-/** Where a read starts in `list` (the whole log, or one stream's events). */
-function startIndex(list: EventList, filter: ReadFilter): number {
+/** Where a read starts in `list` (the whole log, or one stream's events). Shared with the NATS log's index. */
+export function startIndex(list: EventList, filter: ReadFilter): number {
   const { from, fromVersion } = filter;
   if (filter.direction === 'forward') {
     let index =

@@ -1,0 +1,165 @@
+/**
+ * The Redis log against raw `ioredis` on the same server (127.0.0.1:6379 unless
+ * `HERALD_BENCH_REDIS_URL` says otherwise), under a key prefix of its own, deleted at the end:
+ * (a) appends of 1,000 events vs raw XADD in 1,000-command pipelines;
+ * (b) concurrent producers each awaiting single appends (they share script calls) vs raw awaited
+ *     single XADDs, one at a time;
+ * (c) group consumption (pull 100, ack each) vs raw XREADGROUP COUNT 100 + one XACK per batch.
+ */
+import { randomUUID } from 'node:crypto';
+import { Redis } from 'ioredis';
+import { redisLog } from '../src/backends/redis/index.js';
+import type { EventLog } from '../src/log/types.js';
+import { measure, printTable, type BenchRow } from './harness.js';
+
+const URL = process.env['HERALD_BENCH_REDIS_URL'] ?? 'redis://127.0.0.1:6379';
+const ROUNDS = 3;
+const BATCH = 1_000;
+const BATCHES = 20;
+const PRODUCERS = 64;
+const SINGLE_APPENDS = 10_000;
+const RAW_SINGLES = 2_000;
+const CONSUMED = 10_000;
+const PULL = 100;
+
+const payload = (i: number) => ({ sku: `sku-${i % 1000}`, qty: (i % 7) + 1, price: 19.99 });
+const rawEvent = (i: number): string =>
+  JSON.stringify({
+    specversion: '1.0',
+    id: randomUUID(),
+    source: 'bench',
+    type: 'order.created',
+    time: new Date().toISOString(),
+    data: payload(i),
+  });
+
+async function batchAppends(log: EventLog, raw: Redis, key: string): Promise<BenchRow[]> {
+  const batch = () => Array.from({ length: BATCH }, (_, i) => ({ type: 'order.created', data: payload(i) }));
+  const herald = await measure(
+    BATCH * BATCHES,
+    async () => {
+      for (let i = 0; i < BATCHES; i++) await log.append(batch());
+    },
+    ROUNDS,
+  );
+  const rawRate = await measure(
+    BATCH * BATCHES,
+    async () => {
+      for (let b = 0; b < BATCHES; b++) {
+        const pipeline = raw.pipeline();
+        for (let i = 0; i < BATCH; i++)
+          pipeline.xadd(key, '*', 'type', 'order.created', 'event', rawEvent(i));
+        await pipeline.exec();
+      }
+    },
+    ROUNDS,
+  );
+  return [
+    { name: 'herald redisLog (append of 1,000)', perSecond: herald },
+    { name: 'raw ioredis (1,000 XADD per pipeline)', perSecond: rawRate },
+  ];
+}
+
+async function singleAppends(log: EventLog, raw: Redis, key: string): Promise<BenchRow[]> {
+  const herald = await measure(
+    SINGLE_APPENDS,
+    async () => {
+      let next = 0;
+      await Promise.all(
+        Array.from({ length: PRODUCERS }, async () => {
+          while (next < SINGLE_APPENDS) await log.append([{ type: 'order.created', data: payload(next++) }]);
+        }),
+      );
+    },
+    ROUNDS,
+  );
+  const rawRate = await measure(
+    RAW_SINGLES,
+    async () => {
+      for (let i = 0; i < RAW_SINGLES; i++)
+        await raw.xadd(key, '*', 'type', 'order.created', 'event', rawEvent(i));
+    },
+    ROUNDS,
+  );
+  return [
+    { name: `herald redisLog (${PRODUCERS} producers, awaited single appends)`, perSecond: herald },
+    { name: 'raw ioredis (awaited single XADD)', perSecond: rawRate },
+  ];
+}
+
+async function consumption(log: EventLog, raw: Redis, key: string): Promise<BenchRow[]> {
+  const start = (await log.bounds()).last;
+  for (let i = 0; i < CONSUMED; i += BATCH) {
+    await log.append(
+      Array.from({ length: BATCH }, (_, j) => ({ type: 'bench.consume', data: payload(i + j) })),
+    );
+  }
+  for (let b = 0; b < CONSUMED / BATCH; b++) {
+    const pipeline = raw.pipeline();
+    for (let i = 0; i < BATCH; i++) pipeline.xadd(key, '*', 'type', 'bench.consume', 'event', rawEvent(i));
+    await pipeline.exec();
+  }
+  let run = 0;
+  const herald = await measure(
+    CONSUMED,
+    async () => {
+      const group = await log.group(`g${run++}`, { types: ['bench.consume'], startAt: start + 1 });
+      for (let done = 0; done < CONSUMED;) {
+        const deliveries = await group.pull({ max: PULL });
+        await Promise.all(deliveries.map((d) => d.ack()));
+        done += deliveries.length;
+      }
+    },
+    ROUNDS,
+  );
+  const rawRate = await measure(
+    CONSUMED,
+    async () => {
+      const group = `raw${run++}`;
+      await raw.xgroup('CREATE', key, group, '0');
+      for (let done = 0; done < CONSUMED;) {
+        const reply = (await raw.xreadgroup('GROUP', group, 'c1', 'COUNT', PULL, 'STREAMS', key, '>')) as
+          [string, [string, string[]][]][] | null;
+        const ids = reply?.[0]?.[1].map(([id]) => id) ?? [];
+        if (ids.length > 0) await raw.xack(key, group, ...ids);
+        done += ids.length;
+      }
+    },
+    ROUNDS,
+  );
+  return [
+    { name: `herald group (pull ${PULL}, ack each)`, perSecond: herald },
+    { name: `raw ioredis (XREADGROUP COUNT ${PULL} + XACK)`, perSecond: rawRate },
+  ];
+}
+
+async function deletePrefix(client: Redis, prefix: string): Promise<void> {
+  let cursor = '0';
+  do {
+    const [next, keys] = await client.scan(cursor, 'MATCH', `${prefix}:*`, 'COUNT', 1000);
+    cursor = next;
+    if (keys.length > 0) await client.unlink(...keys);
+  } while (cursor !== '0');
+}
+
+/** Runs the three comparisons and prints their tables. */
+export async function runRedisBench(): Promise<void> {
+  const prefix = `herald-bench-${process.pid}`;
+  const raw = new Redis(URL);
+  const log = await redisLog({ url: URL, prefix });
+  try {
+    printTable(
+      'Redis: batched appends',
+      await batchAppends(log, raw, `${prefix}:raw-batch`),
+      'herald redisLog (append of 1,000)',
+    );
+    const singles = await singleAppends(log, raw, `${prefix}:raw-single`);
+    printTable('Redis: concurrent single appends', singles, singles[0]!.name);
+    const consumed = await consumption(log, raw, `${prefix}:raw-group`);
+    printTable('Redis: group consumption', consumed, consumed[0]!.name);
+  } finally {
+    await log.close();
+    await deletePrefix(raw, prefix);
+    raw.disconnect();
+  }
+}

@@ -1,0 +1,56 @@
+import { headers, type MsgHdrs } from '@nats-io/transport-node';
+import type { HeraldEvent } from '../../event/types.js';
+import { isoAt } from '../../log/stored-json.js';
+import type { StoredEvent } from '../../log/types.js';
+
+/** Headers that say where an event was stored; plain subscribers may ignore them. */
+export const STREAM_HEADER = 'Herald-Stream';
+export const VERSION_HEADER = 'Herald-Version';
+
+/**
+ * The headers of one event's JetStream message (`Nats-Msg-Id` is set by the publish option).
+ * Internal.
+ *
+ * @example
+ * ```ts
+ * eventHeaders('order-o-1', 3);
+ * ```
+ */
+export function eventHeaders(stream: string | undefined, version: number | undefined): MsgHdrs | undefined {
+  if (stream === undefined) return undefined;
+  const h = headers();
+  h.set(STREAM_HEADER, stream);
+  h.set(VERSION_HEADER, String(version));
+  return h;
+}
+
+/** What the codec needs of a JetStream message (a `JsMsg` or a `StoredMsg`). */
+export interface StoredMessage {
+  readonly seq: number;
+  readonly headers?: MsgHdrs | undefined;
+  readonly data: Uint8Array;
+  /** JetStream's own receive time: the log's clock for `recordedat` and `max_age`. */
+  readonly timeMs: number;
+}
+
+const decoder = new TextDecoder();
+
+/**
+ * The stored event a message holds: the CloudEvent JSON payload, the position is the JetStream
+ * sequence, `recordedat` the server's timestamp. Internal.
+ *
+ * @example
+ * ```ts
+ * const event = decodeEvent({ seq: m.seq, headers: m.headers, data: m.data, timeMs: m.info.timestampNanos / 1e6 });
+ * ```
+ */
+export function decodeEvent(message: StoredMessage): StoredEvent {
+  const event = JSON.parse(decoder.decode(message.data)) as HeraldEvent;
+  const stream = message.headers?.get(STREAM_HEADER);
+  const recordedat = isoAt(Math.floor(message.timeMs));
+  const where =
+    stream === undefined || stream === ''
+      ? { position: message.seq, recordedat }
+      : { stream, version: Number(message.headers!.get(VERSION_HEADER)), position: message.seq, recordedat };
+  return Object.freeze({ ...event, ...where });
+}

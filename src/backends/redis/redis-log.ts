@@ -1,0 +1,318 @@
+import type { Redis } from 'ioredis';
+import { HeraldError } from '../../errors/index.js';
+import { resolveGroupOptions } from '../../log/group-options.js';
+import { checkInteger, checkName } from '../../log/invalid-option.js';
+import { prepareAppend } from '../../log/prepare-append.js';
+import { checkLogPosition, readFilter } from '../../log/read-filter.js';
+import { typeMatcher } from '../../log/type-matcher.js';
+import type {
+  AppendInput,
+  AppendOptions,
+  Appended,
+  ConsumerGroup,
+  EventLog,
+  GroupOptions,
+  LogCapabilities,
+  LogSubscribeOptions,
+  LogSubscription,
+  ReadOptions,
+  StoredEvent,
+} from '../../log/types.js';
+import { Wakeup } from '../postgres/wakeup.js';
+import { AckBatcher } from '../postgres/ack-batcher.js';
+import { AppendBatcher } from './append-batcher.js';
+import { appendRound } from './append-round.js';
+import { decodeEntry, type StreamEntry } from './event-codec.js';
+import { firstRecordedFrom, readEvents } from './event-reader.js';
+import { LogKeys } from './keys.js';
+import type { CallRetry, RedisContext } from './log-context.js';
+import type { ResolvedRedisOptions } from './options.js';
+import { optionsJson, RedisGroup, storedOptions } from './redis-group.js';
+import { withRetry } from './redis-errors.js';
+import { RedisSubscription, type TailStart } from './redis-subscription.js';
+import type { ScriptName, ScriptRunner } from './scripts.js';
+import { TailWatcher } from './tail-watcher.js';
+
+/** What `RedisLog` is built from. Internal. */
+export interface RedisLogParts {
+  readonly client: Redis;
+  readonly blocker: Redis;
+  readonly scripts: ScriptRunner;
+  readonly options: ResolvedRedisOptions;
+  readonly capabilities: LogCapabilities;
+  /** The last position assigned when the log opened. */
+  readonly last: number;
+  /** Ends the connections the log made (not a client it was given). */
+  readonly release: () => Promise<void>;
+}
+
+/**
+ * The EventLog over one key prefix of a Redis server. Internal: see `redisLog`.
+ *
+ * @example
+ * ```ts
+ * const log = new RedisLog({ client, blocker, scripts, options, capabilities, last: 0, release });
+ * ```
+ */
+export class RedisLog implements EventLog, RedisContext {
+  readonly capabilities: LogCapabilities;
+  readonly client: Redis;
+  readonly keys: LogKeys;
+  readonly options: ResolvedRedisOptions;
+  readonly appended = new Wakeup();
+  readonly #scripts: ScriptRunner;
+  readonly #release: () => Promise<void>;
+  readonly #batcher: AppendBatcher;
+  readonly #acks: AckBatcher;
+  readonly #watcher: TailWatcher;
+  readonly #groups = new Map<string, RedisGroup>();
+  readonly #groupWakeups = new Map<string, Wakeup>();
+  readonly #subscriptions = new Set<RedisSubscription>();
+  readonly #stop = new AbortController();
+  #knownLast: number;
+  #closing: Promise<void> | undefined;
+
+  constructor(parts: RedisLogParts) {
+    this.client = parts.client;
+    this.options = parts.options;
+    this.capabilities = parts.capabilities;
+    this.keys = new LogKeys(parts.options.prefix);
+    this.#scripts = parts.scripts;
+    this.#release = parts.release;
+    this.#knownLast = parts.last;
+    const hooks = {
+      dataLost: (lostUpTo: number) =>
+        this.options.onDataLoss({ lostUpTo, detectedAt: new Date().toISOString() }),
+      written: async (last: number) => {
+        if (this.options.maxEvents !== undefined || this.options.maxAgeMs !== undefined) {
+          await this.#retain().catch(() => undefined); // applied again after the next round
+        }
+        this.noteLast(last);
+        this.appended.fire();
+      },
+    };
+    this.#batcher = new AppendBatcher(
+      (requests) => appendRound(this, requests, hooks),
+      parts.options.maxBatchEvents,
+      parts.options.maxQueuedEvents,
+    );
+    // Groups are numbered for the batcher; the name is what the keys need.
+    const names: string[] = [];
+    this.#acks = new AckBatcher(async (groups, positions) => {
+      const byGroup = new Map<number, number[]>();
+      groups.forEach((g, i) => byGroup.set(g, [...(byGroup.get(g) ?? []), positions[i]!]));
+      await Promise.all(
+        [...byGroup].map(([g, list]) => {
+          const k = this.keys.group(names[g]!);
+          return this.script('ack', [k.due, k.counts, k.tokens, k.errors], list);
+        }),
+      );
+    });
+    this.#ackGroup = (name, position) => {
+      let index = names.indexOf(name);
+      if (index < 0) index = names.push(name) - 1;
+      return this.#acks.ack(index, position);
+    };
+    this.#watcher = new TailWatcher(parts.blocker, this.keys, parts.last, parts.options.pollIntervalMs, {
+      appended: (last) => {
+        this.noteLast(last);
+        this.appended.fire();
+      },
+      reconnected: () => this.#wakeAll(),
+    });
+    this.#watcher.start();
+  }
+
+  readonly #ackGroup: (name: string, position: number) => Promise<void>;
+
+  get closed(): boolean {
+    return this.#closing !== undefined;
+  }
+
+  get stopped(): AbortSignal {
+    return this.#stop.signal;
+  }
+
+  get knownLast(): number {
+    return this.#knownLast;
+  }
+
+  assertOpen(): void {
+    if (this.#closing !== undefined) throw new HeraldError('LOG_CLOSED', 'the redis log is closed');
+  }
+
+  noteLast(position: number): void {
+    if (position > this.#knownLast) {
+      this.#knownLast = position;
+      this.#watcher.note(position);
+    }
+  }
+
+  call<T>(fn: (client: Redis) => Promise<T>, retry: CallRetry = {}): Promise<T> {
+    return withRetry(() => fn(this.client), {
+      timeoutMs: retry.timeoutMs ?? this.options.retryTimeoutMs,
+      stopped: () => this.closed || retry.stopped?.() === true,
+      signal: retry.signal ?? this.#stop.signal,
+    });
+  }
+
+  script(
+    name: ScriptName,
+    keys: readonly string[],
+    args: readonly (string | number)[],
+    retry?: CallRetry,
+  ): Promise<unknown> {
+    return this.call(() => this.#scripts.run(name, keys, args), retry);
+  }
+
+  groupWakeup(name: string): Wakeup {
+    let wakeup = this.#groupWakeups.get(name);
+    if (wakeup === undefined) this.#groupWakeups.set(name, (wakeup = new Wakeup()));
+    return wakeup;
+  }
+
+  async append(inputs: readonly AppendInput[], options?: AppendOptions): Promise<Appended[]> {
+    this.assertOpen();
+    const prepared = prepareAppend(inputs, options);
+    if (prepared.events.length === 0) return [];
+    return this.#batcher.submit(prepared);
+  }
+
+  read(options?: ReadOptions): AsyncIterable<StoredEvent> {
+    this.assertOpen();
+    const filter = readFilter(options);
+    return { [Symbol.asyncIterator]: () => readEvents(this, filter) };
+  }
+
+  async get(id: string): Promise<StoredEvent | undefined> {
+    this.assertOpen();
+    const position = await this.call((c) => c.hget(this.keys.ids, id));
+    if (position === null) return undefined;
+    const entryId = `${position}-0`;
+    const [entry] = (await this.call((c) => c.xrange(this.keys.events, entryId, entryId))) as StreamEntry[];
+    return entry === undefined ? undefined : decodeEntry(entry);
+  }
+
+  subscribe(options: LogSubscribeOptions = {}): LogSubscription {
+    this.assertOpen();
+    const from = checkLogPosition('from', options.from ?? 'end');
+    const batchSize = checkInteger('batchSize', options.batchSize ?? 256, 1);
+    const matches = typeMatcher(options.types);
+    // 'end' is the last position this process knows of: its own appends are always known, and
+    // other processes' ones as soon as the blocking reader saw them.
+    const start: TailStart =
+      from instanceof Date
+        ? { recordedFrom: from }
+        : { after: from === 'start' ? 0 : from === 'end' ? this.#knownLast : Math.max(0, from - 1) };
+    const onClose = (s: RedisSubscription): void => void this.#subscriptions.delete(s);
+    const subscription = new RedisSubscription(this, start, { matches, batchSize, onClose });
+    this.#subscriptions.add(subscription);
+    return subscription;
+  }
+
+  async group(name: string, options: GroupOptions = {}): Promise<ConsumerGroup> {
+    this.assertOpen();
+    checkName('group', name);
+    const { startAt: rawStart, ...rest } = options;
+    const fresh = resolveGroupOptions(rest); // refuses bad options before anything is written
+    const startAt = checkLogPosition('startAt', rawStart ?? 'end');
+    let cursor: string | number = 'end';
+    if (startAt === 'start') cursor = 0;
+    else if (typeof startAt === 'number') cursor = Math.max(0, startAt - 1);
+    else if (startAt instanceof Date) {
+      const first = await firstRecordedFrom(this, startAt.getTime());
+      if (first !== 0) cursor = first - 1;
+    }
+    const k = this.keys.group(name);
+    const keys = [k.hash, this.keys.groups, this.keys.meta];
+    const [created, stored] = (await this.script('open-group', keys, [name, optionsJson(fresh), cursor])) as [
+      number,
+      string,
+    ];
+    let resolved = created === 1 ? fresh : storedOptions(stored);
+    if (created === 0 && Object.values(rest as Record<string, unknown>).some((v) => v !== undefined)) {
+      resolved = resolveGroupOptions(rest, resolved);
+      const json = optionsJson(resolved);
+      await this.call((c) => c.hset(k.hash, 'options', json));
+    }
+    let group = this.#groups.get(name);
+    if (group === undefined) {
+      group = new RedisGroup(this, name, resolved, this.#ackGroup);
+      this.#groups.set(name, group);
+    } else group.refresh(resolved);
+    return group;
+  }
+
+  async groups(): Promise<string[]> {
+    this.assertOpen();
+    return (await this.call((c) => c.smembers(this.keys.groups))).sort();
+  }
+
+  async streamVersion(stream: string): Promise<number> {
+    this.assertOpen();
+    const key = this.keys.stream(checkName('stream', stream));
+    const top = await this.call((c) => c.zrevrange(key, 0, 0, 'WITHSCORES'));
+    return top[1] === undefined ? 0 : Number(top[1]);
+  }
+
+  async truncateStream(stream: string, beforeVersion: number): Promise<number> {
+    this.assertOpen();
+    checkName('stream', stream);
+    checkInteger('beforeVersion', beforeVersion, 0);
+    return this.#delete(['stream', stream, beforeVersion]);
+  }
+
+  async deleteStream(stream: string): Promise<number> {
+    this.assertOpen();
+    return this.#delete(['stream', checkName('stream', stream), '']);
+  }
+
+  async applyRetention(): Promise<number> {
+    this.assertOpen();
+    return this.#retain();
+  }
+
+  async bounds(): Promise<{ first: number; last: number }> {
+    this.assertOpen();
+    const [first, last] = await this.call((c) =>
+      Promise.all([
+        c.xrange(this.keys.events, '-', '+', 'COUNT', 1),
+        c.xrevrange(this.keys.events, '+', '-', 'COUNT', 1),
+      ]),
+    );
+    const position = (entries: [string, string[]][]): number =>
+      entries[0] === undefined ? 0 : Number.parseInt(entries[0][0], 10);
+    return { first: position(first), last: position(last) };
+  }
+
+  close(): Promise<void> {
+    this.#closing ??= this.#close();
+    return this.#closing;
+  }
+
+  async #close(): Promise<void> {
+    await this.#batcher.close();
+    await this.#acks.close();
+    this.#stop.abort();
+    await Promise.all([...this.#subscriptions].map((subscription) => subscription.close()));
+    this.#wakeAll(); // waiting pulls see the log closed and return []
+    await this.#watcher.close();
+    await this.#release();
+  }
+
+  #retain(): Promise<number> {
+    const { maxEvents, maxAgeMs } = this.options;
+    if (maxEvents === undefined && maxAgeMs === undefined) return Promise.resolve(0);
+    return this.#delete(['retention', maxEvents ?? '', maxAgeMs ?? '']);
+  }
+
+  async #delete(args: (string | number)[]): Promise<number> {
+    const keys = [this.keys.meta, this.keys.events, this.keys.ids];
+    return Number(await this.script('delete', keys, [this.keys.streamPrefix, ...args]));
+  }
+
+  #wakeAll(): void {
+    this.appended.fire();
+    for (const wakeup of this.#groupWakeups.values()) wakeup.fire();
+  }
+}

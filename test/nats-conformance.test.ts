@@ -1,0 +1,55 @@
+import { jetstreamManager, type JetStreamManager } from '@nats-io/jetstream';
+import { connect, type NatsConnection } from '@nats-io/transport-node';
+import { afterAll, afterEach, describe, it } from 'vitest';
+import { natsLog } from '../src/backends/nats/index.js';
+import type { ConformanceContext } from '../src/testing/index.js';
+import { describeEventLogConformance } from '../src/testing/index.js';
+import { NATS_URL, natsUnreachable } from './fixtures/nats-server.js';
+
+const unreachable = await natsUnreachable();
+
+if (unreachable !== undefined) {
+  describe('EventLog conformance: nats', () => {
+    it.skip(`needs NATS JetStream: ${unreachable}`, () => undefined);
+  });
+} else {
+  // One connection for every case (the `connection` option); each case gets its own JetStream
+  // stream and subject prefix, deleted when the case ends (with the ordered consumers on it).
+  const nc: NatsConnection = await connect({ servers: NATS_URL });
+  const jsm: JetStreamManager = await jetstreamManager(nc);
+  const streams = new Set<string>();
+
+  const open = (ctx: ConformanceContext) => {
+    const stream = `HERALD_TEST_${ctx.prefix}`;
+    streams.add(stream);
+    return natsLog({
+      connection: nc,
+      stream,
+      subjectPrefix: `heraldtest.${ctx.prefix}`,
+      retention: ctx.retention,
+    });
+  };
+
+  const drop = async (names: Iterable<string>): Promise<void> => {
+    for (const name of names) await jsm.streams.delete(name).catch(() => false);
+  };
+
+  afterEach(async () => {
+    const done = [...streams];
+    streams.clear();
+    await drop(done);
+  });
+  afterAll(async () => {
+    await drop(streams);
+    await nc.close();
+  });
+
+  describeEventLogConformance({
+    name: 'nats',
+    createLog: open,
+    restart: async (log, ctx) => {
+      await log.close();
+      return open(ctx);
+    },
+  });
+}
