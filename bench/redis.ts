@@ -1,10 +1,13 @@
 /**
  * The Redis log against raw `ioredis` on the same server (127.0.0.1:6379 unless
  * `HERALD_BENCH_REDIS_URL` says otherwise), under a key prefix of its own, deleted at the end:
- * (a) appends of 1,000 events vs raw XADD in 1,000-command pipelines;
+ * (a) appends of 1,000 events vs raw `XADD <key> * type order.created event <json>` in
+ *     1,000-command pipelines (the JSON a CloudEvent with a fresh UUID, built per entry);
  * (b) concurrent producers each awaiting single appends (they share script calls) vs raw awaited
- *     single XADDs, one at a time;
- * (c) group consumption (pull 100, ack each) vs raw XREADGROUP COUNT 100 + one XACK per batch.
+ *     single XADDs (same fields), one at a time;
+ * (c) group consumption (pull 100, ack each: one ack script call per batch, events decoded) vs raw
+ *     `XREADGROUP GROUP <g> c1 COUNT 100 STREAMS <key> >` + one XACK of the ids read, per batch
+ *     (entries left as field arrays).
  */
 import { randomUUID } from 'node:crypto';
 import { Redis } from 'ioredis';

@@ -24,17 +24,17 @@ function argsOf(requests: readonly AppendRequest[], ctx: RedisContext): (string 
   return args;
 }
 
-function results(reply: (number | string)[]): Appended[] {
-  const out: Appended[] = [];
-  for (let i = 1; i < reply.length; i += 4) {
+function results(reply: (number | string)[], events: readonly { id: string }[]): Appended[] {
+  const out: Appended[] = new Array<Appended>(events.length);
+  for (let i = 1, j = 0; i < reply.length; i += 4, j++) {
     const stream = reply[i + 2] as string;
-    out.push({
-      id: '',
+    out[j] = {
+      id: events[j]!.id,
       position: Number(reply[i]),
       stream: stream === '' ? undefined : stream,
       version: stream === '' ? undefined : Number(reply[i + 1]),
       duplicate: Number(reply[i + 3]) === 1,
-    });
+    };
   }
   return out;
 }
@@ -71,7 +71,7 @@ export async function appendRound(
     const batch = reply[3 + i] as BatchReply;
     const { prepared } = request;
     if (batch[0] === 0) return new ConcurrencyError(prepared.stream!, prepared.expectedVersion, batch[1]);
-    return results(batch).map((r, j) => ({ ...r, id: prepared.events[j]!.id }));
+    return results(batch, prepared.events);
   });
   if (outcomes.some((o) => Array.isArray(o) && o.some((r) => !r.duplicate))) await hooks.written(last);
   requests.forEach((request, i) => {

@@ -50,9 +50,27 @@ local function satisfies(expected, actual)
   return actual == tonumber(expected)
 end
 
--- Positions are counted here and stored once at the end: one command less per event.
+-- Commands taking many arguments go out in chunks: Lua's unpack has a limit (about 8,000).
+local CHUNK = 4000
+local function many(command, key, list)
+  for i = 1, #list, CHUNK do
+    redis.call(command, key, unpack(list, i, math.min(i + CHUNK - 1, #list)))
+  end
+end
+local function hmget(key, list)
+  local values = {}
+  for i = 1, #list, CHUNK do
+    local part = redis.call('HMGET', key, unpack(list, i, math.min(i + CHUNK - 1, #list)))
+    for j = 1, #part do values[#values + 1] = part[j] end
+  end
+  return values
+end
+
+-- Positions are counted here and stored once at the end; each batch looks up its ids with one
+-- HMGET and stores the new ones with one HSET (and one ZADD for a stream's index).
 local last = tonumber(redis.call('HGET', meta, 'last') or '0')
 local reply = { 0, 0, recorded }
+local recordedText = tostring(recorded) -- converted once, not at every XADD
 local wrote = false
 local a = 4
 for _ = 1, tonumber(ARGV[3]) do
@@ -60,16 +78,23 @@ for _ = 1, tonumber(ARGV[3]) do
   local first = a + 3
   a = first + n * 3
   local out = { 1 }
+  -- seen[id]: the index (1..n) of its first copy when new in this batch, or { position,
+  -- version, stream } when stored before. fresh: the indexes of the first copies of new ids.
   local fresh = {}
   local seen = {}
-  for i = 0, n - 1 do
-    local id = ARGV[first + i * 3]
-    local stored = redis.call('HGET', ids, id)
+  local idList = {}
+  for i = 1, n do idList[i] = ARGV[first + (i - 1) * 3] end
+  local storedList = hmget(ids, idList)
+  for i = 1, n do
+    local id = idList[i]
+    local stored = storedList[i]
     if stored then
-      local s, v = original(stored)
-      seen[id] = { tonumber(stored), v, s }
+      if not seen[id] then
+        local s, v = original(stored)
+        seen[id] = { tonumber(stored), v, s }
+      end
     elseif seen[id] == nil then
-      seen[id] = false
+      seen[id] = i
       fresh[#fresh + 1] = i
     end
   end
@@ -82,38 +107,48 @@ for _ = 1, tonumber(ARGV[3]) do
   if #fresh > 0 and stream ~= '' and not satisfies(expected, version) then
     out = { 0, version }
   else
-    local written = {}
-    for _, i in ipairs(fresh) do
-      local id, type, json = ARGV[first + i * 3], ARGV[first + i * 3 + 1], ARGV[first + i * 3 + 2]
+    -- What this batch wrote, by the index of the first copy: position and version.
+    local writtenPosition, writtenVersion = {}, {}
+    local idPairs = {}
+    local indexPairs = {}
+    for k, i in ipairs(fresh) do
+      local at = first + (i - 1) * 3
+      local id = idList[i]
       last = last + 1
       local position = last
-      local entryId = position .. '-0'
       if stream == '' then
-        redis.call('XADD', events, entryId, 'id', id, 'type', type, 'recorded', recorded, 'event', json)
-        written[id] = { position, 0, '' }
+        redis.call('XADD', events, position .. '-0', 'id', id, 'type', ARGV[at + 1], 'recorded', recordedText,
+          'event', ARGV[at + 2])
       else
         version = version + 1
-        redis.call('XADD', events, entryId, 'id', id, 'type', type, 'recorded', recorded, 'event', json,
-          'stream', stream, 'version', version)
-        redis.call('ZADD', index, version, position)
-        written[id] = { position, version, stream }
+        redis.call('XADD', events, position .. '-0', 'id', id, 'type', ARGV[at + 1], 'recorded', recordedText,
+          'event', ARGV[at + 2], 'stream', stream, 'version', version)
+        indexPairs[k * 2 - 1] = version
+        indexPairs[k * 2] = position
+        writtenVersion[i] = version
       end
-      redis.call('HSET', ids, id, position)
+      writtenPosition[i] = position
+      idPairs[k * 2 - 1] = id
+      idPairs[k * 2] = position
       wrote = true
     end
-    local firstCopy = {}
-    for i = 0, n - 1 do
-      local id = ARGV[first + i * 3]
-      local r = seen[id]
-      local dup = 1
-      if r == false then
-        r = written[id]
-        if firstCopy[id] == nil then firstCopy[id] = true; dup = 0 end
+    if #idPairs > 0 then many('HSET', ids, idPairs) end
+    if #indexPairs > 0 then many('ZADD', index, indexPairs) end
+    local o = 1
+    for i = 1, n do
+      local r = seen[idList[i]]
+      if type(r) == 'number' then
+        out[o + 1] = writtenPosition[r]
+        out[o + 2] = writtenVersion[r] or 0
+        out[o + 3] = stream
+        out[o + 4] = r == i and 0 or 1
+      else
+        out[o + 1] = r[1]
+        out[o + 2] = r[2]
+        out[o + 3] = r[3]
+        out[o + 4] = 1
       end
-      out[#out + 1] = r[1]
-      out[#out + 1] = r[2]
-      out[#out + 1] = r[3]
-      out[#out + 1] = dup
+      o = o + 4
     end
   end
   reply[#reply + 1] = out

@@ -39,7 +39,7 @@ local function split(s)
 end
 local patterns = {}
 for i, p in ipairs(options.types) do patterns[i] = split(p) end
-local function matches(type)
+local function test(type)
   local st = split(type)
   for _, pt in ipairs(patterns) do
     local ok = true
@@ -53,6 +53,24 @@ local function matches(type)
   end
   return false
 end
+-- Types repeat: each is tested once per call.
+local known = {}
+local function matches(type)
+  local m = known[type]
+  if m == nil then
+    m = test(type)
+    known[type] = m
+  end
+  return m
+end
+
+-- Commands taking many arguments go out in chunks: Lua's unpack has a limit (about 8,000).
+local CHUNK = 4000
+local function many(command, key, list)
+  for i = 1, #list, CHUNK do
+    redis.call(command, key, unpack(list, i, math.min(i + CHUNK - 1, #list)))
+  end
+end
 
 local function forget(position)
   redis.call('ZREM', due, position)
@@ -61,19 +79,18 @@ local function forget(position)
   redis.call('HDEL', errors, position)
 end
 
+-- Deliveries are collected, then written with one command per key for the whole call: tokens
+-- are serial+1.. in delivery order (one HINCRBY), counts and tokens one HSET each, due one ZADD.
 local out = { 0, 0, recreated }
+local delivered = {}
 local function deliver(position, count, fields)
-  local token = redis.call('HINCRBY', group, 'serial', 1)
-  redis.call('HSET', counts, position, count)
-  redis.call('HSET', tokens, position, token)
-  redis.call('ZADD', due, now + ackWait, position)
-  out[#out + 1] = { position, count, token, fields }
+  delivered[#delivered + 1] = { position, count, fields }
 end
 
 local duePositions = redis.call('ZRANGEBYSCORE', due, '-inf', now, 'LIMIT', 0, 1000)
 table.sort(duePositions, function(x, y) return tonumber(x) < tonumber(y) end)
 for _, position in ipairs(duePositions) do
-  if #out - 3 >= max then break end
+  if #delivered >= max then break end
   local entry = redis.call('XRANGE', events, position .. '-0', position .. '-0')[1]
   local count = tonumber(redis.call('HGET', counts, position) or '0')
   if entry == nil then
@@ -90,7 +107,7 @@ end
 
 local cursor = tonumber(redis.call('HGET', group, 'cursor'))
 local scanned = 0
-while #out - 3 < max and scanned < scanLimit do
+while #delivered < max and scanned < scanLimit do
   local batch = redis.call('XRANGE', events, (cursor + 1) .. '-0', '+', 'COUNT', math.min(100, scanLimit - scanned))
   if #batch == 0 then break end
   for _, entry in ipairs(batch) do
@@ -100,10 +117,33 @@ while #out - 3 < max and scanned < scanLimit do
     local type
     for i = 1, #f, 2 do if f[i] == 'type' then type = f[i + 1] end end
     if matches(type) then deliver(cursor, 1, f) end
-    if #out - 3 >= max then break end
+    if #delivered >= max then break end
   end
 end
 redis.call('HSET', group, 'cursor', cursor)
+
+if #delivered > 0 then
+  local serial = redis.call('HINCRBY', group, 'serial', #delivered) - #delivered
+  local countPairs, tokenPairs, duePairs = {}, {}, {}
+  local dueAt = now + ackWait
+  for i, d in ipairs(delivered) do
+    local position, count, token = d[1], d[2], serial + i
+    countPairs[#countPairs + 1] = position
+    countPairs[#countPairs + 1] = count
+    tokenPairs[#tokenPairs + 1] = position
+    tokenPairs[#tokenPairs + 1] = token
+    out[#out + 1] = { position, count, token, d[3] }
+  end
+  -- Highest position first: with one score for all, a small sorted set (a listpack) then puts each
+  -- member at its head instead of comparing it with every member before its place.
+  for i = #delivered, 1, -1 do
+    duePairs[#duePairs + 1] = dueAt
+    duePairs[#duePairs + 1] = delivered[i][1]
+  end
+  many('HSET', counts, countPairs)
+  many('HSET', tokens, tokenPairs)
+  many('ZADD', due, duePairs)
+end
 if scanned >= scanLimit then out[2] = 1 end
 
 local next = redis.call('ZRANGE', due, 0, 0, 'WITHSCORES')
