@@ -31,7 +31,9 @@ if (unreachable !== undefined) {
   };
 
   const drop = async (names: Iterable<string>): Promise<void> => {
-    for (const name of names) await jsm.streams.delete(name).catch(() => false);
+    // Each log's dead-letter stream (`<stream>_DLQ`, created with its first group) goes too.
+    for (const name of names)
+      for (const stream of [name, `${name}_DLQ`]) await jsm.streams.delete(stream).catch(() => false);
   };
 
   afterEach(async () => {

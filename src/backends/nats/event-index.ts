@@ -3,7 +3,8 @@ import { startIndex } from '../../log/memory-log.js';
 import type { MemorySubscription, MemorySubscriptionHost } from '../../log/memory-subscription.js';
 import { Notifier } from '../../log/notifier.js';
 import { matchesReadFilter, type ReadFilter } from '../../log/read-filter.js';
-import type { StoredEvent } from '../../log/types.js';
+import type { HeraldEvent } from '../../event/types.js';
+import type { Appended, LogPosition, StoredEvent } from '../../log/types.js';
 
 /**
  * This process's index of one JetStream stream: every stored event by position (the JetStream
@@ -101,5 +102,32 @@ export class EventIndex implements MemorySubscriptionHost {
       yield event;
       if (++count >= filter.limit) return;
     }
+  }
+
+  /** In batch order: the first copy of an id stored by this call is new, the rest duplicates. */
+  results(events: readonly HeraldEvent[], storedNow: ReadonlySet<string>): Appended[] {
+    const reported = new Set<string>();
+    return events.map((event) => {
+      const stored = this.byId(event.id)!;
+      const duplicate = !storedNow.has(event.id) || reported.has(event.id);
+      reported.add(event.id);
+      return {
+        id: stored.id,
+        position: stored.position,
+        stream: stored.stream,
+        version: stored.version,
+        duplicate,
+      };
+    });
+  }
+
+  /** The first position a consumer group starting at `startAt` takes (the index is current). */
+  startPosition(startAt: LogPosition): number {
+    if (startAt === 'start') return 1;
+    if (startAt === 'end') return this.lastSeq + 1;
+    if (typeof startAt === 'number') return startAt;
+    return (
+      this.events.at(this.events.lowerBound(startAt.getTime(), byRecorded))?.position ?? this.lastSeq + 1
+    );
   }
 }

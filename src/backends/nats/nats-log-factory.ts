@@ -9,7 +9,9 @@ import type { NatsLogOptions } from './options.js';
  * travel in the `Herald-Stream` and `Herald-Version` headers; the event id is the `Nats-Msg-Id`.
  * Every append expects the stream's last sequence (`Nats-Expected-Last-Sequence`), so the
  * expected-version check and the batch are atomic against every other writer (a batch another
- * writer cut into is deleted and retried). See docs/nats.md for the whole mapping and the limits.
+ * writer cut into is deleted and retried). A consumer group is a durable pull consumer (AckWait,
+ * MaxDeliver, `nak(delay)`) with its dead letters in the stream `<stream>_DLQ`. See docs/nats.md
+ * for the whole mapping and the limits.
  *
  * @example
  * ```ts

@@ -12,43 +12,27 @@ import { HeraldError } from '../../errors/index.js';
 import type { HeraldEvent } from '../../event/types.js';
 import { checkExpectedVersion } from '../../log/expected-version.js';
 import { checkInteger, checkName } from '../../log/invalid-option.js';
-import { MemorySubscription } from '../../log/memory-subscription.js';
 import { prepareAppend } from '../../log/prepare-append.js';
-import { byRecorded } from '../../log/event-list.js';
-import { checkLogPosition, readFilter, type ReadFilter } from '../../log/read-filter.js';
-import { typeMatcher } from '../../log/type-matcher.js';
+import { readFilter, type ReadFilter } from '../../log/read-filter.js';
 import type {
   AppendInput,
   AppendOptions,
   Appended,
   ConsumerGroup,
   EventLog,
-  LogCapabilities,
+  GroupOptions,
   LogSubscribeOptions,
   LogSubscription,
   ReadOptions,
   StoredEvent,
 } from '../../log/types.js';
+import { NATS_CAPABILITIES } from './capabilities.js';
 import { EventIndex } from './event-index.js';
+import { indexSubscription } from './index-subscription.js';
 import { decodeEvent, eventHeaders } from './message-codec.js';
+import { NatsGroups } from './nats-groups.js';
 import { resolveNatsOptions, type NatsLogOptions, type ResolvedNatsOptions } from './options.js';
-import { ensureStream, streamState } from './stream-setup.js';
-
-const CAPABILITIES: LogCapabilities = Object.freeze({
-  name: 'nats',
-  durable: true,
-  // JetStream acknowledges once the message is in its file store; it syncs to disk on its own
-  // interval (sync_interval, 2 minutes by default), not per message.
-  fsync: false,
-  globalOrder: true,
-  delivery: 'at-least-once',
-  // Durable consumer groups on JetStream consumers are not built yet (issue 7).
-  consumerGroups: false,
-  expectedVersion: true,
-  idempotentAppend: true,
-  retention: true,
-  multiProcess: true,
-});
+import { deleteMessages, ensureStream, streamState } from './stream-setup.js';
 
 const WRONG_LAST_SEQUENCE = 10071;
 const MAX_ATTEMPTS = 100;
@@ -56,13 +40,14 @@ const encoder = new TextEncoder();
 
 /** The log behind `natsLog`. Internal: obtained through `natsLog()`. */
 export class NatsLog implements EventLog {
-  readonly capabilities = CAPABILITIES;
+  readonly capabilities = NATS_CAPABILITIES;
   readonly #nc: NatsConnection;
   readonly #ownsConnection: boolean;
   readonly #js: JetStreamClient;
   readonly #jsm: JetStreamManager;
   readonly #options: ResolvedNatsOptions;
   readonly #index = new EventIndex();
+  readonly #groups: NatsGroups;
   #feed: ConsumerMessages | undefined;
   #feedError: unknown;
   /** Appends of this process run one after another: a batch's sequences stay consecutive. */
@@ -79,6 +64,26 @@ export class NatsLog implements EventLog {
     this.#jsm = jsm;
     this.#js = jetstream(nc);
     this.#options = options;
+    this.#groups = new NatsGroups({
+      nc,
+      js: this.#js,
+      jsm,
+      stream: options.stream,
+      subjectPrefix: options.subjectPrefix,
+      assertOpen: () => this.#assertOpen(),
+      eventAt: async (position) => {
+        await this.#seen(position);
+        return this.#index.events.find(position);
+      },
+      storedAt: async (position) => {
+        await this.#catchUp();
+        return this.#index.events.find(position);
+      },
+      startPosition: async (startAt) => {
+        await this.#catchUp();
+        return this.#index.startPosition(startAt);
+      },
+    });
   }
 
   static async open(options: NatsLogOptions): Promise<NatsLog> {
@@ -200,7 +205,7 @@ export class NatsLog implements EventLog {
         }
         await this.#seen(stored[stored.length - 1]!.seq);
       }
-      return this.#results(events, new Set(fresh.keys()));
+      return this.#index.results(events, new Set(fresh.keys()));
     }
     throw new HeraldError('CONCURRENCY_CONFLICT', `append lost ${MAX_ATTEMPTS} races with other writers`);
   }
@@ -213,23 +218,6 @@ export class NatsLog implements EventLog {
     const code = (failure?.reason as { code?: unknown } | undefined)?.code;
     if (failure !== undefined && code !== WRONG_LAST_SEQUENCE) throw failure.reason;
     await this.#catchUp();
-  }
-
-  /** In batch order: the first copy of an id stored by this call is new, the rest duplicates. */
-  #results(events: readonly HeraldEvent[], storedNow: ReadonlySet<string>): Appended[] {
-    const reported = new Set<string>();
-    return events.map((event) => {
-      const stored = this.#index.byId(event.id)!;
-      const duplicate = !storedNow.has(event.id) || reported.has(event.id);
-      reported.add(event.id);
-      return {
-        id: stored.id,
-        position: stored.position,
-        stream: stored.stream,
-        version: stored.version,
-        duplicate,
-      };
-    });
   }
 
   read(options?: ReadOptions): AsyncIterable<StoredEvent> {
@@ -250,34 +238,15 @@ export class NatsLog implements EventLog {
 
   subscribe(options: LogSubscribeOptions = {}): LogSubscription {
     this.#assertOpen();
-    const from = checkLogPosition('from', options.from ?? 'end');
-    const batchSize = checkInteger('batchSize', options.batchSize ?? 256, 1);
-    const matchesType = typeMatcher(options.types);
-    let matches = (event: StoredEvent): boolean => matchesType(event.type);
-    const events = this.#index.events;
-    let after = from === 'start' ? 0 : from === 'end' ? this.#index.lastSeq : Math.max(0, Number(from) - 1);
-    if (from instanceof Date) {
-      const ms = from.getTime();
-      after = (events.at(events.lowerBound(ms, byRecorded))?.position ?? this.#index.lastSeq + 1) - 1;
-      matches = (event) => matchesType(event.type) && Date.parse(event.recordedat) >= ms;
-    }
-    const subscription = new MemorySubscription(this.#index, after, matches, batchSize);
-    this.#index.track(subscription);
-    return subscription;
+    return indexSubscription(this.#index, options);
   }
 
-  async group(name: string): Promise<ConsumerGroup> {
-    this.#assertOpen();
-    await Promise.resolve();
-    throw new HeraldError(
-      'CAPABILITY_NOT_SUPPORTED',
-      `consumer groups are not on the NATS log yet (${name})`,
-    );
+  group(name: string, options?: GroupOptions): Promise<ConsumerGroup> {
+    return this.#groups.open(name, options);
   }
 
-  async groups(): Promise<string[]> {
-    this.#assertOpen();
-    return Promise.resolve([]);
+  groups(): Promise<string[]> {
+    return this.#groups.names();
   }
 
   async streamVersion(stream: string): Promise<number> {
@@ -301,13 +270,11 @@ export class NatsLog implements EventLog {
 
   /** Deletes these events' messages (JetStream keeps the sequence: positions are never reused). */
   async #delete(events: readonly StoredEvent[]): Promise<number> {
-    for (const event of events) {
-      try {
-        await this.#jsm.streams.deleteMessage(this.#options.stream, event.position, false);
-      } catch {
-        // Already gone (retention, or another process): the index forgets it all the same.
-      }
-    }
+    await deleteMessages(
+      this.#jsm,
+      this.#options.stream,
+      events.map((e) => e.position),
+    );
     const gone = new Set(events);
     return this.#index.remove((e) => gone.has(e)).length;
   }

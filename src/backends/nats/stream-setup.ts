@@ -57,3 +57,20 @@ export async function streamState(
   while (lastStored > 0 && deleted.has(lastStored)) lastStored--;
   return { firstSeq: state.first_seq, lastStored, lastSeq: state.last_seq };
 }
+
+/**
+ * Deletes these sequences' messages (JetStream keeps the sequence: positions are never reused).
+ * One already gone (retention, or another process) is skipped. Internal.
+ *
+ * @example
+ * ```ts
+ * await deleteMessages(jsm, 'HERALD', [3, 4]);
+ * ```
+ */
+export async function deleteMessages(
+  jsm: JetStreamManager,
+  stream: string,
+  seqs: readonly number[],
+): Promise<void> {
+  for (const seq of seqs) await jsm.streams.deleteMessage(stream, seq, false).catch(() => false);
+}

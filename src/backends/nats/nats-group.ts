@@ -1,0 +1,292 @@
+import type { JetStreamManager } from '@nats-io/jetstream';
+import { nanos, type Msg, type NatsConnection } from '@nats-io/transport-node';
+import { describeError } from '../../errors/index.js';
+import { eventStatus } from '../../log/event-status.js';
+import { nackDelay, type ResolvedGroupOptions } from '../../log/group-options.js';
+import { checkInteger, checkMillis } from '../../log/invalid-option.js';
+import { typeMatcher } from '../../log/type-matcher.js';
+import type {
+  ConsumerGroup,
+  EventStatus,
+  GroupDeadLetter,
+  GroupDelivery,
+  GroupInfo,
+  StoredEvent,
+} from '../../log/types.js';
+import { DeadLetterStore, POSITION_HEADER, type StoredDeadLetter } from './dead-letter-store.js';
+import type { GroupPlace, GroupRecord } from './group-naming.js';
+import { deliveryInfo, pullMessages, type PullRequest } from './pull-request.js';
+
+/** This process's view of one delivered event of a group (JetStream keeps no per-message state it would show). */
+export interface Tracked {
+  deadline: number;
+  acked: boolean;
+  error: string | undefined;
+}
+
+/** What a group needs of its log. Internal. */
+export interface NatsGroupContext {
+  readonly nc: NatsConnection;
+  readonly jsm: JetStreamManager;
+  readonly dead: DeadLetterStore;
+  assertOpen(): void;
+  /** The stored event at a delivered position, once the log's index has it. */
+  eventAt(position: number): Promise<StoredEvent | undefined>;
+  /** The stored event at a position, after catching up with the stream. */
+  storedAt(position: number): Promise<StoredEvent | undefined>;
+  /** The deliveries of this group that this process handed out, by position. */
+  readonly tracked: Map<number, Tracked>;
+}
+
+/**
+ * How long after its local deadline a delivery counts as due: JetStream's redelivery timer fires
+ * about a millisecond after the ack wait (or nak delay) from its own delivery time, so a status
+ * of `pending` is only shown once the server will indeed hand the event out again.
+ */
+const DUE_MARGIN_MS = 10;
+
+/** Waits for `promise`, or returns undefined as soon as `signal` aborts. */
+function unlessAborted<T>(promise: Promise<T>, signal: AbortSignal | undefined): Promise<T | undefined> {
+  if (signal === undefined) return promise;
+  return new Promise((resolve, reject) => {
+    const abort = (): void => resolve(undefined);
+    signal.addEventListener('abort', abort, { once: true });
+    promise.then(resolve, reject).finally(() => signal.removeEventListener('abort', abort));
+  });
+}
+
+/**
+ * A consumer group of the NATS log: one durable pull consumer on the log's stream (AckWait =
+ * `ackWaitMs`, MaxDeliver = `maxDeliveries + 1`), `nak(delay)` for a nack (the group's backoff
+ * computed here), and for dead letters a `term()` plus a message in the log's dead-letter
+ * stream with the last error; redriven events go through a second durable consumer on that
+ * stream, so their delivery count starts again at 1. Internal: obtained through `log.group(name)`.
+ *
+ * @example
+ * ```ts
+ * const group = await log.group('mailer', { types: ['order.>'] }); // a NatsGroup
+ * for (const delivery of await group.pull({ max: 10, waitMs: 1000 })) await delivery.ack();
+ * ```
+ */
+export class NatsGroup implements ConsumerGroup {
+  readonly name: string;
+  readonly #ctx: NatsGroupContext;
+  readonly #place: GroupPlace;
+  #record: GroupRecord;
+  #matches: (type: string) => boolean;
+  /** Deliveries that reached this process after the pull that asked for them returned. */
+  readonly #buffer: GroupDelivery[] = [];
+
+  constructor(ctx: NatsGroupContext, place: GroupPlace, record: GroupRecord) {
+    this.name = place.name;
+    this.#ctx = ctx;
+    this.#place = place;
+    this.#record = record;
+    this.#matches = typeMatcher(record.options.types);
+  }
+
+  get options(): ResolvedGroupOptions {
+    return this.#record.options;
+  }
+
+  /** Takes the options another `group()` call stored. */
+  refresh(record: GroupRecord): void {
+    this.#record = record;
+    this.#matches = typeMatcher(record.options.types);
+  }
+
+  async pull(
+    options: { max?: number; waitMs?: number; signal?: AbortSignal } = {},
+  ): Promise<GroupDelivery[]> {
+    this.#ctx.assertOpen();
+    const max = checkInteger('max', options.max ?? 1, 1);
+    const waitMs = checkMillis('waitMs', options.waitMs ?? 0, 0);
+    const { signal } = options;
+    const { stream, durable, dlqStream, redriveDurable } = this.#place;
+    const out = this.#buffer.splice(0, max);
+    const deadline = Date.now() + waitMs;
+    for (;;) {
+      if (signal?.aborted === true) return out;
+      // Redriven events first, then the stream (JetStream hands out due redeliveries first).
+      if (out.length < max)
+        out.push(...(await this.#take(dlqStream, redriveDurable, { batch: max - out.length }, true)));
+      if (out.length < max)
+        out.push(...(await this.#take(stream, durable, { batch: max - out.length }, false)));
+      const remaining = deadline - Date.now();
+      if (out.length > 0 || remaining < 1) return redeliveriesFirst(out);
+      // Waits for one on the stream, in steps of at most a second so redriven events are seen.
+      const waiting = this.#take(stream, durable, { batch: 1, expiresMs: Math.min(remaining, 1_000) }, false);
+      const got = await unlessAborted(waiting, signal);
+      if (got === undefined) {
+        void waiting.then((late) => this.#buffer.push(...late)).catch(() => undefined);
+        return out;
+      }
+      out.push(...got);
+    }
+  }
+
+  async #take(
+    stream: string,
+    durable: string,
+    request: PullRequest,
+    redriven: boolean,
+  ): Promise<GroupDelivery[]> {
+    const messages = await pullMessages(this.#ctx.nc, stream, durable, request);
+    const out: GroupDelivery[] = [];
+    for (const m of messages) {
+      const delivery = await this.#delivery(m, redriven);
+      if (delivery !== undefined) out.push(delivery);
+    }
+    return out;
+  }
+
+  async #delivery(m: Msg, redriven: boolean): Promise<GroupDelivery | undefined> {
+    const { seq, deliveryCount } = deliveryInfo(m.reply!);
+    const position = redriven ? Number(m.headers?.get(POSITION_HEADER)) : seq;
+    let event = await this.#ctx.eventAt(position);
+    if (event === undefined && redriven) event = Object.freeze(m.json<StoredEvent>());
+    // Deleted from the log meanwhile, or a type the group no longer (or never, with several
+    // patterns) takes: acked at once, never handed out.
+    if (event === undefined || !this.#matches(event.type)) {
+      await respond(this.#ctx.nc, m, '+ACK');
+      return undefined;
+    }
+    const tracked = this.#ctx.tracked;
+    const { maxDeliveries, ackWaitMs, backoff } = this.#record.options;
+    if (deliveryCount > maxDeliveries) {
+      // The delivery past maxDeliveries: the last ack wait expired, the event is a dead letter.
+      await this.#bury(m, event, deliveryCount - 1, tracked.get(position)?.error);
+      return undefined;
+    }
+    const entry: Tracked = {
+      deadline: Date.now() + ackWaitMs,
+      acked: false,
+      error: tracked.get(position)?.error,
+    };
+    tracked.set(position, entry);
+    let done = false;
+    const nc = this.#ctx.nc;
+    return {
+      event,
+      deliveryCount,
+      ack: async () => {
+        if (done) return;
+        done = true;
+        await respond(nc, m, '+ACK');
+        const current = tracked.get(position);
+        if (current !== undefined) current.acked = true;
+      },
+      nack: async (options = {}) => {
+        const delay = nackDelay(backoff, deliveryCount, options.delayMs);
+        if (done) return;
+        done = true;
+        const error = options.error === undefined ? entry.error : describeError(options.error);
+        if (options.deadLetter === true || deliveryCount >= maxDeliveries) {
+          await this.#bury(m, event, deliveryCount, error);
+          return;
+        }
+        entry.error = error;
+        entry.deadline = Date.now() + delay;
+        await respond(nc, m, delay > 0 ? `-NAK ${JSON.stringify({ delay: nanos(delay) })}` : '-NAK');
+      },
+    };
+  }
+
+  /** Dead-letters an event: stored in the dead-letter stream first, then terminated. */
+  async #bury(m: Msg, event: StoredEvent, deliveries: number, error: string | undefined): Promise<void> {
+    await this.#ctx.dead.add(event, deliveries, error);
+    await respond(this.#ctx.nc, m, '+TERM');
+    this.#ctx.tracked.delete(event.position);
+  }
+
+  async info(): Promise<GroupInfo> {
+    this.#ctx.assertOpen();
+    const { jsm } = this.#ctx;
+    const [main, redrive, deadLetters] = await Promise.all([
+      jsm.consumers.info(this.#place.stream, this.#place.durable),
+      jsm.consumers.info(this.#place.dlqStream, this.#place.redriveDurable),
+      this.#ctx.dead.count(),
+    ]);
+    const ackFloor = main.ack_floor.stream_seq;
+    for (const [position, t] of this.#ctx.tracked)
+      if (t.acked && position <= ackFloor) this.#ctx.tracked.delete(position);
+    return {
+      name: this.name,
+      ackedPosition: ackFloor,
+      deliveredPosition: main.delivered.stream_seq,
+      pending: main.num_ack_pending + redrive.num_ack_pending,
+      lag: main.num_pending + redrive.num_pending,
+      deadLetters,
+    };
+  }
+
+  async status(position: number): Promise<EventStatus | undefined> {
+    this.#ctx.assertOpen();
+    checkInteger('position', position, 0);
+    const event = await this.#ctx.storedAt(position);
+    const dead = (await this.#ctx.dead.list()).some((d) => d.event.position === position);
+    const entry = this.#ctx.tracked.get(position);
+    let delivered = entry?.acked === true;
+    let pending =
+      entry === undefined || entry.acked ? undefined : { due: Date.now() >= entry.deadline + DUE_MARGIN_MS };
+    if (entry === undefined && event !== undefined) {
+      const main = await this.#ctx.jsm.consumers.info(this.#place.stream, this.#place.durable);
+      delivered = position <= main.delivered.stream_seq;
+      // Delivered and unacked by another process: its deadline is not known here.
+      if (delivered && position > main.ack_floor.stream_seq) pending = { due: false };
+    }
+    return eventStatus({
+      matches: event !== undefined && this.#matches(event.type),
+      afterStart: position >= this.#record.start,
+      delivered,
+      dead,
+      pending,
+    });
+  }
+
+  async deadLetters(options: { limit?: number } = {}): Promise<GroupDeadLetter[]> {
+    this.#ctx.assertOpen();
+    const limit = checkInteger('limit', options.limit ?? Number.MAX_SAFE_INTEGER, 0);
+    return (await this.#ctx.dead.list()).slice(0, limit).map(({ seq: _, ...letter }) => letter);
+  }
+
+  async #chosen(positions: readonly number[] | undefined): Promise<StoredDeadLetter[]> {
+    this.#ctx.assertOpen();
+    const letters = await this.#ctx.dead.list();
+    if (positions === undefined) return letters;
+    const wanted = new Set(positions);
+    return letters.filter((l) => wanted.has(l.event.position));
+  }
+
+  async redrive(positions?: readonly number[]): Promise<number> {
+    const chosen = await this.#chosen(positions);
+    for (const letter of chosen) {
+      await this.#ctx.dead.redrive(letter);
+      await this.#ctx.dead.remove(letter.seq);
+      this.#ctx.tracked.delete(letter.event.position);
+    }
+    return chosen.length;
+  }
+
+  async purge(positions?: readonly number[]): Promise<number> {
+    const chosen = await this.#chosen(positions);
+    for (const letter of chosen) await this.#ctx.dead.remove(letter.seq);
+    return chosen.length;
+  }
+}
+
+/**
+ * Redeliveries before first deliveries, each in the order JetStream gave them: a redelivery that
+ * became due while a pull was being served may arrive after new events of the same pull.
+ */
+function redeliveriesFirst(deliveries: GroupDelivery[]): GroupDelivery[] {
+  return [
+    ...deliveries.filter((d) => d.deliveryCount > 1),
+    ...deliveries.filter((d) => d.deliveryCount === 1),
+  ];
+}
+
+/** Acks, naks or terms a delivery and waits for the server to confirm it (ack of the ack). */
+async function respond(nc: NatsConnection, m: Msg, body: string): Promise<void> {
+  await nc.request(m.reply!, body, { timeout: 5_000 });
+}

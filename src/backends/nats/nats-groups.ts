@@ -1,0 +1,86 @@
+import type { JetStreamClient, JetStreamManager } from '@nats-io/jetstream';
+import type { NatsConnection } from '@nats-io/transport-node';
+import { resolveGroupOptions } from '../../log/group-options.js';
+import { checkName } from '../../log/invalid-option.js';
+import { checkLogPosition } from '../../log/read-filter.js';
+import type { ConsumerGroup, GroupOptions, LogPosition, StoredEvent } from '../../log/types.js';
+import { DeadLetterStore } from './dead-letter-store.js';
+import { groupNameOf, groupPlace } from './group-naming.js';
+import { NatsGroup, type Tracked } from './nats-group.js';
+import { openNatsGroup } from './open-nats-group.js';
+
+/** What the groups need of the log. Internal. */
+export interface NatsGroupsHost {
+  readonly nc: NatsConnection;
+  readonly js: JetStreamClient;
+  readonly jsm: JetStreamManager;
+  readonly stream: string;
+  readonly subjectPrefix: string;
+  assertOpen(): void;
+  eventAt(position: number): Promise<StoredEvent | undefined>;
+  storedAt(position: number): Promise<StoredEvent | undefined>;
+  /** The first position a group created now at `startAt` takes (after catching up). */
+  startPosition(startAt: LogPosition): Promise<number>;
+}
+
+/**
+ * The consumer groups of one NATS log: opens them (one `NatsGroup` object per name in this
+ * process, sharing its delivery tracking) and lists them from the stream's consumers. Internal.
+ *
+ * @example
+ * ```ts
+ * const groups = new NatsGroups(host);
+ * const group = await groups.open('mailer', { types: ['order.>'] });
+ * ```
+ */
+export class NatsGroups {
+  readonly #host: NatsGroupsHost;
+  readonly #groups = new Map<string, NatsGroup>();
+
+  constructor(host: NatsGroupsHost) {
+    this.#host = host;
+  }
+
+  async open(name: string, options: GroupOptions = {}): Promise<ConsumerGroup> {
+    const host = this.#host;
+    host.assertOpen();
+    checkName('group', name);
+    resolveGroupOptions(options); // refuses bad options before anything is written
+    const startAt = checkLogPosition('startAt', options.startAt ?? 'end');
+    const { startAt: _, ...rest } = options;
+    const place = groupPlace(host.stream, name);
+    const start = await host.startPosition(startAt);
+    const record = await openNatsGroup(
+      { jsm: host.jsm, subjectPrefix: host.subjectPrefix, startPosition: () => start },
+      place,
+      rest,
+      startAt,
+    );
+    let group = this.#groups.get(name);
+    if (group === undefined) {
+      const tracked = new Map<number, Tracked>();
+      const ctx = {
+        nc: host.nc,
+        jsm: host.jsm,
+        dead: new DeadLetterStore(host.js, host.jsm, place),
+        tracked,
+        assertOpen: () => host.assertOpen(),
+        eventAt: (position: number) => host.eventAt(position),
+        storedAt: (position: number) => host.storedAt(position),
+      };
+      group = new NatsGroup(ctx, place, record);
+      this.#groups.set(name, group);
+    } else group.refresh(record);
+    return group;
+  }
+
+  async names(): Promise<string[]> {
+    this.#host.assertOpen();
+    const names: string[] = [];
+    for await (const info of this.#host.jsm.consumers.list(this.#host.stream)) {
+      const name = groupNameOf(info.name);
+      if (name !== undefined) names.push(name);
+    }
+    return names.sort();
+  }
+}
