@@ -162,11 +162,11 @@ describe('herald serve configuration', () => {
   });
 
   it('refuses a backend URL that is not supported yet, naming the key', async () => {
-    const { exit, url } = start(['--log', 'redis://:pw@localhost:6379']);
+    const { exit, url } = start(['--log', 'nats://u:pw@localhost:4222']);
     url.catch(() => undefined);
     const { code, output } = await exit;
     expect(code).toBe(1);
-    expect(output).toContain('herald: invalid config: log (from --log) is a Redis URL');
+    expect(output).toContain('herald: invalid config: log (from --log) is a NATS URL');
     expect(output).not.toContain(':pw@');
   });
 });
