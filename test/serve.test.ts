@@ -161,12 +161,14 @@ describe('herald serve configuration', () => {
     );
   });
 
-  it('refuses a backend URL that is not supported yet, naming the key', async () => {
-    const { exit, url } = start(['--log', 'nats://u:pw@localhost:4222']);
+  it('refuses a URL of no backend, naming the key and hiding the password', async () => {
+    const { exit, url } = start(['--log', 'mysql://u:pw@localhost:3306']);
     url.catch(() => undefined);
     const { code, output } = await exit;
     expect(code).toBe(1);
-    expect(output).toContain('herald: invalid config: log (from --log) is a NATS URL');
+    expect(output).toContain(
+      'herald: invalid config: log (from --log) must be sqlite, memory, or a postgres://',
+    );
     expect(output).not.toContain(':pw@');
   });
 });

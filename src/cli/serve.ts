@@ -95,6 +95,15 @@ async function openLog(config: HubConfig): Promise<EventLog> {
     const { postgresLog } = await import('../backends/postgres/index.js');
     return postgresLog({ connectionString: config.log, schema: config.postgres.schema });
   }
+  if (config.log.startsWith('nats:') || config.log.startsWith('tls:')) {
+    // Imported only here: the NATS client is an optional peer dependency, needed only for this backend.
+    const { natsLog } = await import('../backends/nats/index.js');
+    return natsLog({
+      servers: config.log,
+      stream: config.nats.stream,
+      subjectPrefix: config.nats.subjectPrefix,
+    });
+  }
   if (config.log.startsWith('redis:') || config.log.startsWith('rediss:')) {
     // Imported only here: ioredis is an optional peer dependency, needed only for this backend.
     const { redisLog } = await import('../backends/redis/index.js');

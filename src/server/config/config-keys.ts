@@ -32,6 +32,18 @@ export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', '
 
 const positive = integer(1);
 
+/** A string matching `regex`, described as `expected` in errors. */
+function pattern(regex: RegExp, expected: string): ValueType {
+  return {
+    expected,
+    fromText: (t) => t,
+    check(value, key, source) {
+      if (typeof value === 'string' && regex.test(value)) return value;
+      throw configError(key, source, `must be ${expected}, got ${shown(value)}`);
+    },
+  };
+}
+
 /** What `redisLog` takes as a prefix: it starts every key, so no `:` and no spaces. */
 const redisPrefix: ValueType = {
   expected: 'letters, digits, "_", "-" or "." (1 to 100)',
@@ -129,6 +141,18 @@ export const CONFIG_KEYS: readonly ConfigKey[] = [
     type: redisPrefix,
     default: 'herald',
     doc: 'the key prefix of the Redis log',
+  },
+  {
+    key: 'nats.stream',
+    type: pattern(/^[A-Za-z0-9_-]{1,200}$/, 'a JetStream stream name (letters, digits, "_" and "-")'),
+    default: 'HERALD',
+    doc: 'the JetStream stream of the NATS log',
+  },
+  {
+    key: 'nats.subjectPrefix',
+    type: pattern(/^[A-Za-z0-9_-]+(\.[A-Za-z0-9_-]+)*$/, 'literal subject tokens, e.g. "herald"'),
+    default: 'herald',
+    doc: 'event type t is published on <subjectPrefix>.t',
   },
   { key: 'live.keepAliveMs', type: positive, default: 15_000, doc: 'SSE comment / WS ping interval' },
   { key: 'live.retryMs', type: integer(0), default: 2_000, doc: 'SSE retry: hint' },

@@ -34,6 +34,7 @@ export interface HubConfig {
   readonly sqlite: { readonly durability: SqliteDurability };
   readonly postgres: { readonly schema: string };
   readonly redis: { readonly prefix: string };
+  readonly nats: { readonly stream: string; readonly subjectPrefix: string };
   /** Every `live.*` key (all have defaults); the live delivery checks them again. */
   readonly live: LiveOptions;
 }

@@ -114,6 +114,7 @@ function build(merged: ReadonlyMap<string, ConfigEntry>, cwd: string): HubConfig
     sqlite: { durability: value('sqlite.durability') },
     postgres: { schema: value('postgres.schema') },
     redis: { prefix: value('redis.prefix') },
+    nats: { stream: value('nats.stream'), subjectPrefix: value('nats.subjectPrefix') },
     live: section('live.'),
   } as HubConfig;
 }

@@ -2,24 +2,18 @@ import { configError, shown } from './config-error.js';
 import type { ValueType } from './value-types.js';
 
 /** URL schemes of backends that exist: the value is kept as it is. */
-const SUPPORTED = new Set(['postgres:', 'postgresql:', 'redis:', 'rediss:']);
-
-/** Backends that will take a URL; named so the error says which one is missing. */
-const PLANNED: Record<string, string> = {
-  'nats:': 'NATS',
-  'tls:': 'NATS',
-};
+const SUPPORTED = new Set(['postgres:', 'postgresql:', 'redis:', 'rediss:', 'nats:', 'tls:']);
 
 /**
  * The `log` setting: `sqlite` (the embedded default, in `data`), `memory`, or a backend URL:
- * `postgres://` (PostgreSQL), `redis://` or `rediss://` (Redis). NATS URLs are recognised and
- * refused with a clear error until that backend lands; credentials are never echoed.
+ * `postgres://` (PostgreSQL), `redis://` or `rediss://` (Redis), `nats://` or `tls://` (NATS
+ * JetStream). Anything else is refused naming the key; credentials are never echoed.
  *
  * @example
  * ```ts
  * logTarget.check('memory', 'log', '--log'); // 'memory'
  * logTarget.check('redis://localhost:6379', 'log', '--log'); // 'redis://localhost:6379'
- * logTarget.check('nats://localhost', 'log', '--log'); // throws: the NATS backend is not supported yet
+ * logTarget.check('mysql://localhost', 'log', '--log'); // throws: must be sqlite, memory, or a ... URL
  * ```
  */
 export const logTarget: ValueType = {
@@ -35,14 +29,6 @@ export const logTarget: ValueType = {
         // fall through to the generic message
       }
       if (url && SUPPORTED.has(url.protocol)) return value;
-      const backend = url && PLANNED[url.protocol];
-      if (url && backend) {
-        throw configError(
-          key,
-          source,
-          `is a ${backend} URL (${redact(url)}), but the ${backend} backend is not supported yet; use sqlite or memory`,
-        );
-      }
       throw configError(
         key,
         source,

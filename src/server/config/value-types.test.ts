@@ -47,7 +47,7 @@ describe('config values', () => {
     );
   });
 
-  it('the log is sqlite, memory, a postgres or redis URL; other backend URLs are refused by name without echoing a password', () => {
+  it('the log is sqlite, memory, or a postgres, redis or nats URL; other URLs are refused without echoing a password', () => {
     expect(logTarget.check('memory', 'log', '--log')).toBe('memory');
     expect(logTarget.check('postgres://herald@db:5432/herald', 'log', '--log')).toBe(
       'postgres://herald@db:5432/herald',
@@ -56,8 +56,9 @@ describe('config values', () => {
       'redis://herald:hunter2@db:6379/0',
     );
     expect(logTarget.check('rediss://db:6380', 'log', '--log')).toBe('rediss://db:6380');
-    expect(message(() => logTarget.check('nats://herald:hunter2@localhost:4222', 'log', 'HERALD_LOG'))).toBe(
-      'invalid config: log (from HERALD_LOG) is a NATS URL (nats://herald:***@localhost:4222), but the NATS backend is not supported yet; use sqlite or memory',
+    expect(logTarget.check('nats://localhost:4222', 'log', '--log')).toBe('nats://localhost:4222');
+    expect(message(() => logTarget.check('mysql://herald:hunter2@localhost:3306', 'log', 'HERALD_LOG'))).toBe(
+      'invalid config: log (from HERALD_LOG) must be sqlite, memory, or a postgres://, redis:// or nats:// URL, got mysql://herald:***@localhost:3306',
     );
     expect(message(() => logTarget.check('mysql', 'log', 'f'))).toBe(
       'invalid config: log (from f) must be sqlite, memory, or a backend URL, got "mysql"',
