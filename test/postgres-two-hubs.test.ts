@@ -1,48 +1,19 @@
-import { spawn, type ChildProcess } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { postgresLog } from '../src/backends/postgres/index.js';
 import { waitFor } from '../src/testing/index.js';
 import { holdServer } from './fixtures/postgres-server-lock.js';
 import { POSTGRES_URL, dropSchemas, postgresUnreachable } from './fixtures/postgres-server.js';
+import { startHubProcess, stopHubProcess, type HubProcess } from './helpers/hub-process.js';
 import { openSse, type SseStream } from './helpers/sse-stream.js';
 
 // Two `herald serve` processes, as a user runs them, on one PostgreSQL log: what is published
 // through one hub is streamed by the other, in position order, because live delivery follows the
 // shared log and not the request that published.
-const bin = fileURLToPath(new URL('../dist/cli/main.js', import.meta.url));
 const unreachable = await postgresUnreachable();
 const schema = `herald_hubs_${Date.now().toString(36)}${Math.random().toString(36).slice(2, 6)}`;
-const hubs: { child: ChildProcess; base: string }[] = [];
-
-function startHub(): Promise<{ child: ChildProcess; base: string }> {
-  const child = spawn(process.execPath, [bin, 'serve', '--port', '0', '--log', POSTGRES_URL], {
-    stdio: ['ignore', 'pipe', 'pipe'],
-    env: {
-      ...process.env,
-      HERALD_POSTGRES__SCHEMA: schema,
-      HERALD_LOG_LEVEL: 'warn',
-      HERALD_SHUTDOWN_GRACE_MS: '2000',
-    },
-  });
-  let output = '';
-  return new Promise((resolve, reject) => {
-    child.stdout.on('data', (chunk: Buffer) => {
-      output += chunk.toString();
-      const match = /herald listening on (http:\/\/\S+)/.exec(output);
-      if (match) resolve({ child, base: match[1]! });
-    });
-    child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
-    child.on('exit', () => reject(new Error(`herald exited before listening:\n${output}`)));
-  });
-}
-
-async function stop(child: ChildProcess): Promise<number | null> {
-  if (child.exitCode !== null) return child.exitCode;
-  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
-  child.kill('SIGTERM');
-  return exited;
-}
+const hubs: HubProcess[] = [];
+const startHub = () => startHubProcess(POSTGRES_URL, { HERALD_POSTGRES__SCHEMA: schema });
+const stop = stopHubProcess;
 
 describe.skipIf(unreachable !== undefined)('two hubs on one PostgreSQL log', () => {
   let release: (() => Promise<void>) | undefined;

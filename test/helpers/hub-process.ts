@@ -1,0 +1,72 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+
+/** A `herald serve` child process, as a user runs it, listening on a free port. */
+export interface HubProcess {
+  readonly child: ChildProcess;
+  readonly base: string;
+  /** Everything it printed so far (stdout and stderr). */
+  readonly output: () => string;
+}
+
+const bin = fileURLToPath(new URL('../../dist/cli/main.js', import.meta.url));
+
+/**
+ * Starts the built `herald serve --port 0 --log <log>` with extra environment variables, and
+ * resolves once it prints its listening line (rejects with its output if it exits first).
+ *
+ * @example
+ * ```ts
+ * const hub = await startHubProcess('postgres://root@127.0.0.1/test', { HERALD_POSTGRES__SCHEMA: 'x' });
+ * await stopHubProcess(hub.child); // 0 after a clean stop
+ * ```
+ */
+export function startHubProcess(log: string, env: Record<string, string> = {}): Promise<HubProcess> {
+  const child = spawn(process.execPath, [bin, 'serve', '--port', '0', '--log', log], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+    env: { ...process.env, HERALD_LOG_LEVEL: 'warn', HERALD_SHUTDOWN_GRACE_MS: '2000', ...env },
+  });
+  let output = '';
+  return new Promise((resolve, reject) => {
+    child.stdout.on('data', (chunk: Buffer) => {
+      output += chunk.toString();
+      const match = /herald listening on (http:\/\/\S+)/.exec(output);
+      if (match) resolve({ child, base: match[1]!, output: () => output });
+    });
+    child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
+    child.on('exit', () => reject(new Error(`herald exited before listening:\n${output}`)));
+  });
+}
+
+/**
+ * Stops a hub with SIGTERM and resolves with its exit code (0 after a clean stop).
+ *
+ * @example
+ * ```ts
+ * expect(await stopHubProcess(hub.child)).toBe(0);
+ * ```
+ */
+export async function stopHubProcess(child: ChildProcess): Promise<number | null> {
+  if (child.exitCode !== null) return child.exitCode;
+  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+  child.kill('SIGTERM');
+  return exited;
+}
+
+/**
+ * POSTs one plain-JSON event to a hub and returns its position.
+ *
+ * @example
+ * ```ts
+ * const position = await postEvent(hub.base, { type: 'hubs.tick', data: { i: 1 } });
+ * ```
+ */
+export async function postEvent(base: string, event: Record<string, unknown>): Promise<number> {
+  const res = await fetch(`${base}/v1/events`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify(event),
+  });
+  if (res.status !== 201) throw new Error(`POST /v1/events: ${res.status} ${await res.text()}`);
+  return ((await res.json()) as { events: { position: number }[] }).events[0]!.position;
+}
