@@ -25,4 +25,23 @@ describe('the built package', () => {
       rmSync(dir, { recursive: true, force: true });
     }
   });
+
+  it('exports herald/server, herald/postgres, herald/redis and herald/nats from dist, with their SQL and Lua files', async () => {
+    const server = await import('herald/server');
+    const postgres = await import('herald/postgres');
+    const redis = await import('herald/redis');
+    const nats = await import('herald/nats');
+    expect(typeof server.createServer).toBe('function');
+    expect(typeof server.openApiDocument().paths).toBe('object');
+    expect(typeof postgres.postgresLog).toBe('function');
+    expect(typeof postgres.appendInTransaction).toBe('function');
+    expect(typeof redis.redisLog).toBe('function');
+    expect(typeof redis.redisTransport).toBe('function');
+    expect(typeof redis.redisDedupeStore).toBe('function');
+    expect(typeof nats.natsLog).toBe('function');
+    const { existsSync } = await import('node:fs');
+    const dist = new URL('../dist/backends/', import.meta.url);
+    expect(existsSync(new URL('postgres/migrations/001-events.sql', dist))).toBe(true);
+    expect(existsSync(new URL('redis/lua/append.lua', dist))).toBe(true);
+  });
 });
