@@ -4,3 +4,4 @@
  */
 export { natsLog } from './nats-log-factory.js';
 export type { NatsLogOptions } from './options.js';
+export { natsTransport, type NatsTransport, type NatsTransportOptions } from './transport.js';
