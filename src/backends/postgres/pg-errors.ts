@@ -1,3 +1,4 @@
+import { retryTransient } from '../../log/retry.js';
 import { HeraldError } from '../../errors/index.js';
 
 // Node socket errors: the server is down, restarting, or out of reach.
@@ -74,19 +75,6 @@ export interface RetryOptions {
   readonly advice?: string;
 }
 
-function pause(ms: number, signal: AbortSignal | undefined): Promise<void> {
-  return new Promise((resolve) => {
-    if (signal?.aborted === true) return void resolve();
-    const done = (): void => {
-      clearTimeout(timer);
-      signal?.removeEventListener('abort', done);
-      resolve();
-    };
-    const timer = setTimeout(done, ms);
-    signal?.addEventListener('abort', done, { once: true });
-  });
-}
-
 /**
  * Runs `attempt`, and again after a growing pause (50 ms doubling to 1 s) each time it fails
  * with a transient error, until `timeoutMs` passed: then `LOG_UNREACHABLE`. Other errors are
@@ -97,17 +85,12 @@ function pause(ms: number, signal: AbortSignal | undefined): Promise<void> {
  * const rows = await withRetry(() => pool.query(config), { timeoutMs: 10_000 });
  * ```
  */
-export async function withRetry<T>(attempt: () => Promise<T>, options: RetryOptions): Promise<T> {
-  const deadline = Date.now() + options.timeoutMs;
-  for (let wait = 50; ; wait = Math.min(wait * 2, 1_000)) {
-    try {
-      return await attempt();
-    } catch (error) {
-      if (!isTransient(error)) throw error;
-      if (options.stopped?.() === true) throw error;
-      if (Date.now() + wait > deadline) throw unreachable(error, options.advice);
-      await pause(wait, options.signal);
-      if (options.stopped?.() === true) throw error;
-    }
-  }
+export function withRetry<T>(attempt: () => Promise<T>, options: RetryOptions): Promise<T> {
+  return retryTransient(attempt, {
+    ...options,
+    firstWaitMs: 50,
+    maxWaitMs: 1_000,
+    isTransient,
+    unreachable: (error) => unreachable(error, options.advice),
+  });
 }

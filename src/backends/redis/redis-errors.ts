@@ -1,4 +1,5 @@
 import { HeraldError } from '../../errors/index.js';
+import { retryTransient } from '../../log/retry.js';
 
 // What ioredis and Node say when the server is down, restarting or out of reach, and the
 // replies of a server that is starting or failing over: trying the same command again may work.
@@ -30,27 +31,6 @@ export interface RetryOptions {
 }
 
 /**
- * A pause that an abort cuts short.
- *
- * @example
- * ```ts
- * await pause(100, signal);
- * ```
- */
-export function pause(ms: number, signal: AbortSignal | undefined): Promise<void> {
-  return new Promise((resolve) => {
-    if (signal?.aborted === true) return void resolve();
-    const done = (): void => {
-      clearTimeout(timer);
-      signal?.removeEventListener('abort', done);
-      resolve();
-    };
-    const timer = setTimeout(done, ms);
-    signal?.addEventListener('abort', done, { once: true });
-  });
-}
-
-/**
  * Runs `attempt`, and again after a growing pause (25 ms doubling to 500 ms) while it fails with
  * a transient error, until `timeoutMs` passed: then `LOG_UNREACHABLE` with the last error as
  * `cause`. Other errors are thrown at once. Each attempt must be safe to repeat (one script call:
@@ -61,19 +41,15 @@ export function pause(ms: number, signal: AbortSignal | undefined): Promise<void
  * const last = await withRetry(() => client.hget('herald:meta', 'last'), { timeoutMs: 10_000 });
  * ```
  */
-export async function withRetry<T>(attempt: () => Promise<T>, options: RetryOptions): Promise<T> {
-  const deadline = Date.now() + options.timeoutMs;
-  for (let wait = 25; ; wait = Math.min(wait * 2, 500)) {
-    try {
-      return await attempt();
-    } catch (error) {
-      if (!isTransient(error) || options.stopped?.() === true) throw error;
-      if (Date.now() + wait > deadline) {
-        const reason = error instanceof Error ? error.message : String(error);
-        throw new HeraldError('LOG_UNREACHABLE', `Redis could not be reached (${reason})`, { cause: error });
-      }
-      await pause(wait, options.signal);
-      if (options.stopped?.() === true) throw error;
-    }
-  }
+export function withRetry<T>(attempt: () => Promise<T>, options: RetryOptions): Promise<T> {
+  return retryTransient(attempt, {
+    ...options,
+    firstWaitMs: 25,
+    maxWaitMs: 500,
+    isTransient,
+    unreachable: (error) => {
+      const reason = error instanceof Error ? error.message : String(error);
+      return new HeraldError('LOG_UNREACHABLE', `Redis could not be reached (${reason})`, { cause: error });
+    },
+  });
 }

@@ -1,5 +1,5 @@
 import type { Redis } from 'ioredis';
-import { pause } from './redis-errors.js';
+import { pause } from '../../log/retry.js';
 
 /** What the watcher tells its log. */
 export interface WatcherEvents {
