@@ -3,8 +3,12 @@ import { connect } from '@nats-io/transport-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { waitFor } from '../src/testing/index.js';
 import { NATS_URL, natsUnreachable } from './fixtures/nats-server.js';
-import { postEvent, startHubProcess, stopHubProcess, type HubProcess } from './helpers/hub-process.js';
-import { openSse } from './helpers/sse-stream.js';
+import {
+  expectStreamedAcrossHubs,
+  startHubProcess,
+  stopHubProcess,
+  type HubProcess,
+} from './helpers/hub-process.js';
 
 // Two `herald serve` processes on one NATS JetStream log: what is published through one hub is
 // streamed by the other in position order, and a plain NATS subscriber sees it on its subject.
@@ -30,7 +34,6 @@ describe.skipIf(unreachable !== undefined)('two hubs on one NATS JetStream log',
   });
 
   it('streams on one hub, in position order, what is published through the other', async () => {
-    const [a, b] = [hubs[0]!, hubs[1]!];
     const nc = await connect({ servers: NATS_URL });
     const plain: string[] = [];
     const sub = nc.subscribe(`${subjectPrefix}.hubs.>`, {
@@ -39,18 +42,11 @@ describe.skipIf(unreachable !== undefined)('two hubs on one NATS JetStream log',
       },
     });
     await nc.flush();
-    const live = await openSse(`${b.base}/v1/sse?types=hubs.>&from=start`);
     try {
-      const positions: number[] = [];
-      for (let i = 0; i < 20; i++) {
-        positions.push(await postEvent(i % 4 === 0 ? b.base : a.base, { type: 'hubs.tick', data: { i } }));
-      }
-      await waitFor(() => live.events.length >= 20, { timeoutMs: 20_000 });
-      expect(live.positions()).toEqual([...positions].sort((x, y) => x - y));
+      await expectStreamedAcrossHubs(hubs[0]!, hubs[1]!, 20);
       await waitFor(() => plain.length >= 20, { timeoutMs: 10_000 });
       expect(new Set(plain)).toEqual(new Set([`${subjectPrefix}.hubs.tick`]));
     } finally {
-      live.close();
       sub.unsubscribe();
       await nc.close();
     }

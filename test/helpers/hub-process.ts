@@ -1,5 +1,8 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
+import { expect } from 'vitest';
+import { waitFor } from '../../src/testing/index.js';
+import { openSse } from './sse-stream.js';
 
 /** A `herald serve` child process, as a user runs it, listening on a free port. */
 export interface HubProcess {
@@ -69,4 +72,56 @@ export async function postEvent(base: string, event: Record<string, unknown>): P
   });
   if (res.status !== 201) throw new Error(`POST /v1/events: ${res.status} ${await res.text()}`);
   return ((await res.json()) as { events: { position: number }[] }).events[0]!.position;
+}
+
+/**
+ * Publishes `count` events of type `hubs.tick`, mostly through `a` and every third through `b`,
+ * while `b` streams `hubs.>` over SSE from the start; checks that `b` streamed each exactly once,
+ * in position order. Returns the positions.
+ *
+ * @example
+ * ```ts
+ * await expectStreamedAcrossHubs(hubs[0]!, hubs[1]!, 30);
+ * ```
+ */
+export async function expectStreamedAcrossHubs(
+  a: HubProcess,
+  b: HubProcess,
+  count: number,
+): Promise<number[]> {
+  const stream = await openSse(`${b.base}/v1/sse?types=hubs.>&from=start`);
+  try {
+    const positions: number[] = [];
+    for (let i = 0; i < count; i++) {
+      positions.push(await postEvent(i % 3 === 0 ? b.base : a.base, { type: 'hubs.tick', data: { i } }));
+    }
+    const ticks = () => stream.events.filter((e) => e.type === 'hubs.tick');
+    await waitFor(() => ticks().length >= count, { timeoutMs: 20_000 });
+    const got = ticks().map((e) => Number(e.lastEventId));
+    expect(got).toEqual([...positions].sort((x, y) => x - y));
+    const data = ticks().map((e) => (JSON.parse(e.data) as { data: { i: number } }).data.i);
+    expect(new Set(data).size).toBe(count);
+    return positions;
+  } finally {
+    stream.close();
+  }
+}
+
+/**
+ * Checks that every hub answers `GET /v1/events?types=hubs.>` with the same ids (at least `min`).
+ *
+ * @example
+ * ```ts
+ * await expectSameQueries(hubs, 30);
+ * ```
+ */
+export async function expectSameQueries(hubs: readonly HubProcess[], min: number): Promise<void> {
+  const pages = await Promise.all(
+    hubs.map(async (h) => {
+      const res = await fetch(`${h.base}/v1/events?types=hubs.>&limit=1000`);
+      return ((await res.json()) as { events: { id: string }[] }).events.map((e) => e.id);
+    }),
+  );
+  expect(pages[0]!.length).toBeGreaterThanOrEqual(min);
+  for (const page of pages) expect(page).toEqual(pages[0]);
 }
