@@ -1,4 +1,21 @@
-import type { LogSubscription, StoredEvent } from './types.js';
+import type { LogPosition, LogSubscription, StoredEvent } from './types.js';
+
+/** Where a server-backed tail starts: after a position, or at the first event recorded at or after a time. */
+export type TailStart = { readonly after: number } | { readonly recordedFrom: Date };
+
+/**
+ * The start of a tail from a checked `from`: `'end'` is the last position this process knows of
+ * (`knownLast`), a position is inclusive.
+ *
+ * @example
+ * ```ts
+ * tailStart(5, 10); // { after: 4 }
+ * ```
+ */
+export function tailStart(from: LogPosition, knownLast: number): TailStart {
+  if (from instanceof Date) return { recordedFrom: from };
+  return { after: from === 'start' ? 0 : from === 'end' ? knownLast : Math.max(0, from - 1) };
+}
 
 const DONE: IteratorReturnResult<undefined> = Object.freeze({ done: true, value: undefined });
 

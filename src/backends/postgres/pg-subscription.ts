@@ -1,10 +1,7 @@
 import { waitForAny } from '../../log/notifier.js';
-import { PagedTail } from '../../log/paged-tail.js';
+import { PagedTail, type TailStart } from '../../log/paged-tail.js';
 import type { StoredEvent } from '../../log/types.js';
 import type { PgContext } from './log-context.js';
-
-/** Where a tail starts: after a position, or at the first event recorded at or after a time. */
-export type TailStart = { readonly after: number } | { readonly recordedFrom: Date };
 
 interface TailRow {
   readonly last: number;

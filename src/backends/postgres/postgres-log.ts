@@ -28,7 +28,8 @@ import type { PgContext, QueryRetry } from './log-context.js';
 import type { ResolvedPostgresOptions } from './options.js';
 import { withRetry } from './pg-errors.js';
 import { PgGroup } from './pg-group.js';
-import { PgSubscription, type TailStart } from './pg-subscription.js';
+import { PgSubscription } from './pg-subscription.js';
+import { tailStart } from '../../log/paged-tail.js';
 import type { SchemaSql } from './sql-file.js';
 import { typeRegexes } from './type-regex.js';
 import { Wakeup } from './wakeup.js';
@@ -181,10 +182,7 @@ export class PostgresLog implements EventLog, PgContext {
     const regexes = typeRegexes(options.types);
     // 'end' is the last position this process knows of: its own appends are always known, and
     // other processes' ones as soon as their notification came.
-    const start: TailStart =
-      from instanceof Date
-        ? { recordedFrom: from }
-        : { after: from === 'start' ? 0 : from === 'end' ? this.#knownLast : Math.max(0, from - 1) };
+    const start = tailStart(from, this.#knownLast);
     const onClose = (s: PgSubscription): void => void this.#subscriptions.delete(s);
     const subscription = new PgSubscription(this, start, { regexes, batchSize, onClose });
     this.#subscriptions.add(subscription);

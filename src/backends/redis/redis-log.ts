@@ -29,7 +29,8 @@ import type { CallRetry, RedisContext } from './log-context.js';
 import type { ResolvedRedisOptions } from './options.js';
 import { optionsJson, RedisGroup, storedOptions } from './redis-group.js';
 import { withRetry } from './redis-errors.js';
-import { RedisSubscription, type TailStart } from './redis-subscription.js';
+import { RedisSubscription } from './redis-subscription.js';
+import { tailStart } from '../../log/paged-tail.js';
 import type { ScriptName, ScriptRunner } from './scripts.js';
 import { TailWatcher } from './tail-watcher.js';
 
@@ -200,10 +201,7 @@ export class RedisLog implements EventLog, RedisContext {
     const matches = typeMatcher(options.types);
     // 'end' is the last position this process knows of: its own appends are always known, and
     // other processes' ones as soon as the blocking reader saw them.
-    const start: TailStart =
-      from instanceof Date
-        ? { recordedFrom: from }
-        : { after: from === 'start' ? 0 : from === 'end' ? this.#knownLast : Math.max(0, from - 1) };
+    const start = tailStart(from, this.#knownLast);
     const onClose = (s: RedisSubscription): void => void this.#subscriptions.delete(s);
     const subscription = new RedisSubscription(this, start, { matches, batchSize, onClose });
     this.#subscriptions.add(subscription);

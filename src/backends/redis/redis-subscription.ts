@@ -1,11 +1,8 @@
 import { waitForAny } from '../../log/notifier.js';
-import { PagedTail } from '../../log/paged-tail.js';
+import { PagedTail, type TailStart } from '../../log/paged-tail.js';
 import type { StoredEvent } from '../../log/types.js';
 import { decodeEntry, type StreamEntry } from './event-codec.js';
 import type { RedisContext } from './log-context.js';
-
-/** Where a tail starts: after a position, or at the first event recorded at or after a time. */
-export type TailStart = { readonly after: number } | { readonly recordedFrom: Date };
 
 /**
  * The Redis log's live tail: pages of the events stream by position after the last position
