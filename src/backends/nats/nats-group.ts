@@ -13,6 +13,7 @@ import type {
   GroupInfo,
   StoredEvent,
 } from '../../log/types.js';
+import type { AckBatcher } from './ack-batcher.js';
 import { DeadLetterStore, POSITION_HEADER, type StoredDeadLetter } from './dead-letter-store.js';
 import type { GroupPlace, GroupRecord } from './group-naming.js';
 import { deliveryInfo, pullMessages, type PullRequest } from './pull-request.js';
@@ -36,6 +37,8 @@ export interface NatsGroupContext {
   storedAt(position: number): Promise<StoredEvent | undefined>;
   /** The deliveries of this group that this process handed out, by position. */
   readonly tracked: Map<number, Tracked>;
+  /** Acks of the log's connection, confirmed one round trip per batch. */
+  readonly acks: AckBatcher;
 }
 
 /**
@@ -172,7 +175,7 @@ export class NatsGroup implements ConsumerGroup {
       ack: async () => {
         if (done) return;
         done = true;
-        await respond(nc, m, '+ACK');
+        await this.#ctx.acks.ack(m);
         const current = tracked.get(position);
         if (current !== undefined) current.acked = true;
       },

@@ -4,6 +4,7 @@ import { resolveGroupOptions } from '../../log/group-options.js';
 import { checkName } from '../../log/invalid-option.js';
 import { checkLogPosition } from '../../log/read-filter.js';
 import type { ConsumerGroup, GroupOptions, LogPosition, StoredEvent } from '../../log/types.js';
+import { AckBatcher } from './ack-batcher.js';
 import { DeadLetterStore } from './dead-letter-store.js';
 import { groupNameOf, groupPlace } from './group-naming.js';
 import { NatsGroup, type Tracked } from './nats-group.js';
@@ -35,10 +36,12 @@ export interface NatsGroupsHost {
  */
 export class NatsGroups {
   readonly #host: NatsGroupsHost;
+  readonly #acks: AckBatcher;
   readonly #groups = new Map<string, NatsGroup>();
 
   constructor(host: NatsGroupsHost) {
     this.#host = host;
+    this.#acks = new AckBatcher(host.nc);
   }
 
   async open(name: string, options: GroupOptions = {}): Promise<ConsumerGroup> {
@@ -64,6 +67,7 @@ export class NatsGroups {
         jsm: host.jsm,
         dead: new DeadLetterStore(host.js, host.jsm, place),
         tracked,
+        acks: this.#acks,
         assertOpen: () => host.assertOpen(),
         eventAt: (position: number) => host.eventAt(position),
         storedAt: (position: number) => host.storedAt(position),

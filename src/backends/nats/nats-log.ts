@@ -26,6 +26,7 @@ import type {
   ReadOptions,
   StoredEvent,
 } from '../../log/types.js';
+import { AppendBatcher, type AppendRequest } from '../redis/append-batcher.js';
 import { NATS_CAPABILITIES } from './capabilities.js';
 import { EventIndex } from './event-index.js';
 import { indexSubscription } from './index-subscription.js';
@@ -36,6 +37,17 @@ import { deleteMessages, ensureStream, streamState } from './stream-setup.js';
 
 const WRONG_LAST_SEQUENCE = 10071;
 const MAX_ATTEMPTS = 100;
+/** Events one round publishes at most (a larger batch goes alone). */
+const MAX_ROUND = 1_000;
+/** Events waiting for a round at most; past it callers wait for room (nothing is dropped). */
+const MAX_QUEUED = 100_000;
+
+/** A caller's batch in a round: its events not stored yet, and its stream's version before them. */
+interface Planned {
+  readonly request: AppendRequest;
+  readonly fresh: HeraldEvent[];
+  readonly version: number;
+}
 const encoder = new TextEncoder();
 
 /** The log behind `natsLog`. Internal: obtained through `natsLog()`. */
@@ -50,8 +62,8 @@ export class NatsLog implements EventLog {
   readonly #groups: NatsGroups;
   #feed: ConsumerMessages | undefined;
   #feedError: unknown;
-  /** Appends of this process run one after another: a batch's sequences stay consecutive. */
-  #appending: Promise<unknown> = Promise.resolve();
+  /** Concurrent appends of this process share rounds; a batch's sequences stay consecutive. */
+  readonly #batcher = new AppendBatcher((requests) => this.#round(requests), MAX_ROUND, MAX_QUEUED);
 
   private constructor(
     nc: NatsConnection,
@@ -158,66 +170,147 @@ export class NatsLog implements EventLog {
   append(inputs: readonly AppendInput[], options?: AppendOptions): Promise<Appended[]> {
     try {
       this.#assertOpen();
-      const prepared = prepareAppend(inputs, options);
-      const run = this.#appending.then(() =>
-        this.#append(prepared.events, prepared.stream, prepared.expectedVersion),
-      );
-      this.#appending = run.catch(() => undefined);
-      return run;
+      return this.#batcher.submit(prepareAppend(inputs, options));
     } catch (err) {
       return Promise.reject(err instanceof Error ? err : new Error(String(err)));
     }
   }
 
-  async #append(
-    events: readonly HeraldEvent[],
-    stream: string | undefined,
-    expected: Parameters<typeof checkExpectedVersion>[1],
-  ): Promise<Appended[]> {
-    for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
-      this.#assertOpen();
-      const fresh = new Map<string, HeraldEvent>();
-      for (const event of events)
-        if (this.#index.byId(event.id) === undefined && !fresh.has(event.id)) fresh.set(event.id, event);
-      if (fresh.size > 0) {
-        const version = stream === undefined ? 0 : this.#index.streamVersion(stream);
-        if (stream !== undefined) checkExpectedVersion(stream, expected, version);
-        const base = this.#index.lastSeq;
-        // Pipelined: each message expects the one before it, so another writer cutting in fails
-        // the rest of the batch, which is then taken back whole.
-        const acks = await Promise.allSettled(
-          [...fresh.values()].map((event, i) =>
-            this.#js.publish(
-              `${this.#options.subjectPrefix}.${event.type}`,
-              encoder.encode(JSON.stringify(event)),
-              {
-                msgID: event.id,
-                expect: { lastSequence: base + i },
-                headers: eventHeaders(stream, stream === undefined ? undefined : version + i + 1),
-              },
-            ),
-          ),
+  /**
+   * One round: the batches of every caller waiting, published as one pipelined run in which
+   * message `i` expects the stream's last sequence to be `base + i`. Each caller's expected
+   * version is checked against the index plus the batches before it in the run. When another
+   * writer cuts in, callers whose messages all landed before the cut are done; what landed from
+   * the cut on is deleted and those callers go again on the new state.
+   */
+  async #round(requests: AppendRequest[]): Promise<void> {
+    let waiting = requests;
+    for (let attempt = 0; waiting.length > 0; attempt++) {
+      if (attempt >= MAX_ATTEMPTS) {
+        const error = new HeraldError(
+          'CONCURRENCY_CONFLICT',
+          `append lost ${MAX_ATTEMPTS} races with other writers`,
         );
-        const stored = acks.flatMap((a) => (a.status === 'fulfilled' && !a.value.duplicate ? [a.value] : []));
-        if (stored.length < fresh.size) {
-          await this.#rollback(stored, acks);
-          continue;
-        }
-        await this.#seen(stored[stored.length - 1]!.seq);
+        for (const request of waiting) request.reject(error);
+        return;
       }
-      return this.#index.results(events, new Set(fresh.keys()));
+      try {
+        this.#assertOpen();
+      } catch (err) {
+        for (const request of waiting) request.reject(err);
+        return;
+      }
+      const { planned, deferred } = this.#plan(waiting);
+      waiting = [...(await this.#publish(planned, attempt)), ...deferred];
     }
-    throw new HeraldError('CONCURRENCY_CONFLICT', `append lost ${MAX_ATTEMPTS} races with other writers`);
   }
 
-  /** Deletes what a cut-in batch stored, catches up, and rethrows anything but a lost race. */
-  async #rollback(stored: readonly PubAck[], acks: readonly PromiseSettledResult<PubAck>[]): Promise<void> {
-    for (const ack of stored) await this.#jsm.streams.deleteMessage(this.#options.stream, ack.seq, false);
-    this.#index.remove((e) => stored.some((a) => a.seq === e.position));
-    const failure = acks.find((a) => a.status === 'rejected');
+  /** Which events of which callers go out, with their stream versions; refused callers settle. */
+  #plan(requests: readonly AppendRequest[]): { planned: Planned[]; deferred: AppendRequest[] } {
+    const versions = new Map<string, number>();
+    const inRun = new Set<string>();
+    const planned: Planned[] = [];
+    const deferred: AppendRequest[] = [];
+    for (const request of requests) {
+      const { events, stream, expectedVersion } = request.prepared;
+      // Repeats an id an earlier caller of this run stores: it goes after, on what that stored.
+      if (events.some((e) => inRun.has(e.id))) {
+        deferred.push(request);
+        continue;
+      }
+      const fresh = new Map<string, HeraldEvent>();
+      for (const event of events)
+        if (this.#index.byId(event.id) === undefined && !inRun.has(event.id) && !fresh.has(event.id))
+          fresh.set(event.id, event);
+      const version = stream === undefined ? 0 : (versions.get(stream) ?? this.#index.streamVersion(stream));
+      if (fresh.size > 0 && stream !== undefined) {
+        try {
+          checkExpectedVersion(stream, expectedVersion, version);
+        } catch (err) {
+          request.reject(err);
+          continue;
+        }
+        versions.set(stream, version + fresh.size);
+      }
+      for (const id of fresh.keys()) inRun.add(id);
+      planned.push({ request, fresh: [...fresh.values()], version });
+    }
+    return { planned, deferred };
+  }
+
+  /**
+   * Publishes a planned run; settles the callers it stored whole and returns those to retry.
+   * A retry publishes with a `Nats-Msg-Id` of `<id>#<attempt>`: the deleted first attempt's id
+   * is still in JetStream's duplicate window.
+   */
+  async #publish(planned: readonly Planned[], attempt: number): Promise<AppendRequest[]> {
+    const base = this.#index.lastSeq;
+    const sends: Promise<PubAck>[] = [];
+    for (const { request, fresh, version } of planned) {
+      const stream = request.prepared.stream;
+      fresh.forEach((event, i) => {
+        sends.push(
+          this.#js.publish(
+            `${this.#options.subjectPrefix}.${event.type}`,
+            encoder.encode(JSON.stringify(event)),
+            {
+              msgID: attempt === 0 ? event.id : `${event.id}#${attempt}`,
+              expect: { lastSequence: base + sends.length },
+              headers: eventHeaders(stream, stream === undefined ? undefined : version + i + 1),
+            },
+          ),
+        );
+      });
+    }
+    const acks = await Promise.allSettled(sends);
+    // The first message that did not land as expected: a cut-in, a duplicate or a failure.
+    let cut = acks.findIndex(
+      (a, i) => a.status === 'rejected' || a.value.duplicate || a.value.seq !== base + i + 1,
+    );
+    if (cut < 0) cut = acks.length;
+    const done: Planned[] = [];
+    const retry: Planned[] = [];
+    let offset = 0;
+    for (const p of planned) {
+      (offset + p.fresh.length <= cut ? done : retry).push(p);
+      offset += p.fresh.length;
+    }
+    // Where the first retried caller's messages start: everything stored from there is taken back.
+    const firstRetried =
+      cut === acks.length ? acks.length : offset - retry.reduce((n, p) => n + p.fresh.length, 0);
+    if (cut < acks.length) {
+      const undo = acks
+        .slice(firstRetried)
+        .flatMap((a) => (a.status === 'fulfilled' && !a.value.duplicate ? [a.value.seq] : []));
+      await deleteMessages(this.#jsm, this.#options.stream, undo);
+      const gone = new Set(undo);
+      this.#index.remove((e) => gone.has(e.position));
+    }
+    if (firstRetried > 0) {
+      try {
+        await this.#seen(base + firstRetried);
+      } catch (err) {
+        for (const p of done) p.request.reject(err);
+        for (const p of retry) p.request.reject(err);
+        return [];
+      }
+    }
+    for (const { request, fresh } of done)
+      request.resolve(this.#index.results(request.prepared.events, new Set(fresh.map((e) => e.id))));
+    if (retry.length === 0) return [];
+    const failure = acks.slice(firstRetried).find((a) => a.status === 'rejected');
     const code = (failure?.reason as { code?: unknown } | undefined)?.code;
-    if (failure !== undefined && code !== WRONG_LAST_SEQUENCE) throw failure.reason;
-    await this.#catchUp();
+    if (failure !== undefined && code !== WRONG_LAST_SEQUENCE) {
+      for (const p of retry) p.request.reject(failure.reason);
+      return [];
+    }
+    try {
+      await this.#catchUp();
+    } catch (err) {
+      for (const p of retry) p.request.reject(err);
+      return [];
+    }
+    return retry.map((p) => p.request);
   }
 
   read(options?: ReadOptions): AsyncIterable<StoredEvent> {
@@ -298,6 +391,7 @@ export class NatsLog implements EventLog {
 
   async close(): Promise<void> {
     if (this.#index.closed) return;
+    await this.#batcher.close();
     await this.#index.closeAll();
     await this.#feed?.close();
     if (this.#ownsConnection) await this.#nc.close();

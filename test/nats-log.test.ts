@@ -1,0 +1,106 @@
+import { jetstreamManager } from '@nats-io/jetstream';
+import { connect } from '@nats-io/transport-node';
+import { afterAll, describe, expect, it } from 'vitest';
+import { natsLog } from '../src/backends/nats/index.js';
+import { HeraldError } from '../src/errors/index.js';
+import type { EventLog, StoredEvent } from '../src/log/types.js';
+import { NATS_URL, natsUnreachable } from './fixtures/nats-server.js';
+
+// Two natsLog objects with their own connections on one JetStream stream: what two processes
+// appending to one log do. Their appends cut into each other's pipelined runs; every batch must
+// still land whole on consecutive positions, once, and expected versions must hold across them.
+const unreachable = await natsUnreachable();
+const suffix = `${Date.now().toString(36)}${Math.random().toString(36).slice(2, 6)}`;
+const created: string[] = [];
+
+async function pair(name: string): Promise<[EventLog, EventLog]> {
+  const stream = `HERALD_PAIR_${name}_${suffix}`;
+  created.push(stream);
+  const options = { servers: NATS_URL, stream, subjectPrefix: `pair_${name}_${suffix}` };
+  const a = await natsLog(options);
+  return [a, await natsLog(options)];
+}
+
+async function all(log: EventLog): Promise<StoredEvent[]> {
+  const out: StoredEvent[] = [];
+  for await (const e of log.read({ from: 'start' })) out.push(e);
+  return out;
+}
+
+describe.skipIf(unreachable !== undefined)('natsLog: two writers on one stream', () => {
+  afterAll(async () => {
+    const nc = await connect({ servers: NATS_URL });
+    const jsm = await jetstreamManager(nc);
+    for (const s of created) await jsm.streams.delete(s).catch(() => false);
+    await nc.close();
+  });
+
+  it('stores every batch of both writers whole, on consecutive positions, once', async () => {
+    const [a, b] = await pair('batches');
+    try {
+      const append = (log: EventLog, who: string) =>
+        Promise.all(
+          Array.from({ length: 20 }, (_, i) =>
+            log.append(Array.from({ length: 5 }, (_, j) => ({ type: 'pair.tick', data: { who, i, j } }))),
+          ),
+        );
+      const [fromA, fromB] = await Promise.all([append(a, 'a'), append(b, 'b')]);
+      for (const batch of [...fromA, ...fromB]) {
+        const positions = batch.map((r) => r.position);
+        expect(positions).toEqual(positions.map((_, k) => positions[0]! + k));
+        expect(batch.every((r) => !r.duplicate)).toBe(true);
+      }
+      const positions = [...fromA, ...fromB].flat().map((r) => r.position);
+      expect(new Set(positions).size).toBe(200);
+      // Both readers see the same 200 events (taken-back attempts are gone).
+      const [seenA, seenB] = [await all(a), await all(b)];
+      expect(seenA.map((e) => e.id)).toEqual(seenB.map((e) => e.id));
+      expect(seenA.map((e) => e.position).sort((x, y) => x - y)).toEqual(
+        [...positions].sort((x, y) => x - y),
+      );
+    } finally {
+      await Promise.all([a.close(), b.close()]);
+    }
+  });
+
+  it('lets exactly one writer take each version of a stream', async () => {
+    const [a, b] = await pair('versions');
+    try {
+      let conflicts = 0;
+      const writer = async (log: EventLog, who: string) => {
+        for (let k = 0; k < 15; k++) {
+          const version = await log.streamVersion('order-1');
+          try {
+            await log.append([{ type: 'pair.order', data: { who, k } }], {
+              stream: 'order-1',
+              expectedVersion: version === 0 ? 'no_stream' : version,
+            });
+          } catch (err) {
+            if (!(err instanceof HeraldError) || err.code !== 'CONCURRENCY_CONFLICT') throw err;
+            conflicts++;
+          }
+        }
+      };
+      await Promise.all([writer(a, 'a'), writer(b, 'b')]);
+      const events: StoredEvent[] = [];
+      for await (const e of a.read({ stream: 'order-1' })) events.push(e);
+      expect(events.map((e) => e.version)).toEqual(events.map((_, i) => i + 1));
+      expect(events.length + conflicts).toBe(30);
+      expect(await b.streamVersion('order-1')).toBe(events.length);
+    } finally {
+      await Promise.all([a.close(), b.close()]);
+    }
+  });
+
+  it('reports an id appended by the other writer as a duplicate', async () => {
+    const [a, b] = await pair('dedup');
+    try {
+      const [first] = await a.append([{ id: 'same-id', type: 'pair.once', source: 'test', data: 1 }]);
+      const [again] = await b.append([{ id: 'same-id', type: 'pair.once', source: 'test', data: 2 }]);
+      expect(again).toMatchObject({ position: first!.position, duplicate: true });
+      expect((await all(b)).length).toBe(1);
+    } finally {
+      await Promise.all([a.close(), b.close()]);
+    }
+  });
+});
