@@ -1,10 +1,11 @@
 import { createServer, connect as tcpConnect, type Server, type Socket } from 'node:net';
 import { randomUUID } from 'node:crypto';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { natsTransport, type NatsTransport } from '../src/backends/nats/transport.js';
 import { createBroker, type Broker } from '../src/index.js';
 import { deferred, waitFor } from '../src/testing/index.js';
 import { NATS_URL, natsUnreachable } from './fixtures/nats-server.js';
+import { holdNats } from './fixtures/nats-server-lock.js';
 
 // Brokers in one process stand for instances of a service on one NATS: ephemeral events cross
 // core NATS once and without echo, request/reply goes over NATS request/reply (queue groups, the
@@ -49,7 +50,12 @@ async function proxy(): Promise<{ url: string; kill: () => void }> {
 }
 
 describe.skipIf(unreachable !== undefined)('brokers on one NATS', () => {
-  afterAll(async () => void (await Promise.all(open.map((b) => b.close()))));
+  let release: (() => Promise<void>) | undefined;
+  beforeAll(async () => void (release = await holdNats()));
+  afterAll(async () => {
+    await Promise.all(open.map((b) => b.close()));
+    await release?.();
+  });
 
   it('see each other’s ephemeral events, each exactly once, and never their own echo twice', async () => {
     const { a, b } = brokers();

@@ -5,6 +5,7 @@ import { natsLog } from '../src/backends/nats/index.js';
 import type { ConformanceContext } from '../src/testing/index.js';
 import { describeEventLogConformance } from '../src/testing/index.js';
 import { NATS_URL, natsUnreachable } from './fixtures/nats-server.js';
+import { holdNats } from './fixtures/nats-server-lock.js';
 
 const unreachable = await natsUnreachable();
 
@@ -15,6 +16,8 @@ if (unreachable !== undefined) {
 } else {
   // One connection for every case (the `connection` option); each case gets its own JetStream
   // stream and subject prefix, deleted when the case ends (with the ordered consumers on it).
+  // The restart test (nats-restart.test.ts) waits until this file is done with the server.
+  const release = await holdNats();
   const nc: NatsConnection = await connect({ servers: NATS_URL });
   const jsm: JetStreamManager = await jetstreamManager(nc);
   const streams = new Set<string>();
@@ -44,6 +47,7 @@ if (unreachable !== undefined) {
   afterAll(async () => {
     await drop(streams);
     await nc.close();
+    await release();
   });
 
   describeEventLogConformance({

@@ -1,10 +1,11 @@
 import { jetstreamManager } from '@nats-io/jetstream';
 import { connect } from '@nats-io/transport-node';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { natsLog } from '../src/backends/nats/index.js';
 import { HeraldError } from '../src/errors/index.js';
 import type { EventLog, StoredEvent } from '../src/log/types.js';
 import { NATS_URL, natsUnreachable } from './fixtures/nats-server.js';
+import { holdNats } from './fixtures/nats-server-lock.js';
 
 // Two natsLog objects with their own connections on one JetStream stream: what two processes
 // appending to one log do. Their appends cut into each other's pipelined runs; every batch must
@@ -28,11 +29,14 @@ async function all(log: EventLog): Promise<StoredEvent[]> {
 }
 
 describe.skipIf(unreachable !== undefined)('natsLog: two writers on one stream', () => {
+  let release: (() => Promise<void>) | undefined;
+  beforeAll(async () => void (release = await holdNats()));
   afterAll(async () => {
     const nc = await connect({ servers: NATS_URL });
     const jsm = await jetstreamManager(nc);
     for (const s of created) await jsm.streams.delete(s).catch(() => false);
     await nc.close();
+    await release?.();
   });
 
   it('stores every batch of both writers whole, on consecutive positions, once', async () => {

@@ -3,6 +3,7 @@ import { connect } from '@nats-io/transport-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { waitFor } from '../src/testing/index.js';
 import { NATS_URL, natsUnreachable } from './fixtures/nats-server.js';
+import { holdNats } from './fixtures/nats-server-lock.js';
 import {
   expectStreamedAcrossHubs,
   startHubProcess,
@@ -19,7 +20,9 @@ const subjectPrefix = `hubs_${suffix}`;
 const hubs: HubProcess[] = [];
 
 describe.skipIf(unreachable !== undefined)('two hubs on one NATS JetStream log', () => {
+  let release: (() => Promise<void>) | undefined;
   beforeAll(async () => {
+    release = await holdNats();
     const env = { HERALD_NATS__STREAM: stream, HERALD_NATS__SUBJECT_PREFIX: subjectPrefix };
     // One first, so the stream exists before the second hub opens it.
     hubs.push(await startHubProcess(`nats://${NATS_URL.replace(/^nats:\/\//, '')}`, env));
@@ -30,6 +33,7 @@ describe.skipIf(unreachable !== undefined)('two hubs on one NATS JetStream log',
     const nc = await connect({ servers: NATS_URL });
     await (await jetstreamManager(nc)).streams.delete(stream).catch(() => false);
     await nc.close();
+    await release?.();
     expect(codes).toEqual(hubs.map(() => 0));
   });
 

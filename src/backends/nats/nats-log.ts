@@ -42,6 +42,22 @@ const MAX_ROUND = 1_000;
 /** Events waiting for a round at most; past it callers wait for room (nothing is dropped). */
 const MAX_QUEUED = 100_000;
 
+/**
+ * A publish that failed for want of the server (a timeout, a closed or lost connection, no
+ * JetStream answering) as `LOG_UNREACHABLE`; anything else as it is.
+ */
+function unreachable(error: unknown): unknown {
+  if (error instanceof HeraldError) return error;
+  const name = (error as { name?: unknown } | undefined)?.name;
+  const message = error instanceof Error ? error.message : String(error);
+  if (
+    (typeof name === 'string' && /Timeout|Closed|Connection|NoResponders/i.test(name)) ||
+    /timeout|closed|disconnect|no responders|connection/i.test(message)
+  )
+    return new HeraldError('LOG_UNREACHABLE', `NATS did not take the append: ${message}`, { cause: error });
+  return error;
+}
+
 /** A caller's batch in a round: its events not stored yet, and its stream's version before them. */
 interface Planned {
   readonly request: AppendRequest;
@@ -62,6 +78,8 @@ export class NatsLog implements EventLog {
   readonly #groups: NatsGroups;
   #feed: ConsumerMessages | undefined;
   #feedError: unknown;
+  /** False between a disconnect and the reconnect: appends are refused, not buffered by the client. */
+  #connected = true;
   /** Concurrent appends of this process share rounds; a batch's sequences stay consecutive. */
   readonly #batcher = new AppendBatcher((requests) => this.#round(requests), MAX_ROUND, MAX_QUEUED);
 
@@ -103,7 +121,10 @@ export class NatsLog implements EventLog {
     const owns = options.connection === undefined;
     let nc: NatsConnection;
     try {
-      nc = options.connection ?? (await connect({ servers: options.servers }));
+      // An owned connection reconnects for as long as the log is open.
+      nc =
+        options.connection ??
+        (await connect({ servers: options.servers, maxReconnectAttempts: -1, reconnectTimeWait: 500 }));
     } catch (err) {
       throw new HeraldError('LOG_UNREACHABLE', `cannot reach NATS at ${String(options.servers)}`, {
         cause: err,
@@ -113,6 +134,7 @@ export class NatsLog implements EventLog {
       const jsm = await jetstreamManager(nc);
       await ensureStream(jsm, resolved);
       const log = new NatsLog(nc, owns, jsm, resolved);
+      log.#watchConnection();
       await log.#startFeed();
       await log.#catchUp();
       return log;
@@ -120,6 +142,15 @@ export class NatsLog implements EventLog {
       if (owns) await nc.close();
       throw err;
     }
+  }
+
+  #watchConnection(): void {
+    void (async () => {
+      for await (const s of this.#nc.status()) {
+        if (s.type === 'disconnect' || s.type === 'close') this.#connected = false;
+        else if (s.type === 'reconnect') this.#connected = true;
+      }
+    })().catch(() => undefined);
   }
 
   /** One ordered consumer over the whole stream feeds the index, in sequence order, no polling. */
@@ -196,6 +227,8 @@ export class NatsLog implements EventLog {
       }
       try {
         this.#assertOpen();
+        if (!this.#connected || this.#nc.isClosed())
+          throw new HeraldError('LOG_UNREACHABLE', 'NATS is disconnected: the append was not sent');
       } catch (err) {
         for (const request of waiting) request.reject(err);
         return;
@@ -301,7 +334,8 @@ export class NatsLog implements EventLog {
     const failure = acks.slice(firstRetried).find((a) => a.status === 'rejected');
     const code = (failure?.reason as { code?: unknown } | undefined)?.code;
     if (failure !== undefined && code !== WRONG_LAST_SEQUENCE) {
-      for (const p of retry) p.request.reject(failure.reason);
+      const error = unreachable(failure.reason);
+      for (const p of retry) p.request.reject(error);
       return [];
     }
     try {
