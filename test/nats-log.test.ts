@@ -107,4 +107,31 @@ describe.skipIf(unreachable !== undefined)('natsLog: two writers on one stream',
       await Promise.all([a.close(), b.close()]);
     }
   });
+
+  it('keeps no message in the dead-letter stream once a redriven event is acked', async () => {
+    const [a, b] = await pair('redrive');
+    try {
+      await a.append([{ type: 'pair.fail', data: 1 }]);
+      const group = await a.group('g', { types: ['pair.>'], startAt: 'start' });
+      const [first] = await group.pull({ max: 1, waitMs: 2_000 });
+      await first!.nack({ deadLetter: true, error: new Error('boom') });
+      expect(await group.deadLetters()).toHaveLength(1);
+      expect(await group.redrive()).toBe(1);
+      const [again] = await group.pull({ max: 1, waitMs: 2_000 });
+      expect(again).toMatchObject({ deliveryCount: 1, event: { position: first!.event.position } });
+      await again!.ack();
+      const nc = await connect({ servers: NATS_URL });
+      try {
+        const jsm = await jetstreamManager(nc);
+        const dlq = `HERALD_PAIR_redrive_${suffix}_DLQ`;
+        created.push(dlq);
+        expect((await jsm.streams.info(dlq)).state.messages).toBe(0);
+      } finally {
+        await nc.close();
+      }
+      expect(await group.info()).toMatchObject({ pending: 0, deadLetters: 0 });
+    } finally {
+      await Promise.all([a.close(), b.close()]);
+    }
+  });
 });

@@ -48,6 +48,16 @@ export interface NatsGroupContext {
  */
 const DUE_MARGIN_MS = 10;
 
+/**
+ * Deliveries of a group this process keeps records of at most, beyond those not yet acked: past
+ * it the acked records go (their status then comes from the consumer's ack floor).
+ */
+const MAX_TRACKED = 10_000;
+
+function forgetAcked(tracked: Map<number, Tracked>): void {
+  for (const [position, t] of tracked) if (t.acked) tracked.delete(position);
+}
+
 /** Waits for `promise`, or returns undefined as soon as `signal` aborts. */
 function unlessAborted<T>(promise: Promise<T>, signal: AbortSignal | undefined): Promise<T | undefined> {
   if (signal === undefined) return promise;
@@ -178,6 +188,8 @@ export class NatsGroup implements ConsumerGroup {
         await this.#ctx.acks.ack(m);
         const current = tracked.get(position);
         if (current !== undefined) current.acked = true;
+        if (tracked.size > MAX_TRACKED) forgetAcked(tracked);
+        if (redriven) await this.#settled(m);
       },
       nack: async (options = {}) => {
         const delay = nackDelay(backoff, deliveryCount, options.delayMs);
@@ -200,6 +212,17 @@ export class NatsGroup implements ConsumerGroup {
     await this.#ctx.dead.add(event, deliveries, error);
     await respond(this.#ctx.nc, m, '+TERM');
     this.#ctx.tracked.delete(event.position);
+    await this.#settled(m);
+  }
+
+  /**
+   * A redriven event's message in the dead-letter stream has served its purpose once its
+   * delivery is acked or dead-lettered again: it is deleted, so the stream does not keep it.
+   */
+  async #settled(m: Msg): Promise<void> {
+    if (!m.reply!.includes(`.${this.#place.redriveDurable}.`)) return;
+    const { seq } = deliveryInfo(m.reply!);
+    await this.#ctx.jsm.streams.deleteMessage(this.#place.dlqStream, seq, false).catch(() => false);
   }
 
   async info(): Promise<GroupInfo> {
