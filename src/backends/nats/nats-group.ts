@@ -120,11 +120,18 @@ export class NatsGroup implements ConsumerGroup {
     const deadline = Date.now() + waitMs;
     for (;;) {
       if (signal?.aborted === true) return out;
-      // Redriven events first, then the stream (JetStream hands out due redeliveries first).
-      if (out.length < max)
-        out.push(...(await this.#take(dlqStream, redriveDurable, { batch: max - out.length }, true)));
-      if (out.length < max)
-        out.push(...(await this.#take(stream, durable, { batch: max - out.length }, false)));
+      // Redriven events first, then the stream (JetStream hands out due redeliveries first). Both
+      // are asked at once (one round trip); what exceeds `max` waits in the buffer for the next
+      // pull (at most one pull's worth, since the buffer is served before anything is asked).
+      if (out.length < max) {
+        const want = { batch: max - out.length };
+        const [redriven, fresh] = await Promise.all([
+          this.#take(dlqStream, redriveDurable, want, true),
+          this.#take(stream, durable, want, false),
+        ]);
+        out.push(...redriven, ...fresh);
+        if (out.length > max) this.#buffer.push(...out.splice(max));
+      }
       const remaining = deadline - Date.now();
       if (out.length > 0 || remaining < 1) return redeliveriesFirst(out);
       // Waits for one on the stream, in steps of at most a second so redriven events are seen.
