@@ -1,3 +1,4 @@
+import { createServer, connect as tcpConnect, type Server, type Socket } from 'node:net';
 import { jetstreamManager } from '@nats-io/jetstream';
 import { connect } from '@nats-io/transport-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -28,7 +29,35 @@ async function all(log: EventLog): Promise<StoredEvent[]> {
   return out;
 }
 
-describe.skipIf(unreachable !== undefined)('natsLog: two writers on one stream', () => {
+/** A free local port with nothing listening on it (yet). */
+async function freePort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as { port: number };
+  await new Promise((resolve) => server.close(resolve));
+  return port;
+}
+
+/** Forwards `port` to the test server (as a nats-server that has just started). */
+async function forward(port: number): Promise<() => void> {
+  const [host, target] = NATS_URL.replace(/^nats:\/\//, '').split(':');
+  const sockets = new Set<Socket>();
+  const server: Server = createServer((client) => {
+    const upstream = tcpConnect(Number(target ?? 4222), host ?? '127.0.0.1');
+    for (const s of [client, upstream]) {
+      sockets.add(s);
+      s.on('error', () => undefined);
+    }
+    client.pipe(upstream).pipe(client);
+  });
+  await new Promise<void>((resolve) => server.listen(port, '127.0.0.1', resolve));
+  return () => {
+    server.close();
+    for (const s of sockets) s.destroy();
+  };
+}
+
+describe.skipIf(unreachable !== undefined)('natsLog: two writers on one stream, and connecting', () => {
   let release: (() => Promise<void>) | undefined;
   beforeAll(async () => void (release = await holdNats()));
   afterAll(async () => {
@@ -133,5 +162,39 @@ describe.skipIf(unreachable !== undefined)('natsLog: two writers on one stream',
     } finally {
       await Promise.all([a.close(), b.close()]);
     }
+  });
+  it('keeps trying until the server answers, within connectTimeoutMs', async () => {
+    const port = await freePort();
+    const stream = `HERALD_LATE_${suffix}`;
+    created.push(stream);
+    const opening = natsLog({
+      servers: `127.0.0.1:${port}`,
+      stream,
+      subjectPrefix: `late_${suffix}`,
+      connectTimeoutMs: 20_000,
+    });
+    await new Promise((resolve) => setTimeout(resolve, 600));
+    const stop = await forward(port);
+    try {
+      const log = await opening;
+      const [stored] = await log.append([{ type: 'late.ok', data: 1 }]);
+      expect(stored!.position).toBe(1);
+      await log.close();
+    } finally {
+      stop();
+    }
+  });
+
+  it('fails with LOG_UNREACHABLE once connectTimeoutMs has passed', async () => {
+    const port = await freePort();
+    const failure = await natsLog({
+      servers: `127.0.0.1:${port}`,
+      stream: 'NEVER',
+      subjectPrefix: 'never',
+      connectTimeoutMs: 300,
+    }).catch((e: unknown) => e);
+    expect(failure).toBeInstanceOf(HeraldError);
+    expect((failure as HeraldError).code).toBe('LOG_UNREACHABLE');
+    expect((failure as HeraldError).message).toContain(`127.0.0.1:${port}`);
   });
 });

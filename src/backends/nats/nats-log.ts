@@ -58,6 +58,29 @@ function unreachable(error: unknown): unknown {
   return error;
 }
 
+/**
+ * Connects, trying again every 250 ms for up to `timeoutMs` (a log opened while nats-server is
+ * starting waits for it), then `LOG_UNREACHABLE`. The connection reconnects for as long as the
+ * log is open.
+ */
+async function connectWithin(servers: string | string[], timeoutMs: number): Promise<NatsConnection> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    try {
+      return await connect({
+        servers,
+        maxReconnectAttempts: -1,
+        reconnectTimeWait: 500,
+        timeout: Math.max(1, Math.min(2_000, deadline - Date.now())),
+      });
+    } catch (err) {
+      if (Date.now() + 250 >= deadline)
+        throw new HeraldError('LOG_UNREACHABLE', `cannot reach NATS at ${String(servers)}`, { cause: err });
+      await new Promise((resolve) => setTimeout(resolve, 250));
+    }
+  }
+}
+
 /** A caller's batch in a round: its events not stored yet, and its stream's version before them. */
 interface Planned {
   readonly request: AppendRequest;
@@ -119,17 +142,7 @@ export class NatsLog implements EventLog {
   static async open(options: NatsLogOptions): Promise<NatsLog> {
     const resolved = resolveNatsOptions(options);
     const owns = options.connection === undefined;
-    let nc: NatsConnection;
-    try {
-      // An owned connection reconnects for as long as the log is open.
-      nc =
-        options.connection ??
-        (await connect({ servers: options.servers, maxReconnectAttempts: -1, reconnectTimeWait: 500 }));
-    } catch (err) {
-      throw new HeraldError('LOG_UNREACHABLE', `cannot reach NATS at ${String(options.servers)}`, {
-        cause: err,
-      });
-    }
+    const nc = options.connection ?? (await connectWithin(options.servers!, resolved.connectTimeoutMs));
     try {
       const jsm = await jetstreamManager(nc);
       await ensureStream(jsm, resolved);

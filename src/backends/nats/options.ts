@@ -15,6 +15,12 @@ export interface NatsLogOptions {
   subjectPrefix: string;
   /** Limits, applied by JetStream itself (`max_msgs`, `max_age`) and by `applyRetention`. */
   retention?: RetentionOptions;
+  /**
+   * With `servers`: how long opening the log keeps trying to connect before it fails with
+   * `LOG_UNREACHABLE` (default 10,000 ms). Once open, the connection reconnects for as long as
+   * the log is open; appends made while it is down fail at once with `LOG_UNREACHABLE`.
+   */
+  connectTimeoutMs?: number;
   /** JetStream's `Nats-Msg-Id` window (default 120,000 ms; never above `retention.maxAgeMs`). */
   duplicateWindowMs?: number;
 }
@@ -26,6 +32,7 @@ export interface ResolvedNatsOptions {
   readonly maxEvents: number | undefined;
   readonly maxAgeMs: number | undefined;
   readonly duplicateWindowMs: number;
+  readonly connectTimeoutMs: number;
 }
 
 // A JetStream stream name may not hold spaces, dots, wildcards or path separators.
@@ -57,6 +64,7 @@ export function resolveNatsOptions(options: NatsLogOptions): ResolvedNatsOptions
     maxEvents: maxEvents === undefined ? undefined : checkInteger('maxEvents', maxEvents, 1),
     maxAgeMs: resolvedAge,
     // JetStream refuses a duplicate window longer than the stream's max age (at least 100 ms).
+    connectTimeoutMs: checkMillis('connectTimeoutMs', options.connectTimeoutMs ?? 10_000, 0),
     duplicateWindowMs: resolvedAge === undefined ? window : Math.min(window, Math.max(resolvedAge, 100)),
   };
 }
