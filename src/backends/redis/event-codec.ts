@@ -1,4 +1,3 @@
-import type { HeraldEvent } from '../../event/types.js';
 import type { StoredEvent } from '../../log/types.js';
 
 /** An entry as XRANGE returns it: `[id, [field, value, ...]]`. */
@@ -14,6 +13,17 @@ export type StreamEntry = [id: string, fields: string[]];
  */
 export function entryPosition(id: string): number {
   return Number.parseInt(id, 10);
+}
+
+// The events of one append share their `recorded` ms: each is formatted once.
+let lastMs = Number.NaN;
+let lastIso = '';
+function isoTime(ms: number): string {
+  if (ms !== lastMs) {
+    lastIso = new Date(ms).toISOString();
+    lastMs = ms;
+  }
+  return lastIso;
 }
 
 /**
@@ -47,11 +57,15 @@ export function decodeFields(position: number, fields: readonly string[]): Store
         break;
     }
   }
-  const event = JSON.parse(json) as HeraldEvent;
-  const recordedat = new Date(recorded).toISOString();
-  return stream === undefined
-    ? { ...event, position, recordedat }
-    : { ...event, stream, version, position, recordedat };
+  // The parsed object is the stored event: its fields are set in place rather than copied.
+  const event = JSON.parse(json) as Record<string, unknown>;
+  if (stream !== undefined) {
+    event['stream'] = stream;
+    event['version'] = version;
+  }
+  event['position'] = position;
+  event['recordedat'] = isoTime(recorded);
+  return event as StoredEvent;
 }
 
 /**

@@ -53,9 +53,13 @@ export class LogKeys {
 
 /** The keys of one consumer group. */
 export interface GroupKeys {
-  /** Hash: options (JSON), cursor, origin (the cursor at creation), serial (delivery tokens). */
+  /**
+   * Hash: options (JSON), origin (the position before the group's first event), serial (tokens of
+   * due-zset deliveries), claim (XAUTOCLAIM cursor), claimAt (ms before which no lease expires).
+   * The group itself is a Redis consumer group of the same name on the events stream.
+   */
   readonly hash: string;
-  /** Sorted set: pending position -> when it is due again (ms). */
+  /** Sorted set: position out of the PEL (nacked, redriven) -> when it is due (again) (ms). */
   readonly due: string;
   /** Hash: pending position -> deliveries so far. */
   readonly counts: string;

@@ -11,7 +11,7 @@ import type {
   GroupDelivery,
   GroupInfo,
 } from '../../log/types.js';
-import { decodeFields, type StreamEntry } from './event-codec.js';
+import { decodeFields, entryPosition, type StreamEntry } from './event-codec.js';
 import type { GroupKeys } from './keys.js';
 import type { RedisContext } from './log-context.js';
 
@@ -19,11 +19,39 @@ type PullReply = [
   nextDueMs: number,
   more: number,
   recreated: number,
-  ...claims: [number, number, number, string[]][],
+  redeliveries: (number | string | string[])[],
+  fresh: StreamEntry[],
+  examined: number,
 ];
+
+/** What one look for deliveries found. */
+interface Round {
+  readonly nextDue: number;
+  readonly more: boolean;
+  readonly redeliveries: (number | string | string[])[];
+  /** New events of the group's types. */
+  readonly fresh: StreamEntry[];
+  /** New entries looked at, of any type. */
+  readonly read: number;
+}
+
+/** The entries of an XREADGROUP reply on one stream (none: null). */
+function streamEntries(reply: unknown): StreamEntry[] {
+  return (reply as [string, StreamEntry[]][] | null)?.[0]?.[1] ?? [];
+}
 
 /** Entries one pull examines at most, so a script never holds the server long. */
 const SCAN_LIMIT = 2_000;
+
+/**
+ * The Redis consumer every member reads as. Which member holds a delivery is not Redis's business
+ * here (a lease ends by idle time, whoever holds it), and consumers named per process would pile
+ * up in the group with every restart.
+ */
+export const CONSUMER = 'herald';
+
+/** The idle time (ms, ten years) given back entries get: expired under any ackWaitMs. */
+const RELEASED_IDLE = 315_360_000_000;
 
 /**
  * The options JSON a group hash holds.
@@ -41,12 +69,14 @@ export function optionsJson(options: ResolvedGroupOptions): string {
 export type AckFn = (group: string, position: number) => Promise<void>;
 
 /**
- * A consumer group of the Redis log, built on Lua over sorted sets and hashes rather than on
- * XREADGROUP (see `docs/redis.md` for why): `pull.lua` claims due redeliveries then new matching
- * events after the group's cursor, `nack.lua` sets the next due time or dead-letters, `ack.lua`
- * forgets. Deadlines use the server's clock (TIME), so members on any machine agree. Its state
- * is in Redis, shared by members in any process; a group whose keys were lost with the server's
- * data is created again by the next pull. Internal: obtained through `log.group(name)`.
+ * A consumer group of the Redis log: a Redis consumer group of the same name on the events stream
+ * (XREADGROUP, XAUTOCLAIM, XACK, XPENDING for delivery counts), plus a due zset for what a PEL
+ * cannot hold (nack delays, redrives) and Herald's dead letters (see `docs/redis.md`). `pull.lua`
+ * claims due redeliveries, then expired leases, then new matching events; `nack.lua` moves a
+ * delivery to the due zset or dead-letters it; `ack.lua` XACKs and forgets. Leases and due times
+ * use the server's clock, so members on any machine agree. Its state is in Redis, shared by
+ * members in any process; a group lost with the server's data is created again by the next pull.
+ * Internal: obtained through `log.group(name)`.
  *
  * @example
  * ```ts
@@ -61,6 +91,14 @@ export class RedisGroup implements ConsumerGroup {
   readonly #ack: AckFn;
   #options: ResolvedGroupOptions;
   #matches: (type: string) => boolean;
+  /** The options as JSON, for pull.lua to create the group again after a data loss. */
+  #json: string;
+  /** The group takes every type (a `>` pattern): new entries are never skipped. */
+  #all: boolean;
+  /** The last new entries were mostly of other types: new entries are scanned inside pull.lua. */
+  #sparse = false;
+  /** The last look found no redelivery: XREADGROUP goes in the same round trip as pull.lua. */
+  #quiet = true;
 
   constructor(ctx: RedisContext, name: string, options: ResolvedGroupOptions, ack: AckFn) {
     this.#ctx = ctx;
@@ -69,6 +107,8 @@ export class RedisGroup implements ConsumerGroup {
     this.#ack = ack;
     this.#options = options;
     this.#matches = typeMatcher(options.types);
+    this.#all = options.types.includes('>');
+    this.#json = optionsJson(options);
   }
 
   get options(): ResolvedGroupOptions {
@@ -78,6 +118,8 @@ export class RedisGroup implements ConsumerGroup {
   refresh(options: ResolvedGroupOptions): void {
     this.#options = options;
     this.#matches = typeMatcher(options.types);
+    this.#all = options.types.includes('>');
+    this.#json = optionsJson(options);
   }
 
   async pull(
@@ -94,51 +136,149 @@ export class RedisGroup implements ConsumerGroup {
     for (;;) {
       if (stopped()) return [];
       const seen = [ctx.appended.seq, changed.seq];
-      const k = this.#keys;
-      const keys = [
-        k.hash,
-        k.due,
-        k.counts,
-        k.tokens,
-        k.errors,
-        k.dead,
-        k.deadInfo,
-        ctx.keys.events,
-        ctx.keys.meta,
-        ctx.keys.groups,
-      ];
-      const args = [max, SCAN_LIMIT, optionsJson(this.#options), this.name];
-      const reply = (await ctx.script('pull', keys, args, { stopped })) as PullReply;
-      const [nextDue, more] = reply;
-      const claims = reply.slice(3) as [number, number, number, string[]][];
-      if (claims.length > 0) return claims.map((claim) => this.#delivery(claim));
-      if (more === 1) continue;
+      const round = await this.#round(max, stopped);
+      if (round.redeliveries.length > 0 || round.fresh.length > 0) {
+        return this.#deliveries(round.redeliveries, round.fresh);
+      }
+      if (round.more || round.read > 0) continue; // entries were looked at: there may be more
       if (stopped() || Date.now() >= deadline) return [];
       if (ctx.appended.seq !== seen[0] || changed.seq !== seen[1]) continue;
-      if (nextDue === 0) continue;
+      if (round.nextDue === 0) continue;
       const left = deadline - Date.now();
-      const wait = Math.min(left, nextDue < 0 ? Infinity : nextDue, ctx.options.pollIntervalMs);
+      const wait = Math.min(left, round.nextDue < 0 ? Infinity : round.nextDue, ctx.options.pollIntervalMs);
       await waitForAny([ctx.appended.notifier, changed.notifier], wait, signal);
     }
   }
 
-  #delivery([rawPosition, deliveryCount, token, fields]: [
-    number | string,
-    number,
-    number,
-    string[],
-  ]): GroupDelivery {
-    // Redeliveries come from a sorted set, whose members Lua sees as strings.
-    const position = Number(rawPosition);
+  /**
+   * One look for deliveries: `pull.lua` (redeliveries), and new events by XREADGROUP from here, in
+   * the same round trip while the group has had no redeliveries (else after the script, for what
+   * is left of `max`), or scanned inside the script while the group's types are sparse.
+   */
+  async #round(max: number, stopped: () => boolean): Promise<Round> {
+    const ctx = this.#ctx;
+    const k = this.#keys;
+    const keys = [
+      k.hash,
+      k.due,
+      k.counts,
+      k.tokens,
+      k.errors,
+      k.dead,
+      k.deadInfo,
+      ctx.keys.events,
+      ctx.keys.meta,
+      ctx.keys.groups,
+    ];
+    const base = [max, SCAN_LIMIT, this.#json, this.name, CONSUMER];
+    if (this.#sparse) {
+      const reply = (await ctx.script('pull', keys, [...base, 'scan'], { stopped })) as PullReply;
+      const [nextDue, more, , redeliveries, fresh, examined] = reply;
+      if (examined > 0 && fresh.length * 2 >= examined) this.#sparse = false;
+      return { nextDue, more: more === 1, redeliveries, fresh, read: examined };
+    }
+    const events = ctx.keys.events;
+    const read = (count: number) =>
+      ['GROUP', this.name, CONSUMER, 'COUNT', count, 'STREAMS', events, '>'] as const;
+    let reply: PullReply;
+    let readReply: [Error | null, unknown];
+    if (this.#quiet) {
+      const [scriptReply, pair] = await ctx.scriptThen(
+        'pull',
+        keys,
+        [...base, 'client'],
+        (c) => c.xreadgroup(...read(max)),
+        { stopped },
+      );
+      reply = scriptReply as PullReply;
+      readReply = pair;
+    } else {
+      reply = (await ctx.script('pull', keys, [...base, 'client'], { stopped })) as PullReply;
+      const left = max - reply[3].length / 4;
+      readReply = [null, null];
+      if (left > 0) {
+        readReply = await ctx
+          .call((c) => c.xreadgroup(...read(left)), { stopped })
+          .then(
+            (result) => [null, result] as [null, unknown],
+            (error: unknown) => [asError(error), null],
+          );
+      }
+    }
+    const [error, result] = readReply;
+    // NOGROUP: the Redis group is gone (the server lost it, or it was destroyed) and pull.lua's
+    // fast path did not look; its scan mode creates it again.
+    if (error !== null && !error.message.startsWith('NOGROUP')) throw error;
+    if (error !== null) this.#sparse = true;
+    const more = error !== null;
+    const entries = error === null ? streamEntries(result) : [];
+    const [nextDue, scriptMore, , redeliveries] = reply;
+    const claimed = redeliveries.length / 4;
+    this.#quiet = claimed === 0;
+    let fresh = entries;
+    if (!this.#all) {
+      fresh = [];
+      for (const entry of entries) {
+        if (this.#matches(typeOf(entry[1]))) fresh.push(entry);
+        // Not the group's: acked with the next acks (if that fails, it is reclaimed and skipped later).
+        else void this.#ack(this.name, entryPosition(entry[0])).catch(() => undefined);
+      }
+      if (fresh.length * 2 < entries.length) this.#sparse = true;
+    }
+    if (claimed + fresh.length > max) await this.#release(fresh.splice(max - claimed));
+    return { nextDue, more: more || scriptMore === 1, redeliveries, fresh, read: entries.length };
+  }
+
+  /**
+   * Gives back new entries read beyond `max` (the script found redeliveries in the same round
+   * trip): they stay in the PEL with no delivery counted and long idle, and claimAt is cleared, so
+   * the next pull's XAUTOCLAIM takes them first, as delivery 1.
+   */
+  async #release(entries: StreamEntry[]): Promise<void> {
+    const ctx = this.#ctx;
+    const ids = entries.map(([id]) => id);
+    await ctx.call((c) =>
+      c
+        .multi()
+        .xclaim(
+          ctx.keys.events,
+          this.name,
+          CONSUMER,
+          0,
+          ...ids,
+          'IDLE',
+          RELEASED_IDLE,
+          'RETRYCOUNT',
+          0,
+          'JUSTID',
+        )
+        .hdel(this.#keys.hash, 'claimAt')
+        .exec(),
+    );
+  }
+
+  #deliveries(redeliveries: (number | string | string[])[], fresh: StreamEntry[]): GroupDelivery[] {
+    const out: GroupDelivery[] = [];
+    for (let i = 0; i < redeliveries.length; i += 4) {
+      const position = Number(redeliveries[i]);
+      const fields = redeliveries[i + 3] as string[];
+      out.push(this.#delivery(position, Number(redeliveries[i + 1]), Number(redeliveries[i + 2]), fields));
+    }
+    for (const [id, fields] of fresh) out.push(this.#delivery(entryPosition(id), 1, 0, fields));
+    return out;
+  }
+
+  /** `token` 0: a delivery from the PEL, told apart from a stale one by its delivery count. */
+  #delivery(position: number, deliveryCount: number, token: number, fields: string[]): GroupDelivery {
     const ctx = this.#ctx;
     const event = decodeFields(position, fields);
     return {
       event,
       deliveryCount,
-      ack: async () => {
+      ack: () => {
         ctx.assertOpen();
         // Even a stale delivery's ack counts: the handler did the work.
-        await this.#ack(this.name, position);
+        return this.#ack(this.name, position);
       },
       nack: async (options = {}) => {
         ctx.assertOpen();
@@ -154,6 +294,8 @@ export class RedisGroup implements ConsumerGroup {
           hasError ? '1' : '0',
           error,
           options.deadLetter === true ? '1' : '0',
+          this.name,
+          deliveryCount,
         ];
         const outcome = Number(await ctx.script('nack', keys, args));
         if (outcome === 1) ctx.groupWakeup(this.name).fire();
@@ -165,12 +307,19 @@ export class RedisGroup implements ConsumerGroup {
     const ctx = this.#ctx;
     ctx.assertOpen();
     const k = this.#keys;
-    const [cursorText, pendingPositions, deadLetters] = await ctx.call((c) =>
-      Promise.all([c.hget(k.hash, 'cursor'), c.zrange(k.due, '0', '-1'), c.zcard(k.dead)]),
-    );
-    const cursor = Number(cursorText ?? ctx.knownLast);
+    const reply = (await ctx.script('group-info', [k.due, k.dead, ctx.keys.events], [this.name])) as number[];
+    const [deliveredOrNone, pelCount, pelMin, dueCount, dueMin, deadLetters] = reply as [
+      number,
+      number,
+      number,
+      number,
+      number,
+      number,
+    ];
+    // No Redis group: the server lost it, and the next pull creates it again at the loss.
+    const delivered = deliveredOrNone < 0 ? ctx.knownLast : deliveredOrNone;
     let lag = 0;
-    for (let from = `${cursor + 1}-0`; ;) {
+    for (let from = `${delivered + 1}-0`; ;) {
       const page = ctx.options.readPageSize;
       const entries = (await ctx.call((c) =>
         c.xrange(ctx.keys.events, from, '+', 'COUNT', page),
@@ -179,12 +328,12 @@ export class RedisGroup implements ConsumerGroup {
       if (entries.length < page) break;
       from = `(${entries.at(-1)![0]}`;
     }
-    const lowest = pendingPositions.reduce((min, p) => Math.min(min, Number(p)), Infinity);
+    const lowest = Math.min(pelMin || Infinity, dueMin || Infinity);
     return {
       name: this.name,
-      ackedPosition: lowest === Infinity ? cursor : lowest - 1,
-      deliveredPosition: cursor,
-      pending: pendingPositions.length,
+      ackedPosition: lowest === Infinity ? delivered : lowest - 1,
+      deliveredPosition: delivered,
+      pending: pelCount + dueCount,
       lag,
       deadLetters,
     };
@@ -195,24 +344,17 @@ export class RedisGroup implements ConsumerGroup {
     ctx.assertOpen();
     if (!Number.isSafeInteger(position) || position < 1) return undefined;
     const k = this.#keys;
-    const id = `${position}-0`;
-    const [group, due, dead, entries, time] = await ctx.call((c) =>
-      Promise.all([
-        c.hmget(k.hash, 'cursor', 'origin'),
-        c.zscore(k.due, position),
-        c.zscore(k.dead, position),
-        c.xrange(ctx.keys.events, id, id),
-        c.time(),
-      ]),
-    );
-    const now = Number(time[0]) * 1000 + Math.floor(Number(time[1]) / 1000);
-    const entry = (entries as StreamEntry[])[0];
+    const keys = [k.hash, k.due, k.dead, ctx.keys.events];
+    const [type, origin, delivered, pending, dead] = (await ctx.script('group-status', keys, [
+      this.name,
+      position,
+    ])) as [string, string, number, number, number];
     return eventStatus({
-      matches: entry !== undefined && this.#matches(typeOf(entry[1])),
-      afterStart: position > Number(group[1] ?? 0),
-      delivered: position <= Number(group[0] ?? 0),
-      dead: dead !== null,
-      pending: due === null ? undefined : { due: Number(due) <= now },
+      matches: type !== '' && this.#matches(type),
+      afterStart: position > Number(origin),
+      delivered: position <= delivered,
+      dead: dead === 1,
+      pending: pending === 0 ? undefined : { due: pending === 2 },
     });
   }
 
@@ -257,6 +399,10 @@ export class RedisGroup implements ConsumerGroup {
     if (list?.length === 0) return 0;
     return Number(await this.#ctx.script('purge', [this.#keys.dead, this.#keys.deadInfo], list ?? []));
   }
+}
+
+function asError(error: unknown): Error {
+  return error instanceof Error ? error : new Error(String(error));
 }
 
 function typeOf(fields: readonly string[]): string {

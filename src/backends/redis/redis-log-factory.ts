@@ -30,8 +30,9 @@ async function persistence(client: Redis): Promise<{ durable: boolean; fsync: bo
  *   one script call; each caller's batch is still atomic and checked on its own.
  * - Reads page the events stream by position (XRANGE) or a stream's index by version; tails read
  *   the same way and wake on a blocking `XREAD BLOCK` on a dedicated connection.
- * - Consumer groups are Lua over sorted sets and hashes (ack wait, nack with delay, max
- *   deliveries, dead letters with the last error, redrive, purge), on the server's clock.
+ * - Consumer groups are Redis consumer groups on the events stream (XREADGROUP, XACK, XAUTOCLAIM,
+ *   delivery counts from XPENDING), with nack delays, dead letters (with the last error), redrive
+ *   and purge in Herald's keys beside them, on the server's clock.
  * - While the server is unreachable calls retry for `retryTimeoutMs`, then fail with
  *   `LOG_UNREACHABLE`. If the server comes back without its data (persistence off), appends go on
  *   after the highest position this process had seen and `onDataLoss` is told.

@@ -100,12 +100,17 @@ export class RedisLog implements EventLog, RedisContext {
     // Groups are numbered for the batcher; the name is what the keys need.
     const names: string[] = [];
     this.#acks = new AckBatcher(async (groups, positions) => {
-      const byGroup = new Map<number, number[]>();
-      groups.forEach((g, i) => byGroup.set(g, [...(byGroup.get(g) ?? []), positions[i]!]));
+      const byGroup = new Map<number, string[]>();
+      groups.forEach((g, i) => {
+        let ids = byGroup.get(g);
+        if (ids === undefined) byGroup.set(g, (ids = []));
+        ids.push(`${positions[i]!}-0`);
+      });
       await Promise.all(
         [...byGroup].map(([g, list]) => {
           const k = this.keys.group(names[g]!);
-          return this.script('ack', [k.due, k.counts, k.tokens, k.errors], list);
+          const keys = [k.due, k.counts, k.tokens, k.errors, this.keys.events];
+          return this.script('ack', keys, [names[g]!, ...list]);
         }),
       );
     });
@@ -166,6 +171,16 @@ export class RedisLog implements EventLog, RedisContext {
     return this.call(() => this.#scripts.run(name, keys, args), retry);
   }
 
+  scriptThen<T>(
+    name: ScriptName,
+    keys: readonly string[],
+    args: readonly (string | number)[],
+    then: (client: Redis) => Promise<T>,
+    retry?: CallRetry,
+  ): Promise<[unknown, [Error, null] | [null, T]]> {
+    return this.call(() => this.#scripts.runThen(name, keys, args, then), retry);
+  }
+
   groupWakeup(name: string): Wakeup {
     let wakeup = this.#groupWakeups.get(name);
     if (wakeup === undefined) this.#groupWakeups.set(name, (wakeup = new Wakeup()));
@@ -222,7 +237,7 @@ export class RedisLog implements EventLog, RedisContext {
       if (first !== 0) cursor = first - 1;
     }
     const k = this.keys.group(name);
-    const keys = [k.hash, this.keys.groups, this.keys.meta];
+    const keys = [k.hash, this.keys.groups, this.keys.meta, this.keys.events];
     const [created, stored] = (await this.script('open-group', keys, [name, optionsJson(fresh), cursor])) as [
       number,
       string,
@@ -231,7 +246,8 @@ export class RedisLog implements EventLog, RedisContext {
     if (created === 0 && Object.values(rest as Record<string, unknown>).some((v) => v !== undefined)) {
       resolved = resolveGroupOptions(rest, resolved);
       const json = optionsJson(resolved);
-      await this.call((c) => c.hset(k.hash, 'options', json));
+      // claimAt was worked out with the old ackWaitMs: pull.lua looks at the PEL again.
+      await this.call((c) => c.multi().hset(k.hash, 'options', json).hdel(k.hash, 'claimAt').exec());
     }
     let group = this.#groups.get(name);
     if (group === undefined) {

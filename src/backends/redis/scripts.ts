@@ -4,7 +4,17 @@ import type { Redis } from 'ioredis';
 
 /** The Lua scripts of the log, one per operation, in `./lua/<name>.lua`. */
 export type ScriptName =
-  'append' | 'delete' | 'locate-time' | 'open-group' | 'pull' | 'ack' | 'nack' | 'redrive' | 'purge';
+  | 'append'
+  | 'delete'
+  | 'locate-time'
+  | 'open-group'
+  | 'pull'
+  | 'ack'
+  | 'nack'
+  | 'redrive'
+  | 'purge'
+  | 'group-info'
+  | 'group-status';
 
 const NAMES: readonly ScriptName[] = [
   'append',
@@ -16,6 +26,8 @@ const NAMES: readonly ScriptName[] = [
   'nack',
   'redrive',
   'purge',
+  'group-info',
+  'group-status',
 ];
 
 interface Script {
@@ -71,5 +83,25 @@ export class ScriptRunner {
       await this.#client.script('LOAD', script.text);
       return this.#client.evalsha(script.sha, keys.length, ...keys, ...args);
     }
+  }
+
+  /**
+   * The script, then the command `then` sends, back to back on the connection (one round trip, no
+   * pipeline object): the script's reply and the command's outcome (its error, not thrown). A
+   * server that forgot the script answers NOSCRIPT while the command still ran: the script is
+   * loaded and run again on its own, after it.
+   */
+  async runThen<T>(
+    name: ScriptName,
+    keys: readonly string[],
+    args: readonly (string | number)[],
+    then: (client: Redis) => Promise<T>,
+  ): Promise<[unknown, [Error, null] | [null, T]]> {
+    const script = this.run(name, keys, args); // sends EVALSHA before `then` sends its command
+    const next = then(this.#client).then(
+      (reply): [null, T] => [null, reply],
+      (error: unknown): [Error, null] => [error instanceof Error ? error : new Error(String(error)), null],
+    );
+    return [await script, await next];
   }
 }
