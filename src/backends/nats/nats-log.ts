@@ -26,7 +26,7 @@ import type {
   ReadOptions,
   StoredEvent,
 } from '../../log/types.js';
-import { AppendBatcher, type AppendRequest } from '../redis/append-batcher.js';
+import { AppendBatcher, type AppendRequest } from '../../log/append-batcher.js';
 import { NATS_CAPABILITIES } from './capabilities.js';
 import { EventIndex } from './event-index.js';
 import { indexSubscription } from './index-subscription.js';

@@ -17,7 +17,7 @@ import type {
   ReadOptions,
   StoredEvent,
 } from '../../log/types.js';
-import { AckBatcher } from './ack-batcher.js';
+import { AckBatcher } from '../../log/group-ack-batcher.js';
 import { applyRetentionNow, commitRound, withHead, type CommitContext } from './append-commit.js';
 import { AppendQueue } from './append-queue.js';
 import { appendRequest } from './append-round.js';

@@ -1,6 +1,6 @@
 import { ConcurrencyError } from '../../errors/index.js';
 import type { Appended } from '../../log/types.js';
-import type { AppendRequest } from './append-batcher.js';
+import type { AppendRequest } from '../../log/append-batcher.js';
 import type { RedisContext } from './log-context.js';
 
 type BatchReply = [1, ...(number | string)[]] | [0, number];

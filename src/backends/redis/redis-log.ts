@@ -19,8 +19,8 @@ import type {
   StoredEvent,
 } from '../../log/types.js';
 import { Wakeup } from '../postgres/wakeup.js';
-import { AckBatcher } from '../postgres/ack-batcher.js';
-import { AppendBatcher } from './append-batcher.js';
+import { AckBatcher } from '../../log/group-ack-batcher.js';
+import { AppendBatcher } from '../../log/append-batcher.js';
 import { appendRound } from './append-round.js';
 import { decodeEntry, type StreamEntry } from './event-codec.js';
 import { firstRecordedFrom, readEvents } from './event-reader.js';

@@ -1,6 +1,6 @@
-import { Notifier, waitForAny } from '../../log/notifier.js';
-import type { PreparedAppend } from '../../log/prepare-append.js';
-import type { Appended } from '../../log/types.js';
+import { Notifier, waitForAny } from './notifier.js';
+import type { PreparedAppend } from './prepare-append.js';
+import type { Appended } from './types.js';
 
 /** One caller's batch, waiting for its round. */
 export interface AppendRequest {

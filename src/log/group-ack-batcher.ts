@@ -1,8 +1,9 @@
 /**
- * Acks issued together share one statement (and one commit): a member acking a pulled batch with
- * `Promise.all` pays one round trip and one WAL flush, not one per delivery. Acks queue until the
- * next turn of the event loop, then go out as one `ack-pending` with the pairs as arrays; each
- * caller's promise settles with that statement.
+ * Group acks issued together share one call to the backend (PostgreSQL: one statement and one
+ * commit; Redis: one script call): a member acking a pulled batch with `Promise.all` pays one
+ * round trip, not one per delivery. Acks queue until the next turn of the event loop, then go
+ * out as one call with the (group, position) pairs as arrays; each caller's promise settles with
+ * that call.
  *
  * @example
  * ```ts
