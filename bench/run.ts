@@ -16,3 +16,4 @@ await runSqliteBench();
 await runPostgresBench();
 await runIngestBench();
 await runSseFanoutBench();
+await (await import('./scale-out.js')).runScaleOutBench();

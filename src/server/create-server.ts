@@ -8,6 +8,8 @@ import type { LiveOptions } from './live/live-options.js';
 import { sendError } from './http-errors.js';
 import { createHubMetrics, type HubMetrics } from './metrics.js';
 import { eventRoutes } from './routes/events.js';
+import type { GroupConsumeOptions } from './groups/consume-options.js';
+import { groupConsumeRoutes } from './groups/consume-routes.js';
 import { groupRoutes } from './routes/groups.js';
 import { healthRoutes } from './routes/health.js';
 import { liveRoutes } from './live/live-routes.js';
@@ -38,6 +40,8 @@ export interface ServerOptions {
   allowIps?: readonly string[];
   /** SSE and WebSocket delivery. */
   live?: LiveOptions;
+  /** Consumer groups over HTTP (`POST /v1/groups/{name}/pull`, `.../ack`, `.../nack`). */
+  groups?: GroupConsumeOptions;
   /** On close, how long requests in flight may take before every connection is cut (default 10,000 ms). */
   shutdownGraceMs?: number;
 }
@@ -102,6 +106,7 @@ export function createServer(options: ServerOptions): FastifyInstance {
     healthRoutes(api, ctx);
     eventRoutes(api, ctx);
     groupRoutes(api, ctx);
+    groupConsumeRoutes(api, ctx, options.groups);
     metricsRoutes(api, ctx, { public: options.metricsPublic === true });
     openApiRoutes(api);
     liveRoutes(api, ctx, options.live);

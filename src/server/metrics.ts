@@ -52,7 +52,18 @@ export interface HubMetrics {
    * it should only add up counters it keeps). Returns a function that stops it.
    */
   liveBacklog(transport: Transport, sample: () => BacklogSample): () => void;
+  /** Counts deliveries handed out by `POST /v1/groups/{name}/pull`. */
+  groupDelivered(group: string, count: number): void;
+  /** Counts receipts settled by `.../ack` or `.../nack`, by what became of them. */
+  groupSettled(group: string, status: GroupSettleStatus, count: number): void;
+  /** Reports the receipts held now at every scrape from `sample`. Returns a function that stops it. */
+  groupReceipts(sample: () => number): () => void;
+  /** Counts receipts forgotten because the hub held `maxReceipts` already. */
+  receiptsEvicted(count: number): void;
 }
+
+/** What became of a receipt of an HTTP group consumer. */
+export type GroupSettleStatus = 'acked' | 'nacked' | 'unknown' | 'expired' | 'failed';
 
 /**
  * Creates the hub's metrics. Counters and the request histogram are updated as things happen;
@@ -100,14 +111,35 @@ export function createHubMetrics(options: HubMetricsOptions = {}): HubMetrics {
     buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
     registers: [registry],
   });
-  // Types are a label, and types come from clients: past this many, the rest count as "other".
-  const types = new Set<string>();
-  const label = (type: string): string => {
-    if (types.has(type)) return type;
-    if (types.size >= MAX_TYPE_LABELS) return 'other';
-    types.add(type);
-    return type;
-  };
+  const groupDeliveries = new Counter({
+    name: 'herald_group_http_deliveries_total',
+    help: 'Group deliveries handed out over HTTP (POST /v1/groups/{name}/pull), by group.',
+    labelNames: ['group'],
+    registers: [registry],
+  });
+  const groupSettled = new Counter({
+    name: 'herald_group_http_settled_total',
+    help: 'Receipts settled over HTTP, by group and status (acked, nacked, unknown, expired, failed).',
+    labelNames: ['group', 'status'],
+    registers: [registry],
+  });
+  const evicted = new Counter({
+    name: 'herald_group_receipts_evicted_total',
+    help: 'Receipts forgotten because the hub held maxReceipts already (their events come back after ackWait).',
+    registers: [registry],
+  });
+  let receipts: (() => number) | undefined;
+  new Gauge({
+    name: 'herald_group_receipts',
+    help: 'Receipts of unsettled group deliveries this hub holds.',
+    registers: [registry],
+    collect() {
+      this.set(receipts?.() ?? 0);
+    },
+  });
+  // Types and group names are labels, and come from clients: past this many, the rest count as "other".
+  const label = boundedLabel(MAX_TYPE_LABELS);
+  const groupLabel = boundedLabel(MAX_TYPE_LABELS);
   clients.set({ transport: 'sse' }, 0);
   clients.set({ transport: 'ws' }, 0);
   const watcher = logGauges(registry, options.maxGroups ?? DEFAULT_MAX_GROUPS);
@@ -125,6 +157,26 @@ export function createHubMetrics(options: HubMetricsOptions = {}): HubMetrics {
       requests.observe({ route, method, status: String(status) }, seconds),
     watchLog: (log) => watcher.watch(log),
     liveBacklog: backlogGauges(registry),
+    groupDelivered: (group, count) => groupDeliveries.inc({ group: groupLabel(group) }, count),
+    groupSettled: (group, status, count) => groupSettled.inc({ group: groupLabel(group), status }, count),
+    groupReceipts: (sample) => {
+      receipts = sample;
+      return () => {
+        if (receipts === sample) receipts = undefined;
+      };
+    },
+    receiptsEvicted: (count) => evicted.inc(count),
+  };
+}
+
+/** A label of values that come from clients: the first `max` distinct ones, then `other`. */
+function boundedLabel(max: number): (value: string) => string {
+  const seen = new Set<string>();
+  return (value) => {
+    if (seen.has(value)) return value;
+    if (seen.size >= max) return 'other';
+    seen.add(value);
+    return value;
   };
 }
 

@@ -1,6 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import { ADMIN_PATHS } from './openapi/admin-paths.js';
 import { COMPONENTS } from './openapi/components.js';
+import { CONSUME_PATHS } from './openapi/consume-paths.js';
 import { EVENT_PATHS } from './openapi/event-paths.js';
 import { LIVE_PATHS } from './openapi/live-paths.js';
 import { OPS_PATHS } from './openapi/ops-paths.js';
@@ -33,11 +34,12 @@ export function openApiDocument(): OpenApiDocument {
     tags: [
       { name: 'events', description: 'Publish and query events.' },
       { name: 'live', description: 'Events pushed as they are appended, resuming from the log.' },
+      { name: 'groups', description: 'Consume a consumer group: pull, ack, nack (one member per caller).' },
       { name: 'admin', description: 'Consumer groups and dead letters (admins only).' },
       { name: 'operations', description: 'Health, readiness, metrics and this document.' },
     ],
     security: [{ bearerAuth: [] }, { accessToken: [] }],
-    paths: { ...EVENT_PATHS, ...LIVE_PATHS, ...ADMIN_PATHS, ...OPS_PATHS },
+    paths: { ...EVENT_PATHS, ...LIVE_PATHS, ...CONSUME_PATHS, ...ADMIN_PATHS, ...OPS_PATHS },
     components: COMPONENTS,
   };
 }

@@ -27,7 +27,7 @@ const bin = fileURLToPath(new URL('../../dist/cli/main.js', import.meta.url));
 export function startHubProcess(log: string, env: Record<string, string> = {}): Promise<HubProcess> {
   const child = spawn(process.execPath, [bin, 'serve', '--port', '0', '--log', log], {
     stdio: ['ignore', 'pipe', 'pipe'],
-    env: { ...process.env, HERALD_LOG_LEVEL: 'warn', HERALD_SHUTDOWN_GRACE_MS: '2000', ...env },
+    env: { ...inherited(), HERALD_LOG_LEVEL: 'warn', HERALD_SHUTDOWN_GRACE_MS: '2000', ...env },
   });
   let output = '';
   return new Promise((resolve, reject) => {
@@ -39,6 +39,16 @@ export function startHubProcess(log: string, env: Record<string, string> = {}): 
     child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
     child.on('exit', () => reject(new Error(`herald exited before listening:\n${output}`)));
   });
+}
+
+/**
+ * This process's environment without the tests' and benchmarks' own `HERALD_TEST_*` and
+ * `HERALD_BENCH_*` variables: `herald serve` refuses every `HERALD_*` variable it does not know.
+ */
+function inherited(): NodeJS.ProcessEnv {
+  return Object.fromEntries(
+    Object.entries(process.env).filter(([name]) => !/^HERALD_(TEST|BENCH)_/.test(name)),
+  );
 }
 
 /**

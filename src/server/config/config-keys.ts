@@ -162,6 +162,12 @@ export const CONFIG_KEYS: readonly ConfigKey[] = [
   { key: 'live.maxMessageBytes', type: integer(1_024), default: 1_048_576, doc: 'largest WebSocket message' },
   { key: 'live.maxInFlight', type: positive, default: 256, doc: 'publishes in flight per WebSocket' },
   { key: 'live.closeGraceMs', type: integer(0), default: 5_000, doc: 'flush time of a closing stream' },
+  {
+    key: 'groups.maxReceipts',
+    type: positive,
+    default: 100_000,
+    doc: 'unsettled group deliveries a hub holds receipts for',
+  },
 ];
 
 /** The keys by name. */

@@ -1,5 +1,6 @@
 import type { SqliteDurability } from '../../backends/sqlite/options.js';
 import type { AuthOptions } from '../auth/auth-options.js';
+import type { GroupConsumeOptions } from '../groups/consume-options.js';
 import type { LiveOptions } from '../live/live-options.js';
 import type { LOG_LEVELS } from './config-keys.js';
 
@@ -37,6 +38,8 @@ export interface HubConfig {
   readonly nats: { readonly stream: string; readonly subjectPrefix: string };
   /** Every `live.*` key (all have defaults); the live delivery checks them again. */
   readonly live: LiveOptions;
+  /** Every `groups.*` key: consumer groups over HTTP. */
+  readonly groups: GroupConsumeOptions;
 }
 
 /** A loaded config with where each setting came from. */

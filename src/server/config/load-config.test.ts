@@ -44,6 +44,7 @@ describe('loadConfig', () => {
       allowIps: undefined,
       sqlite: { durability: 'fsync' },
       live: { keepAliveMs: 15_000, retryMs: 2_000, maxBacklog: 10_000, ringSize: 10_000 },
+      groups: { maxReceipts: 100_000 },
     });
     expect(sources.get('port')).toBe('default');
     expect(used).toBeUndefined();

@@ -116,6 +116,7 @@ function build(merged: ReadonlyMap<string, ConfigEntry>, cwd: string): HubConfig
     redis: { prefix: value('redis.prefix') },
     nats: { stream: value('nats.stream'), subjectPrefix: value('nats.subjectPrefix') },
     live: section('live.'),
+    groups: section('groups.'),
   } as HubConfig;
 }
 

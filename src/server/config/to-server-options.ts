@@ -22,6 +22,7 @@ export function toServerOptions(config: HubConfig, log: EventLog): ServerOptions
     metricsPublic: config.metricsPublic,
     rateLimit: config.rateLimit,
     live: config.live,
+    groups: config.groups,
     ...(config.auth && { auth: config.auth }),
     ...(config.cors && { cors: config.cors }),
     ...(config.allowIps && { allowIps: config.allowIps }),

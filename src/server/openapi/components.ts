@@ -1,4 +1,5 @@
 import { ADMIN_SCHEMAS } from './admin-schemas.js';
+import { CONSUME_SCHEMAS } from './consume-schemas.js';
 import { HTTP_ERROR_CODES } from './error-codes.js';
 import { EVENT_SCHEMAS } from './event-schemas.js';
 import { ERROR_RESPONSE_NAMES, json, ref, type ErrorStatus } from './refs.js';
@@ -41,6 +42,7 @@ export const COMPONENTS: OpenApiDocument['components'] = {
   schemas: {
     ...EVENT_SCHEMAS,
     ...ADMIN_SCHEMAS,
+    ...CONSUME_SCHEMAS,
     Error: {
       type: 'object',
       description: 'Every error of the HTTP API. Branch on `code`, never on `message`.',
@@ -87,6 +89,14 @@ export const COMPONENTS: OpenApiDocument['components'] = {
       required: true,
       description:
         'The consumer group (percent-encoded). A name the log does not list is 404: nothing is created.',
+      schema: { type: 'string', minLength: 1, maxLength: 255 },
+    },
+    ConsumedGroupName: {
+      name: 'name',
+      in: 'path',
+      required: true,
+      description:
+        'The consumer group (percent-encoded). A pull creates it when it does not exist; ack and nack only settle receipts of it.',
       schema: { type: 'string', minLength: 1, maxLength: 255 },
     },
   },

@@ -1,0 +1,190 @@
+import type { FastifyRequest } from 'fastify';
+import { HeraldError } from '../../errors/herald-error.js';
+import { validatePattern } from '../../subject/subject.js';
+
+/** Deliveries one pull may ask for. */
+export const MAX_PULL = 1_000;
+/** The longest a pull may wait for a delivery. */
+export const MAX_WAIT_MS = 30_000;
+/** The longest ack wait a pull may set (a receipt is held that long). */
+export const MAX_ACK_WAIT_MS = 86_400_000;
+/** Receipts one ack or nack may name. */
+export const MAX_RECEIPTS = 1_000;
+/** The longest nack delay. */
+export const MAX_DELAY_MS = 86_400_000;
+/** The longest error text a nack may keep. */
+const MAX_ERROR_CHARS = 4_096;
+
+/** A pull request, checked. */
+export interface PullBody {
+  types?: string[];
+  max: number;
+  waitMs: number;
+  ackWaitMs?: number;
+  maxDeliveries?: number;
+  startAt?: 'start' | 'end' | number;
+}
+
+/** An ack or nack request, checked. */
+export interface SettleBody {
+  receipts: string[];
+  delayMs?: number;
+  error?: string;
+  deadLetter?: boolean;
+}
+
+/**
+ * The body of `POST /v1/groups/{name}/pull`: no body or `{}` takes every default. Throws
+ * `INVALID_QUERY` naming the field (`INVALID_PATTERN` for a bad type pattern).
+ *
+ * @example
+ * ```ts
+ * const { max, waitMs, types } = pullBody(request);
+ * ```
+ */
+export function pullBody(request: FastifyRequest): PullBody {
+  const body = objectBody(
+    request,
+    ['types', 'max', 'waitMs', 'ackWaitMs', 'maxDeliveries', 'startAt'],
+    '{"types": ["orders.>"], "max": 10, "waitMs": 5000}',
+  );
+  const out: PullBody = {
+    max: integerField(body, 'max', 1, MAX_PULL) ?? 1,
+    waitMs: integerField(body, 'waitMs', 0, MAX_WAIT_MS) ?? 0,
+  };
+  const ackWaitMs = integerField(body, 'ackWaitMs', 1, MAX_ACK_WAIT_MS);
+  if (ackWaitMs !== undefined) out.ackWaitMs = ackWaitMs;
+  const maxDeliveries = integerField(body, 'maxDeliveries', 1, Number.MAX_SAFE_INTEGER);
+  if (maxDeliveries !== undefined) out.maxDeliveries = maxDeliveries;
+  if (body.types !== undefined) {
+    const types = body.types;
+    if (!Array.isArray(types) || types.length === 0 || types.length > 100) {
+      throw bad('types', 'types must be an array of 1 to 100 type patterns', types);
+    }
+    for (const pattern of types) {
+      if (typeof pattern !== 'string') throw bad('types', 'types must be strings (type patterns)', pattern);
+      validatePattern(pattern);
+    }
+    out.types = types as string[];
+  }
+  const { startAt } = body;
+  if (startAt !== undefined) {
+    if (
+      startAt !== 'start' &&
+      startAt !== 'end' &&
+      !(Number.isSafeInteger(startAt) && (startAt as number) >= 1)
+    ) {
+      throw bad(
+        'startAt',
+        `startAt must be "start", "end" or a position of 1 or more, got ${shown(startAt)}`,
+        startAt,
+      );
+    }
+    out.startAt = startAt as PullBody['startAt'] & {};
+  }
+  return out;
+}
+
+/**
+ * The body of an ack (`{ receipts }`) or, with `nack`, of a nack (`{ receipts, delayMs?, error?,
+ * deadLetter? }`). Throws `INVALID_QUERY` naming the field.
+ *
+ * @example
+ * ```ts
+ * const { receipts } = settleBody(request, false);
+ * ```
+ */
+export function settleBody(request: FastifyRequest, nack: boolean): SettleBody {
+  const fields = nack ? ['receipts', 'delayMs', 'error', 'deadLetter'] : ['receipts'];
+  const body = objectBody(request, fields, '{"receipts": ["<receipt>"]}');
+  const { receipts } = body;
+  if (!Array.isArray(receipts) || receipts.length === 0 || receipts.length > MAX_RECEIPTS) {
+    throw bad('receipts', `receipts must be an array of 1 to ${MAX_RECEIPTS} receipts`, receipts);
+  }
+  for (const receipt of receipts) {
+    if (typeof receipt !== 'string' || receipt.length === 0 || receipt.length > 200) {
+      throw bad('receipts', `receipts must be the strings a pull returned, got ${shown(receipt)}`, receipt);
+    }
+  }
+  const out: SettleBody = { receipts: receipts as string[] };
+  const delayMs = integerField(body, 'delayMs', 0, MAX_DELAY_MS);
+  if (delayMs !== undefined) out.delayMs = delayMs;
+  if (body.error !== undefined) {
+    if (typeof body.error !== 'string' || body.error.length > MAX_ERROR_CHARS) {
+      throw bad('error', `error must be a string of at most ${MAX_ERROR_CHARS} characters`, body.error);
+    }
+    out.error = body.error;
+  }
+  if (body.deadLetter !== undefined) {
+    if (typeof body.deadLetter !== 'boolean') {
+      throw bad(
+        'deadLetter',
+        `deadLetter must be true or false, got ${shown(body.deadLetter)}`,
+        body.deadLetter,
+      );
+    }
+    out.deadLetter = body.deadLetter;
+  }
+  return out;
+}
+
+/** The JSON object of a body (`{}` for no body), refusing other content types and unknown fields. */
+function objectBody(
+  request: FastifyRequest,
+  fields: readonly string[],
+  example: string,
+): Record<string, unknown> {
+  const raw = Buffer.isBuffer(request.body) ? request.body : Buffer.alloc(0);
+  if (raw.length === 0) return {};
+  const type = (request.headers['content-type'] ?? '').split(';')[0]!.trim().toLowerCase();
+  if (type !== 'application/json' && type !== '') {
+    throw new HeraldError('UNSUPPORTED_MEDIA_TYPE', `send application/json, got "${type}"`, {
+      details: { contentType: type },
+    });
+  }
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(raw.toString('utf8'));
+  } catch (error) {
+    throw bad('body', `the body is not valid JSON: ${(error as Error).message}`, null);
+  }
+  if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) {
+    throw bad('body', `the body must be a JSON object such as ${example}`, parsed);
+  }
+  const object = parsed as Record<string, unknown>;
+  const unknown = Object.keys(object).find((key) => !fields.includes(key));
+  if (unknown !== undefined) {
+    throw bad(
+      unknown,
+      `unknown field "${unknown}": the body takes ${fields.map((f) => `"${f}"`).join(', ')}`,
+      object[unknown],
+    );
+  }
+  return object;
+}
+
+function integerField(
+  body: Record<string, unknown>,
+  name: string,
+  min: number,
+  max: number,
+): number | undefined {
+  const value = body[name];
+  if (value === undefined) return undefined;
+  if (!Number.isSafeInteger(value) || (value as number) < min || (value as number) > max) {
+    throw bad(name, `${name} must be an integer from ${min} to ${max}, got ${shown(value)}`, value);
+  }
+  return value as number;
+}
+
+function shown(value: unknown): string {
+  const text = value === undefined ? 'undefined' : JSON.stringify(value);
+  return text.length > 60 ? `${text.slice(0, 57)}...` : text;
+}
+
+function bad(parameter: string, message: string, value: unknown): HeraldError {
+  const small = value === null || typeof value !== 'object' ? value : undefined;
+  return new HeraldError('INVALID_QUERY', message, {
+    details: { parameter, ...(small !== undefined && { value: small }) },
+  });
+}

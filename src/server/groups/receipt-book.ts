@@ -1,0 +1,119 @@
+import { randomBytes } from 'node:crypto';
+import type { GroupDelivery } from '../../log/types.js';
+
+/** One delivery handed out over HTTP, held until it is settled, expires, or is pushed out. */
+export interface HeldDelivery {
+  readonly group: string;
+  /** The principal that pulled it: only it may settle it. */
+  readonly holder: string;
+  readonly delivery: GroupDelivery;
+  /** When the group's ack wait runs out (ms since the epoch): after it the event is redelivered anyway. */
+  readonly expiresAt: number;
+}
+
+/** What `claim` finds for a receipt. */
+export type Lookup =
+  | { readonly found: true; readonly held: HeldDelivery }
+  | { readonly found: false; readonly status: 'unknown' | 'expired' };
+
+/** Options of `ReceiptBook`. */
+export interface ReceiptBookOptions {
+  /** Receipts held at most; past it the oldest are forgotten (default 100,000). */
+  maxReceipts?: number;
+  /** Called with how many receipts were forgotten because the book was full. */
+  onEvicted?: (count: number) => void;
+  /** The clock (tests). */
+  now?: () => number;
+}
+
+/** How often expired receipts are swept out (they are also refused when looked up). */
+const SWEEP_MS = 1_000;
+
+/**
+ * The receipts a hub issued for group deliveries pulled over HTTP: opaque random strings, each
+ * standing for one `GroupDelivery` object of this process. Bounded: past `maxReceipts` the
+ * oldest receipts are forgotten (their events are redelivered after the group's ack wait, as for
+ * a consumer that never answered: at-least-once), and a receipt is forgotten once its ack wait
+ * has passed (the event is being redelivered, possibly to another member). A receipt lives only
+ * in the hub that issued it.
+ *
+ * @example
+ * ```ts
+ * const book = new ReceiptBook({ maxReceipts: 10_000 });
+ * const receipt = book.issue({ group: 'mailer', holder: 'anonymous', delivery, expiresAt: Date.now() + 30_000 });
+ * const found = book.claim(receipt, 'mailer', 'anonymous'); // then settle found.held.delivery
+ * ```
+ */
+export class ReceiptBook {
+  readonly maxReceipts: number;
+  // A Map keeps insertion order: its first entries are the oldest receipts.
+  readonly #held = new Map<string, HeldDelivery>();
+  readonly #onEvicted: (count: number) => void;
+  readonly #now: () => number;
+  #sweeper: NodeJS.Timeout | undefined;
+
+  constructor(options: ReceiptBookOptions = {}) {
+    this.maxReceipts = options.maxReceipts ?? 100_000;
+    this.#onEvicted = options.onEvicted ?? (() => undefined);
+    this.#now = options.now ?? Date.now;
+  }
+
+  /** Receipts held now. */
+  get size(): number {
+    return this.#held.size;
+  }
+
+  /** Holds a delivery and returns its new receipt, forgetting the oldest receipt when full. */
+  issue(held: HeldDelivery): string {
+    let evicted = 0;
+    while (this.#held.size >= this.maxReceipts) {
+      const oldest = this.#held.keys().next();
+      if (oldest.done === true) break;
+      this.#held.delete(oldest.value);
+      evicted++;
+    }
+    if (evicted > 0) this.#onEvicted(evicted);
+    const receipt = randomBytes(18).toString('base64url');
+    this.#held.set(receipt, held);
+    this.#sweeper ??= setInterval(() => this.sweep(), SWEEP_MS).unref();
+    return receipt;
+  }
+
+  /**
+   * Takes the delivery of a receipt out of the book, if it was issued here for this group and
+   * holder and has not expired (`restore` puts it back when settling it failed). A receipt of
+   * another group or holder is `unknown`: nothing is revealed about it.
+   */
+  claim(receipt: string, group: string, holder: string): Lookup {
+    const held = this.#held.get(receipt);
+    if (held === undefined || held.group !== group || held.holder !== holder) {
+      return { found: false, status: 'unknown' };
+    }
+    this.#held.delete(receipt);
+    if (held.expiresAt <= this.#now()) return { found: false, status: 'expired' };
+    return { found: true, held };
+  }
+
+  /** Puts back a claimed receipt (settling it failed; the client may try again). */
+  restore(receipt: string, held: HeldDelivery): void {
+    if (held.expiresAt > this.#now()) this.#held.set(receipt, held);
+  }
+
+  /** Forgets every receipt whose ack wait has passed. */
+  sweep(): void {
+    const now = this.#now();
+    for (const [receipt, held] of this.#held) if (held.expiresAt <= now) this.#held.delete(receipt);
+    if (this.#held.size === 0) this.#sweeper = stop(this.#sweeper);
+  }
+
+  /** Forgets everything and stops the sweeper (the hub is closing). */
+  clear(): void {
+    this.#held.clear();
+    this.#sweeper = stop(this.#sweeper);
+  }
+}
+
+function stop(timer: NodeJS.Timeout | undefined): undefined {
+  clearInterval(timer);
+  return undefined;
+}
