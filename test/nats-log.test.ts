@@ -4,6 +4,8 @@ import { connect } from '@nats-io/transport-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { natsLog } from '../src/backends/nats/index.js';
 import { HeraldError } from '../src/errors/index.js';
+import { waitFor } from '../src/testing/index.js';
+import { forkChild } from './helpers/fork-child.js';
 import type { EventLog, StoredEvent } from '../src/log/types.js';
 import { NATS_URL, natsUnreachable } from './fixtures/nats-server.js';
 import { holdNats } from './fixtures/nats-server-lock.js';
@@ -95,6 +97,47 @@ describe.skipIf(unreachable !== undefined)('natsLog: two writers on one stream, 
       await Promise.all([a.close(), b.close()]);
     }
   });
+
+  it('shows a reader that was open all along exactly what a fresh reader sees, each id once', async () => {
+    // Three writer processes: their runs cut into each other at the server, so batches that were
+    // partly stored and then taken back happen; no reader may ever show them.
+    const [early, other] = await pair('readers');
+    const options = {
+      servers: NATS_URL,
+      stream: `HERALD_PAIR_readers_${suffix}`,
+      subjectPrefix: `pair_readers_${suffix}`,
+    };
+    const tail = early.subscribe({ from: 'start' });
+    const tailed: StoredEvent[] = [];
+    const tailing = (async () => {
+      for await (const e of tail) tailed.push(e);
+    })();
+    try {
+      const writers = ['a', 'b', 'c'].map((who) =>
+        forkChild<[number, string][]>(new URL('./fixtures/nats-writer-child.ts', import.meta.url), {
+          ...options,
+          who,
+          callers: 100,
+          rounds: 3,
+        }),
+      );
+      const stored = (await Promise.all(writers.map((w) => w.next()))).flat();
+      await Promise.all(writers.map((w) => w.stop()));
+      const fresh = await natsLog(options);
+      const truth = await all(fresh);
+      await fresh.close();
+      expect(new Set(truth.map((e) => e.id)).size).toBe(truth.length);
+      expect(truth.map((e) => [e.position, e.id])).toEqual([...stored].sort((x, y) => x[0] - y[0]));
+      for (const reader of [early, other])
+        expect((await all(reader)).map((e) => e.position)).toEqual(truth.map((e) => e.position));
+      await waitFor(() => tailed.length >= truth.length, { timeoutMs: 20_000 });
+      expect(tailed.map((e) => [e.position, e.id])).toEqual(truth.map((e) => [e.position, e.id]));
+    } finally {
+      await tail.close();
+      await tailing;
+      await Promise.all([early.close(), other.close()]);
+    }
+  }, 120_000);
 
   it('lets exactly one writer take each version of a stream', async () => {
     const [a, b] = await pair('versions');

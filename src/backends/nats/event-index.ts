@@ -18,7 +18,7 @@ export class EventIndex implements MemorySubscriptionHost {
   readonly #ids = new Map<string, StoredEvent>();
   readonly #streams = new Map<string, EventList>();
   readonly #subscriptions = new Set<MemorySubscription>();
-  /** The highest sequence seen, deleted or not: the next append expects it. */
+  /** The highest sequence decided on (visible or not): reads and tails stop there. */
   lastSeq = 0;
   closed = false;
 
@@ -33,6 +33,13 @@ export class EventIndex implements MemorySubscriptionHost {
   async closeAll(): Promise<void> {
     this.closed = true;
     await Promise.all([...this.#subscriptions].map((s) => s.close()));
+    this.appended.notify();
+  }
+
+  /** Everything up to `seq` is decided (visible events added, the rest never will be). */
+  decide(seq: number): void {
+    if (seq <= this.lastSeq) return;
+    this.lastSeq = seq;
     this.appended.notify();
   }
 

@@ -6,22 +6,55 @@ import type { StoredEvent } from '../../log/types.js';
 /** Headers that say where an event was stored; plain subscribers may ignore them. */
 export const STREAM_HEADER = 'Herald-Stream';
 export const VERSION_HEADER = 'Herald-Version';
+/** `<batch id> <index>/<size>` on each message of a batch of more than one event. */
+export const BATCH_HEADER = 'Herald-Batch';
+
+/** Where a message sits in the batch its append stored. */
+export interface BatchMark {
+  readonly id: string;
+  /** 1-based. */
+  readonly index: number;
+  readonly size: number;
+}
 
 /**
- * The headers of one event's JetStream message (`Nats-Msg-Id` is set by the publish option).
- * Internal.
+ * The headers of one event's JetStream message (`Nats-Msg-Id` is set by the publish option):
+ * where it was stored, and its place in a batch of more than one event. Internal.
  *
  * @example
  * ```ts
- * eventHeaders('order-o-1', 3);
+ * eventHeaders('order-o-1', 3, { id: 'b1', index: 1, size: 2 });
  * ```
  */
-export function eventHeaders(stream: string | undefined, version: number | undefined): MsgHdrs | undefined {
-  if (stream === undefined) return undefined;
+export function eventHeaders(
+  stream: string | undefined,
+  version: number | undefined,
+  batch?: BatchMark,
+): MsgHdrs | undefined {
+  if (stream === undefined && batch === undefined) return undefined;
   const h = headers();
-  h.set(STREAM_HEADER, stream);
-  h.set(VERSION_HEADER, String(version));
+  if (stream !== undefined) {
+    h.set(STREAM_HEADER, stream);
+    h.set(VERSION_HEADER, String(version));
+  }
+  if (batch !== undefined) h.set(BATCH_HEADER, `${batch.id} ${batch.index}/${batch.size}`);
   return h;
+}
+
+/**
+ * The batch mark of a message, if it has one. Internal.
+ *
+ * @example
+ * ```ts
+ * batchOf(m.headers); // { id: 'b1', index: 1, size: 2 }
+ * ```
+ */
+export function batchOf(h: MsgHdrs | undefined): BatchMark | undefined {
+  const text = h?.get(BATCH_HEADER);
+  if (text === undefined || text === '') return undefined;
+  const match = /^(\S+) (\d+)\/(\d+)$/.exec(text);
+  if (match === null) return undefined;
+  return { id: match[1]!, index: Number(match[2]), size: Number(match[3]) };
 }
 
 /** What the codec needs of a JetStream message (a `JsMsg` or a `StoredMsg`). */

@@ -8,6 +8,7 @@ import {
   type PubAck,
 } from '@nats-io/jetstream';
 import { connect, type NatsConnection } from '@nats-io/transport-node';
+import { randomUUID } from 'node:crypto';
 import { HeraldError } from '../../errors/index.js';
 import type { HeraldEvent } from '../../event/types.js';
 import { checkExpectedVersion } from '../../log/expected-version.js';
@@ -27,15 +28,17 @@ import type {
   StoredEvent,
 } from '../../log/types.js';
 import { AppendBatcher, type AppendRequest } from '../../log/append-batcher.js';
+import { BatchAssembler } from './batch-assembler.js';
 import { NATS_CAPABILITIES } from './capabilities.js';
 import { EventIndex } from './event-index.js';
 import { indexSubscription } from './index-subscription.js';
-import { decodeEvent, eventHeaders } from './message-codec.js';
+import { batchOf, decodeEvent, eventHeaders } from './message-codec.js';
 import { NatsGroups } from './nats-groups.js';
 import { resolveNatsOptions, type NatsLogOptions, type ResolvedNatsOptions } from './options.js';
 import { deleteMessages, ensureStream, streamState } from './stream-setup.js';
 
 const WRONG_LAST_SEQUENCE = 10071;
+const WRONG_LAST_MSG_ID = 10070;
 const MAX_ATTEMPTS = 100;
 /** Events one round publishes at most (a larger batch goes alone). */
 const MAX_ROUND = 1_000;
@@ -101,6 +104,15 @@ export class NatsLog implements EventLog {
   readonly #groups: NatsGroups;
   #feed: ConsumerMessages | undefined;
   #feedError: unknown;
+  /** The highest sequence the feed handed over, visible or not: the next append expects it. */
+  #received = 0;
+  /** Which messages are visible: batches only when stored whole (see BatchAssembler). */
+  readonly #batches = new BatchAssembler(
+    (events) => {
+      for (const event of events) this.#index.add(event);
+    },
+    (seq) => this.#index.decide(seq),
+  );
   /** False between a disconnect and the reconnect: appends are refused, not buffered by the client. */
   #connected = true;
   /** Concurrent appends of this process share rounds; a batch's sequences stay consecutive. */
@@ -178,7 +190,9 @@ export class NatsLog implements EventLog {
       try {
         for await (const m of messages) {
           const timeMs = m.info.timestampNanos / 1e6;
-          this.#index.add(decodeEvent({ seq: m.seq, headers: m.headers, data: m.data, timeMs }));
+          const event = decodeEvent({ seq: m.seq, headers: m.headers, data: m.data, timeMs });
+          this.#received = Math.max(this.#received, m.seq);
+          this.#batches.push({ event, batch: batchOf(m.headers), timeMs });
         }
       } catch (err) {
         this.#feedError = err;
@@ -191,9 +205,13 @@ export class NatsLog implements EventLog {
     if (this.#index.closed) throw new HeraldError('LOG_CLOSED', 'the NATS log is closed');
   }
 
-  /** Waits until the index has seen sequence `seq` (from the feed, woken by it). */
+  /** Waits until the index has decided on sequence `seq`: visible or not (woken by the feed). */
   async #seen(seq: number): Promise<void> {
-    while (this.#index.lastSeq < seq) {
+    await this.#waitFor(() => this.#index.lastSeq >= seq);
+  }
+
+  async #waitFor(done: () => boolean): Promise<void> {
+    while (!done()) {
       this.#assertOpen();
       if (this.#feedError !== undefined)
         throw new HeraldError('LOG_UNREACHABLE', 'the JetStream feed stopped', { cause: this.#feedError });
@@ -205,9 +223,11 @@ export class NatsLog implements EventLog {
   async #catchUp(): Promise<number> {
     this.#assertOpen();
     const { firstSeq, lastStored, lastSeq } = await streamState(this.#jsm, this.#options.stream);
-    await this.#seen(lastStored);
+    // Every stored message received; part of a batch may still wait for the rest (not visible yet).
+    await this.#waitFor(() => this.#received >= lastStored);
     // Sequences after the last stored one were deleted: the next append expects the stream's last.
-    this.#index.lastSeq = Math.max(this.#index.lastSeq, lastSeq);
+    this.#received = Math.max(this.#received, lastSeq);
+    if (!this.#batches.holding) this.#index.decide(lastSeq);
     return this.#index.dropBelow(firstSeq).length;
   }
 
@@ -290,22 +310,29 @@ export class NatsLog implements EventLog {
    * is still in JetStream's duplicate window.
    */
   async #publish(planned: readonly Planned[], attempt: number): Promise<AppendRequest[]> {
-    const base = this.#index.lastSeq;
+    const base = Math.max(this.#received, this.#index.lastSeq);
     const sends: Promise<PubAck>[] = [];
+    let previous: string | undefined;
     for (const { request, fresh, version } of planned) {
       const stream = request.prepared.stream;
+      const batchId = fresh.length > 1 ? randomUUID() : undefined;
       fresh.forEach((event, i) => {
+        const msgID = attempt === 0 ? event.id : `${event.id}#${attempt}`;
+        const batch = batchId === undefined ? undefined : { id: batchId, index: i + 1, size: fresh.length };
         sends.push(
           this.#js.publish(
             `${this.#options.subjectPrefix}.${event.type}`,
             encoder.encode(JSON.stringify(event)),
             {
-              msgID: attempt === 0 ? event.id : `${event.id}#${attempt}`,
-              expect: { lastSequence: base + sends.length },
-              headers: eventHeaders(stream, stream === undefined ? undefined : version + i + 1),
+              msgID,
+              // The first expects the stream's last sequence, each next one the message before
+              // it: once one fails, every later one fails too (what landed is a prefix).
+              expect: previous === undefined ? { lastSequence: base } : { lastMsgID: previous },
+              headers: eventHeaders(stream, stream === undefined ? undefined : version + i + 1, batch),
             },
           ),
         );
+        previous = msgID;
       });
     }
     const acks = await Promise.allSettled(sends);
@@ -322,16 +349,8 @@ export class NatsLog implements EventLog {
       offset += p.fresh.length;
     }
     // Where the first retried caller's messages start: everything stored from there is taken back.
-    const firstRetried =
+    let firstRetried =
       cut === acks.length ? acks.length : offset - retry.reduce((n, p) => n + p.fresh.length, 0);
-    if (cut < acks.length) {
-      const undo = acks
-        .slice(firstRetried)
-        .flatMap((a) => (a.status === 'fulfilled' && !a.value.duplicate ? [a.value.seq] : []));
-      await deleteMessages(this.#jsm, this.#options.stream, undo);
-      const gone = new Set(undo);
-      this.#index.remove((e) => gone.has(e.position));
-    }
     if (firstRetried > 0) {
       try {
         await this.#seen(base + firstRetried);
@@ -341,12 +360,26 @@ export class NatsLog implements EventLog {
         return [];
       }
     }
+    // A batch whose messages were stored more than BATCH_SPAN_MS apart is not visible: its caller
+    // goes again, with every caller after it.
+    const invisible = done.findIndex((p) => p.fresh.some((e) => this.#index.byId(e.id) === undefined));
+    if (invisible >= 0) {
+      retry.unshift(...done.splice(invisible));
+      firstRetried = done.reduce((n, p) => n + p.fresh.length, 0);
+    }
+    if (firstRetried < acks.length) {
+      // Not visible to any reader (a batch cut short); deleted so the stream does not keep it.
+      const undo = acks
+        .slice(firstRetried)
+        .flatMap((a) => (a.status === 'fulfilled' && !a.value.duplicate ? [a.value.seq] : []));
+      await deleteMessages(this.#jsm, this.#options.stream, undo);
+    }
     for (const { request, fresh } of done)
       request.resolve(this.#index.results(request.prepared.events, new Set(fresh.map((e) => e.id))));
     if (retry.length === 0) return [];
     const failure = acks.slice(firstRetried).find((a) => a.status === 'rejected');
     const code = (failure?.reason as { code?: unknown } | undefined)?.code;
-    if (failure !== undefined && code !== WRONG_LAST_SEQUENCE) {
+    if (failure !== undefined && code !== WRONG_LAST_SEQUENCE && code !== WRONG_LAST_MSG_ID) {
       const error = unreachable(failure.reason);
       for (const p of retry) p.request.reject(error);
       return [];
@@ -439,6 +472,7 @@ export class NatsLog implements EventLog {
   async close(): Promise<void> {
     if (this.#index.closed) return;
     await this.#batcher.close();
+    this.#batches.close();
     await this.#index.closeAll();
     await this.#feed?.close();
     if (this.#ownsConnection) await this.#nc.close();
