@@ -1,3 +1,5 @@
+import type { EventLog, GroupOptions } from '../src/log/types.js';
+
 /** Shared helpers for `npm run bench`: timing and the ratio tables printed in issue notes. */
 
 export interface BenchRow {
@@ -40,5 +42,43 @@ export function printTable(title: string, rows: BenchRow[], baseline: string): v
     console.log(
       `| ${r.name} | ${fmt(r.perSecond)} | ${ratio} |${extraKeys.map((k) => ` ${r.extra?.[k] ?? ''} |`).join('')}`,
     );
+  }
+}
+
+/** Best ops/s of each `fns[i]` over `rounds` rounds after a warm-up, the subjects taking turns in each. */
+export async function measureTurns(
+  ops: number,
+  fns: readonly (() => Promise<void>)[],
+  rounds: number,
+): Promise<number[]> {
+  for (const fn of fns) await fn();
+  const best = fns.map(() => 0);
+  for (let round = 0; round < rounds; round++) {
+    for (const [i, fn] of fns.entries()) {
+      const t0 = process.hrtime.bigint();
+      await fn();
+      const ns = Number(process.hrtime.bigint() - t0);
+      best[i] = Math.max(best[i]!, (ops * 1e9) / ns);
+    }
+  }
+  return best;
+}
+
+/**
+ * Pulls `count` events through a new consumer group `name` (batches of `pull`, every delivery
+ * acked, acks of a batch at once): how the log benchmarks consume.
+ */
+export async function drainGroup(
+  log: EventLog,
+  name: string,
+  options: GroupOptions,
+  count: number,
+  pull: number,
+): Promise<void> {
+  const group = await log.group(name, options);
+  for (let done = 0; done < count;) {
+    const deliveries = await group.pull({ max: pull });
+    await Promise.all(deliveries.map((d) => d.ack()));
+    done += deliveries.length;
   }
 }

@@ -12,7 +12,7 @@ import { AckPolicy, jetstream, jetstreamManager, type JetStreamClient } from '@n
 import { connect, type NatsConnection } from '@nats-io/transport-node';
 import { natsLog } from '../src/backends/nats/index.js';
 import type { EventLog } from '../src/log/types.js';
-import { measure, printTable, type BenchRow } from './harness.js';
+import { drainGroup, measure, printTable, type BenchRow } from './harness.js';
 
 const SERVERS = process.env['HERALD_BENCH_NATS_URL'] ?? '127.0.0.1:4222';
 const ROUNDS = 3;
@@ -111,14 +111,7 @@ async function consumption(
   let run = 0;
   const herald = await measure(
     CONSUMED,
-    async () => {
-      const group = await log.group(`g${run++}`, { types: ['bench.consume'], startAt: start + 1 });
-      for (let done = 0; done < CONSUMED;) {
-        const deliveries = await group.pull({ max: PULL });
-        await Promise.all(deliveries.map((d) => d.ack()));
-        done += deliveries.length;
-      }
-    },
+    () => drainGroup(log, `g${run++}`, { types: ['bench.consume'], startAt: start + 1 }, CONSUMED, PULL),
     ROUNDS,
   );
   const jsm = await jetstreamManager(nc);

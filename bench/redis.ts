@@ -15,7 +15,7 @@ import { randomUUID } from 'node:crypto';
 import { Redis } from 'ioredis';
 import { redisLog } from '../src/backends/redis/index.js';
 import type { EventLog } from '../src/log/types.js';
-import { measure, printTable, type BenchRow } from './harness.js';
+import { drainGroup, measure, measureTurns, printTable, type BenchRow } from './harness.js';
 
 const URL = process.env['HERALD_BENCH_REDIS_URL'] ?? 'redis://127.0.0.1:6379';
 const ROUNDS = 3;
@@ -93,25 +93,6 @@ async function singleAppends(log: EventLog, raw: Redis, key: string): Promise<Be
   ];
 }
 
-/** Best ops/s of each `fns[i]` over `rounds` rounds after a warm-up, the subjects taking turns in each. */
-async function measureTurns(
-  ops: number,
-  fns: readonly (() => Promise<void>)[],
-  rounds: number,
-): Promise<number[]> {
-  for (const fn of fns) await fn();
-  const best = fns.map(() => 0);
-  for (let round = 0; round < rounds; round++) {
-    for (const [i, fn] of fns.entries()) {
-      const t0 = process.hrtime.bigint();
-      await fn();
-      const ns = Number(process.hrtime.bigint() - t0);
-      best[i] = Math.max(best[i]!, (ops * 1e9) / ns);
-    }
-  }
-  return best;
-}
-
 async function consumption(log: EventLog, raw: Redis, key: string, events: string): Promise<BenchRow[]> {
   const start = (await log.bounds()).last;
   for (let i = 0; i < CONSUMED; i += BATCH) {
@@ -125,14 +106,9 @@ async function consumption(log: EventLog, raw: Redis, key: string, events: strin
     await pipeline.exec();
   }
   let run = 0;
-  const herald = async (): Promise<void> => {
-    const group = await log.group(`g${run++}`, { types: ['bench.consume'], startAt: start + 1 });
-    for (let done = 0; done < CONSUMED;) {
-      const deliveries = await group.pull({ max: PULL });
-      await Promise.all(deliveries.map((d) => d.ack()));
-      done += deliveries.length;
-    }
-  };
+  const herald = (): Promise<void> =>
+    drainGroup(log, `g${run++}`, { types: ['bench.consume'], startAt: start + 1 }, CONSUMED, PULL);
+
   const rawGroup = (stream: string, from: string) => async (): Promise<void> => {
     const group = `raw${run++}`;
     await raw.xgroup('CREATE', stream, group, from);

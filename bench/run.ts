@@ -5,7 +5,9 @@
 import { runBrokerBench } from './broker.js';
 import { runIngestBench } from './ingest.js';
 import { runMatchBench } from './match.js';
+import { runNatsBench } from './nats.js';
 import { runPostgresBench } from './postgres.js';
+import { runRedisBench } from './redis.js';
 import { runSqliteBench } from './sqlite.js';
 import { runSseFanoutBench } from './sse-fanout.js';
 
@@ -14,6 +16,8 @@ await runBrokerBench();
 await runMatchBench();
 await runSqliteBench();
 await runPostgresBench();
+await runRedisBench();
+await runNatsBench();
 await runIngestBench();
 await runSseFanoutBench();
 await (await import('./scale-out.js')).runScaleOutBench();
