@@ -67,10 +67,30 @@ async function appends(log: EventLog, js: JetStreamClient, raw: string): Promise
     () => inFlight(ASYNC_EVENTS, IN_FLIGHT, (i) => js.publish(`${raw}.order.created`, rawEvent(i))),
     ROUNDS,
   );
+  // The same with what the log asks of JetStream on every message: dedup by Nats-Msg-Id and
+  // an expected last sequence (pipelined, each expecting the one before: one writer here).
+  const checked = await measure(
+    ASYNC_EVENTS,
+    async () => {
+      const info = await js.publish(`${raw}.order.created`, rawEvent(0));
+      let last = info.seq;
+      await inFlight(ASYNC_EVENTS - 1, IN_FLIGHT, (i) =>
+        js.publish(`${raw}.order.created`, rawEvent(i), {
+          msgID: crypto.randomUUID(),
+          expect: { lastSequence: last++ },
+        }),
+      );
+    },
+    ROUNDS,
+  );
   return [
     { name: `herald natsLog (${IN_FLIGHT} concurrent single appends)`, perSecond: single },
     { name: `herald natsLog (append of ${IN_FLIGHT})`, perSecond: batched },
     { name: `raw jetstream (publish, up to ${IN_FLIGHT} in flight)`, perSecond: rawRate },
+    {
+      name: `raw jetstream (publish with Nats-Msg-Id and expected last sequence, up to ${IN_FLIGHT} in flight)`,
+      perSecond: checked,
+    },
   ];
 }
 
