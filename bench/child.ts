@@ -4,61 +4,24 @@
  * A child gets its job as the first IPC message and answers with one message; `send` gives it
  * further messages (the SSE clients are told when to report).
  */
-import { fork, type ChildProcess, type Serializable } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
+import type { Serializable } from 'node:child_process';
+import { forkChild, type ForkedChild } from '../test/helpers/fork-child.js';
 
 /** A running child: its next messages, and a way to send it more. */
-export interface BenchChild<T> {
-  readonly process: ChildProcess;
-  /** The next message the child sends (rejects when it exits first). */
-  next(): Promise<T>;
-  send(message: Serializable): void;
-  /** Waits for the child to exit (killing it after `graceMs`). */
-  stop(graceMs?: number): Promise<void>;
-}
+export type BenchChild<T> = ForkedChild<T>;
 
-/** Starts `bench/fixtures/<name>.ts` in a new Node process and sends it `job`. */
+/**
+ * Starts `bench/fixtures/<name>.ts` in a new Node process and sends it `job` (the same launcher
+ * as the tests' child processes).
+ *
+ * @example
+ * ```ts
+ * const child = startChild<LoadResult>('http-load', job);
+ * const result = await child.next();
+ * ```
+ */
 export function startChild<T>(name: string, job: Serializable): BenchChild<T> {
-  const file = fileURLToPath(new URL(`./fixtures/${name}.ts`, import.meta.url));
-  // execArgv is set explicitly: a parent run under --cpu-prof must not profile its children.
-  const child = fork(file, [], {
-    execArgv: ['--import', 'tsx'],
-    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
-  });
-  const queue: T[] = [];
-  const waiting: { resolve: (v: T) => void; reject: (e: Error) => void }[] = [];
-  let exited: Error | undefined;
-  child.on('message', (message) => {
-    const waiter = waiting.shift();
-    if (waiter) waiter.resolve(message as T);
-    else queue.push(message as T);
-  });
-  const exit = new Promise<void>((resolve) =>
-    child.once('exit', (code, signal) => {
-      exited = new Error(`bench child ${name} exited (${signal ?? code}) before answering`);
-      for (const waiter of waiting.splice(0)) waiter.reject(exited);
-      resolve();
-    }),
-  );
-  child.send(job);
-  return {
-    process: child,
-    next: () => {
-      const message = queue.shift();
-      if (message !== undefined) return Promise.resolve(message);
-      if (exited) return Promise.reject(exited);
-      return new Promise<T>((resolve, reject) => waiting.push({ resolve, reject }));
-    },
-    send: (message) => child.send(message),
-    stop: async (graceMs = 5_000) => {
-      if (child.exitCode === null && child.signalCode === null) {
-        if (child.connected) child.disconnect();
-        const timer = setTimeout(() => child.kill('SIGKILL'), graceMs);
-        await exit;
-        clearTimeout(timer);
-      }
-    },
-  };
+  return forkChild<T>(new URL(`./fixtures/${name}.ts`, import.meta.url), job);
 }
 
 /** In a child: the job sent by the parent. */

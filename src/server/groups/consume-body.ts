@@ -1,6 +1,6 @@
 import type { FastifyRequest } from 'fastify';
-import { HeraldError } from '../../errors/herald-error.js';
 import { validatePattern } from '../../subject/subject.js';
+import { invalidField, jsonObjectBody } from '../routes/json-body.js';
 
 /** Deliveries one pull may ask for. */
 export const MAX_PULL = 1_000;
@@ -128,39 +128,13 @@ export function settleBody(request: FastifyRequest, nack: boolean): SettleBody {
   return out;
 }
 
-/** The JSON object of a body (`{}` for no body), refusing other content types and unknown fields. */
+/** The JSON object of a body (`{}` for no body): see `jsonObjectBody`. */
 function objectBody(
   request: FastifyRequest,
   fields: readonly string[],
   example: string,
 ): Record<string, unknown> {
-  const raw = Buffer.isBuffer(request.body) ? request.body : Buffer.alloc(0);
-  if (raw.length === 0) return {};
-  const type = (request.headers['content-type'] ?? '').split(';')[0]!.trim().toLowerCase();
-  if (type !== 'application/json' && type !== '') {
-    throw new HeraldError('UNSUPPORTED_MEDIA_TYPE', `send application/json, got "${type}"`, {
-      details: { contentType: type },
-    });
-  }
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(raw.toString('utf8'));
-  } catch (error) {
-    throw bad('body', `the body is not valid JSON: ${(error as Error).message}`, null);
-  }
-  if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) {
-    throw bad('body', `the body must be a JSON object such as ${example}`, parsed);
-  }
-  const object = parsed as Record<string, unknown>;
-  const unknown = Object.keys(object).find((key) => !fields.includes(key));
-  if (unknown !== undefined) {
-    throw bad(
-      unknown,
-      `unknown field "${unknown}": the body takes ${fields.map((f) => `"${f}"`).join(', ')}`,
-      object[unknown],
-    );
-  }
-  return object;
+  return jsonObjectBody(request, fields, example) ?? {};
 }
 
 function integerField(
@@ -182,9 +156,4 @@ function shown(value: unknown): string {
   return text.length > 60 ? `${text.slice(0, 57)}...` : text;
 }
 
-function bad(parameter: string, message: string, value: unknown): HeraldError {
-  const small = value === null || typeof value !== 'object' ? value : undefined;
-  return new HeraldError('INVALID_QUERY', message, {
-    details: { parameter, ...(small !== undefined && { value: small }) },
-  });
-}
+const bad = invalidField;

@@ -3,6 +3,7 @@ import { HeraldError } from '../../errors/herald-error.js';
 import type { ConsumerGroup, EventLog, GroupDeadLetter } from '../../log/types.js';
 import { assertAdmin } from '../auth/principal.js';
 import type { HubContext } from '../hub-context.js';
+import { invalidField, jsonObjectBody } from './json-body.js';
 import { integer, single } from './query-params.js';
 
 const MAX_DEAD_LETTERS = 1_000;
@@ -79,28 +80,8 @@ function deadLetter(dead: GroupDeadLetter) {
  * Unknown fields are refused, so a typo such as `{"position": [3]}` cannot act on every dead letter.
  */
 function positionsOf(request: FastifyRequest): number[] | undefined {
-  const body = Buffer.isBuffer(request.body) ? request.body : Buffer.alloc(0);
-  if (body.length === 0) return undefined;
-  const type = (request.headers['content-type'] ?? '').split(';')[0]!.trim().toLowerCase();
-  if (type !== 'application/json' && type !== '') {
-    throw new HeraldError('UNSUPPORTED_MEDIA_TYPE', `send application/json, got "${type}"`, {
-      details: { contentType: type },
-    });
-  }
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(body.toString('utf8'));
-  } catch (error) {
-    throw bad('body', `the body is not valid JSON: ${(error as Error).message}`, null);
-  }
-  if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) {
-    throw bad('body', 'the body must be a JSON object such as {"positions": [3, 7]}', parsed);
-  }
-  const { positions, ...rest } = parsed as Record<string, unknown>;
-  const unknown = Object.keys(rest);
-  if (unknown.length > 0) {
-    throw bad(unknown[0]!, `unknown field "${unknown[0]!}": the body takes only "positions"`, rest);
-  }
+  const body = jsonObjectBody(request, ['positions'], '{"positions": [3, 7]}');
+  const positions = body?.positions;
   if (positions === undefined) return undefined;
   if (!Array.isArray(positions) || positions.length > MAX_POSITIONS) {
     throw bad('positions', `positions must be an array of at most ${MAX_POSITIONS} positions`, positions);
@@ -117,6 +98,4 @@ function positionsOf(request: FastifyRequest): number[] | undefined {
   return positions as number[];
 }
 
-function bad(parameter: string, message: string, value: unknown): HeraldError {
-  return new HeraldError('INVALID_QUERY', message, { details: { parameter, value } });
-}
+const bad = invalidField;
