@@ -1,11 +1,5 @@
 import type { Msg, NatsConnection } from '@nats-io/transport-node';
-
-/** The `$JS.ACK.<stream>.<consumer>` part of an ack subject: acks of one consumer, in order. */
-function consumerOf(reply: string): string {
-  const tokens = reply.split('.');
-  // v1: $JS.ACK.<stream>.<consumer>.…; v2 adds <domain>.<account hash> after ACK.
-  return (tokens.length === 9 ? tokens.slice(0, 4) : tokens.slice(0, 6)).join('.');
-}
+import { deliveryInfo } from './pull-request.js';
 
 interface Waiting {
   readonly messages: Msg[];
@@ -35,7 +29,7 @@ export class AckBatcher {
   }
 
   ack(m: Msg): Promise<void> {
-    const key = consumerOf(m.reply!);
+    const key = deliveryInfo(m.reply!).consumer;
     let waiting = this.#waiting.get(key);
     if (waiting === undefined) this.#waiting.set(key, (waiting = { messages: [], settle: [] }));
     waiting.messages.push(m);

@@ -175,7 +175,7 @@ export class NatsGroup implements ConsumerGroup {
     const { maxDeliveries, ackWaitMs, backoff } = this.#record.options;
     if (deliveryCount > maxDeliveries) {
       // The delivery past maxDeliveries: the last ack wait expired, the event is a dead letter.
-      await this.#bury(m, event, deliveryCount - 1, tracked.get(position)?.error);
+      await this.#bury(m, event, deliveryCount - 1, tracked.get(position)?.error, redriven);
       return undefined;
     }
     const entry: Tracked = {
@@ -204,7 +204,7 @@ export class NatsGroup implements ConsumerGroup {
         done = true;
         const error = options.error === undefined ? entry.error : describeError(options.error);
         if (options.deadLetter === true || deliveryCount >= maxDeliveries) {
-          await this.#bury(m, event, deliveryCount, error);
+          await this.#bury(m, event, deliveryCount, error, redriven);
           return;
         }
         entry.error = error;
@@ -215,11 +215,17 @@ export class NatsGroup implements ConsumerGroup {
   }
 
   /** Dead-letters an event: stored in the dead-letter stream first, then terminated. */
-  async #bury(m: Msg, event: StoredEvent, deliveries: number, error: string | undefined): Promise<void> {
+  async #bury(
+    m: Msg,
+    event: StoredEvent,
+    deliveries: number,
+    error: string | undefined,
+    redriven: boolean,
+  ): Promise<void> {
     await this.#ctx.dead.add(event, deliveries, error);
     await respond(this.#ctx.nc, m, '+TERM');
     this.#ctx.tracked.delete(event.position);
-    await this.#settled(m);
+    if (redriven) await this.#settled(m);
   }
 
   /**
@@ -227,7 +233,6 @@ export class NatsGroup implements ConsumerGroup {
    * delivery is acked or dead-lettered again: it is deleted, so the stream does not keep it.
    */
   async #settled(m: Msg): Promise<void> {
-    if (!m.reply!.includes(`.${this.#place.redriveDurable}.`)) return;
     const { seq } = deliveryInfo(m.reply!);
     await this.#ctx.jsm.streams.deleteMessage(this.#place.dlqStream, seq, false).catch(() => false);
   }

@@ -244,11 +244,11 @@ export class NatsLog implements EventLog {
   }
 
   /**
-   * One round: the batches of every caller waiting, published as one pipelined run in which
-   * message `i` expects the stream's last sequence to be `base + i`. Each caller's expected
-   * version is checked against the index plus the batches before it in the run. When another
-   * writer cuts in, callers whose messages all landed before the cut are done; what landed from
-   * the cut on is deleted and those callers go again on the new state.
+   * One round: the batches of every caller waiting, published as one pipelined run (the first
+   * message expects the stream's last sequence, each next one the message before it). Each
+   * caller's expected version is checked against the index plus the batches before it in the
+   * run. When another writer cuts in, callers whose messages all landed before the cut are done;
+   * the others go again on the new state (what of theirs landed is never visible, and deleted).
    */
   async #round(requests: AppendRequest[]): Promise<void> {
     let waiting = requests;
@@ -289,8 +289,7 @@ export class NatsLog implements EventLog {
       }
       const fresh = new Map<string, HeraldEvent>();
       for (const event of events)
-        if (this.#index.byId(event.id) === undefined && !inRun.has(event.id) && !fresh.has(event.id))
-          fresh.set(event.id, event);
+        if (this.#index.byId(event.id) === undefined && !fresh.has(event.id)) fresh.set(event.id, event);
       const version = stream === undefined ? 0 : (versions.get(stream) ?? this.#index.streamVersion(stream));
       if (fresh.size > 0 && stream !== undefined) {
         try {
@@ -352,8 +351,8 @@ export class NatsLog implements EventLog {
       offset += p.fresh.length;
     }
     // Where the first retried caller's messages start: everything stored from there is taken back.
-    let firstRetried =
-      cut === acks.length ? acks.length : offset - retry.reduce((n, p) => n + p.fresh.length, 0);
+    const messagesOf = (ps: readonly Planned[]): number => ps.reduce((n, p) => n + p.fresh.length, 0);
+    let firstRetried = messagesOf(done);
     if (firstRetried > 0) {
       try {
         await this.#seen(base + firstRetried);
@@ -368,7 +367,7 @@ export class NatsLog implements EventLog {
     const invisible = done.findIndex((p) => p.fresh.some((e) => this.#index.byId(e.id) === undefined));
     if (invisible >= 0) {
       retry.unshift(...done.splice(invisible));
-      firstRetried = done.reduce((n, p) => n + p.fresh.length, 0);
+      firstRetried = messagesOf(done);
     }
     if (firstRetried < acks.length) {
       // Not visible to any reader (a batch cut short); deleted so the stream does not keep it.

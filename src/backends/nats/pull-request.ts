@@ -6,6 +6,8 @@ export interface DeliveryInfo {
   readonly seq: number;
   /** 1 on its first delivery to this consumer. */
   readonly deliveryCount: number;
+  /** `$JS.ACK.<stream>.<consumer>` (with domain and account hash in the v2 form): whose ack it is. */
+  readonly consumer: string;
 }
 
 /**
@@ -15,13 +17,17 @@ export interface DeliveryInfo {
  *
  * @example
  * ```ts
- * deliveryInfo('$JS.ACK.S.C.2.17.3.1700000000000000000.0'); // { seq: 17, deliveryCount: 2 }
+ * deliveryInfo('$JS.ACK.S.C.2.17.3.1700000000000000000.0'); // { seq: 17, deliveryCount: 2, consumer: '$JS.ACK.S.C' }
  * ```
  */
 export function deliveryInfo(reply: string): DeliveryInfo {
   const tokens = reply.split('.');
   const at = tokens.length === 9 ? 4 : 6;
-  return { deliveryCount: Number(tokens[at]), seq: Number(tokens[at + 1]) };
+  return {
+    deliveryCount: Number(tokens[at]),
+    seq: Number(tokens[at + 1]),
+    consumer: tokens.slice(0, at).join('.'),
+  };
 }
 
 /** Options of one pull request: `expiresMs` waits for messages, without it `no_wait`. */
