@@ -1,9 +1,9 @@
-import { createServer, connect as tcpConnect, type Server, type Socket } from 'node:net';
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { natsTransport, type NatsTransport } from '../src/backends/nats/transport.js';
 import { createBroker, type Broker } from '../src/index.js';
 import { deferred, waitFor } from '../src/testing/index.js';
+import { startNatsProxy } from './fixtures/nats-proxy.js';
 import { NATS_URL, natsUnreachable } from './fixtures/nats-server.js';
 import { holdNats } from './fixtures/nats-server-lock.js';
 
@@ -23,30 +23,6 @@ function brokers(): { a: Broker; b: Broker; ta: NatsTransport; tb: NatsTransport
   const b = createBroker({ transport: tb });
   open.push(a, b);
   return { a, b, ta, tb };
-}
-
-/** A TCP proxy in front of the server, to cut a client off it. */
-async function proxy(): Promise<{ url: string; kill: () => void }> {
-  const [host, port] = NATS_URL.replace(/^nats:\/\//, '').split(':');
-  const sockets = new Set<Socket>();
-  const server: Server = createServer((client) => {
-    const upstream = tcpConnect(Number(port ?? 4222), host ?? '127.0.0.1');
-    for (const s of [client, upstream]) {
-      sockets.add(s);
-      s.on('error', () => undefined);
-      s.on('close', () => sockets.delete(s));
-    }
-    client.pipe(upstream).pipe(client);
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const address = server.address() as { port: number };
-  return {
-    url: `127.0.0.1:${address.port}`,
-    kill: () => {
-      server.close();
-      for (const s of sockets) s.destroy();
-    },
-  };
 }
 
 describe.skipIf(unreachable !== undefined)('brokers on one NATS', () => {
@@ -126,7 +102,7 @@ describe.skipIf(unreachable !== undefined)('brokers on one NATS', () => {
   });
 
   it('reject a publish and a request with TRANSPORT_UNAVAILABLE while cut off, buffering nothing', async () => {
-    const cut = await proxy();
+    const cut = await startNatsProxy();
     const prefix = uniquePrefix('outage');
     const broker = createBroker({
       transport: natsTransport({ servers: cut.url, prefix }),

@@ -1,4 +1,3 @@
-import { createServer, connect as tcpConnect, type Server, type Socket } from 'node:net';
 import { jetstreamManager } from '@nats-io/jetstream';
 import { connect } from '@nats-io/transport-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -7,6 +6,7 @@ import { HeraldError } from '../src/errors/index.js';
 import { waitFor } from '../src/testing/index.js';
 import { forkChild } from './helpers/fork-child.js';
 import type { EventLog, StoredEvent } from '../src/log/types.js';
+import { freePort, startNatsProxy } from './fixtures/nats-proxy.js';
 import { NATS_URL, natsUnreachable } from './fixtures/nats-server.js';
 import { holdNats } from './fixtures/nats-server-lock.js';
 
@@ -29,34 +29,6 @@ async function all(log: EventLog): Promise<StoredEvent[]> {
   const out: StoredEvent[] = [];
   for await (const e of log.read({ from: 'start' })) out.push(e);
   return out;
-}
-
-/** A free local port with nothing listening on it (yet). */
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
-
-/** Forwards `port` to the test server (as a nats-server that has just started). */
-async function forward(port: number): Promise<() => void> {
-  const [host, target] = NATS_URL.replace(/^nats:\/\//, '').split(':');
-  const sockets = new Set<Socket>();
-  const server: Server = createServer((client) => {
-    const upstream = tcpConnect(Number(target ?? 4222), host ?? '127.0.0.1');
-    for (const s of [client, upstream]) {
-      sockets.add(s);
-      s.on('error', () => undefined);
-    }
-    client.pipe(upstream).pipe(client);
-  });
-  await new Promise<void>((resolve) => server.listen(port, '127.0.0.1', resolve));
-  return () => {
-    server.close();
-    for (const s of sockets) s.destroy();
-  };
 }
 
 describe.skipIf(unreachable !== undefined)('natsLog: two writers on one stream, and connecting', () => {
@@ -217,14 +189,14 @@ describe.skipIf(unreachable !== undefined)('natsLog: two writers on one stream, 
       connectTimeoutMs: 20_000,
     });
     await new Promise((resolve) => setTimeout(resolve, 600));
-    const stop = await forward(port);
+    const proxy = await startNatsProxy(port);
     try {
       const log = await opening;
       const [stored] = await log.append([{ type: 'late.ok', data: 1 }]);
       expect(stored!.position).toBe(1);
       await log.close();
     } finally {
-      stop();
+      proxy.kill();
     }
   });
 
