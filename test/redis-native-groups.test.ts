@@ -117,4 +117,72 @@ describe.skipIf(unreachable !== undefined)('redis log: groups are Redis consumer
     for (const x of [...one, ...two]) await x.ack();
     expect(await group.info()).toMatchObject({ pending: 0, lag: 0 });
   });
+
+  // A quiet group's pull runs no script (plain commands decide that nothing is due), and acks are a
+  // plain XACK unless the due zset exists: what other processes did must still be seen.
+  describe('with a member in another process', () => {
+    let other: EventLog;
+    beforeAll(async () => {
+      other = await redisLog({ url: REDIS_URL, prefix });
+    });
+    afterAll(async () => {
+      await other.close();
+    });
+
+    /** Pulls (and acks) until `count` deliveries came: their positions and delivery counts. */
+    async function drain(group: Awaited<ReturnType<EventLog['group']>>, count: number) {
+      const seen: [number, number][] = [];
+      await waitFor(async () => {
+        for (const d of await group.pull({ max: 10, waitMs: 100 })) {
+          seen.push([d.event.position, d.deliveryCount]);
+          await d.ack();
+        }
+        return seen.length >= count;
+      });
+      return seen;
+    }
+
+    it("sees the other member's nack with a delay when it comes due", async () => {
+      const options = { types: ['far.>'], ackWaitMs: 60_000 };
+      const here = await log.group('far', options);
+      const there = await other.group('far', options);
+      const [x] = await log.append([{ type: 'far.x' }]);
+      expect(await drain(here, 1)).toEqual([[x!.position, 1]]); // the group is quiet here now
+      const [y] = await log.append([{ type: 'far.y' }]);
+      const [got] = await there.pull({ max: 1, waitMs: 1_000 });
+      expect(got!.event.position).toBe(y!.position);
+      await got!.nack({ delayMs: 100 });
+      expect(await drain(here, 1)).toEqual([[y!.position, 2]]);
+      expect(await here.info()).toMatchObject({ pending: 0 });
+    });
+
+    it('sees a lease the other member let expire', async () => {
+      const options = { types: ['lapse.>'], ackWaitMs: 150, maxDeliveries: 10 };
+      const here = await log.group('lapse', options);
+      const there = await other.group('lapse', options);
+      const [x] = await log.append([{ type: 'lapse.x' }]);
+      expect(await drain(here, 1)).toEqual([[x!.position, 1]]);
+      const [y] = await log.append([{ type: 'lapse.y' }]);
+      const [got] = await there.pull({ max: 1, waitMs: 1_000 });
+      expect(got!.event.position).toBe(y!.position); // never acked
+      expect(await drain(here, 1)).toEqual([[y!.position, 2]]);
+      expect(await here.info()).toMatchObject({ pending: 0 });
+    });
+
+    it('an ack of a delivery the other member has since nacked with a delay still counts', async () => {
+      const options = { types: ['stale.>'], ackWaitMs: 50, maxDeliveries: 10 };
+      const here = await log.group('stale', options);
+      const there = await other.group('stale', options);
+      const [x] = await log.append([{ type: 'stale.x' }]);
+      const [first] = await here.pull({ max: 1, waitMs: 1_000 });
+      const [second] = await there.pull({ max: 1, waitMs: 2_000 }); // the lease expired
+      expect(second!.deliveryCount).toBe(2);
+      await second!.nack({ delayMs: 60_000 }); // out of the PEL, into the due zset
+      expect(await client.zscore(`${prefix}:gdue:stale`, String(x!.position))).not.toBeNull();
+      await first!.ack();
+      expect(await client.zscore(`${prefix}:gdue:stale`, String(x!.position))).toBeNull();
+      expect(await here.status(x!.position)).toBe('completed');
+      expect(await here.info()).toMatchObject({ pending: 0 });
+    });
+  });
 });

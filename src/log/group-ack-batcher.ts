@@ -1,9 +1,10 @@
 /**
  * Group acks issued together share one call to the backend (PostgreSQL: one statement and one
  * commit; Redis: one script call): a member acking a pulled batch with `Promise.all` pays one
- * round trip, not one per delivery. Acks queue until the next turn of the event loop, then go
- * out as one call with the (group, position) pairs as arrays; each caller's promise settles with
- * that call.
+ * round trip, not one per delivery. Acks queue until the code that issued them and the microtasks
+ * already queued have run (a `queueMicrotask`, so no turn of the event loop is lost), then go out
+ * as one call with the (group, position) pairs as arrays; each caller's promise settles with that
+ * call.
  *
  * @example
  * ```ts
@@ -31,7 +32,7 @@ export class AckBatcher {
       this.#waiters.push({ resolve, reject });
       if (!this.#scheduled) {
         this.#scheduled = true;
-        setImmediate(() => this.#flush());
+        queueMicrotask(() => this.#flush());
       }
     });
   }

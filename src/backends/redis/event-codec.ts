@@ -57,6 +57,16 @@ export function decodeFields(position: number, fields: readonly string[]): Store
         break;
     }
   }
+  return storedEvent(json, position, recorded, stream, version);
+}
+
+function storedEvent(
+  json: string,
+  position: number,
+  recorded: number,
+  stream: string | undefined,
+  version: number | undefined,
+): StoredEvent {
   // The parsed object is the stored event: its fields are set in place rather than copied.
   const event = JSON.parse(json) as Record<string, unknown>;
   if (stream !== undefined) {
@@ -66,6 +76,89 @@ export function decodeFields(position: number, fields: readonly string[]): Store
   event['position'] = position;
   event['recordedat'] = isoTime(recorded);
   return event as StoredEvent;
+}
+
+/**
+ * An entry as a command with Buffer replies (`xreadgroupBuffer`) returns it. Group pulls read new
+ * entries so: of an entry's fields only `event` is made a string (and `type`, when the group
+ * filters), where string replies would convert all of them.
+ */
+export type BufferEntry = [id: Buffer, fields: Buffer[]];
+
+/**
+ * The leading decimal number of a Buffer: an entry id's position (`<position>-0`), or a number
+ * field's value.
+ *
+ * @example
+ * ```ts
+ * bufferNumber(Buffer.from('42-0')); // 42
+ * ```
+ */
+export function bufferNumber(bytes: Buffer): number {
+  let n = 0;
+  for (let i = 0; i < bytes.length; i++) {
+    const digit = bytes[i]! - 48;
+    if (digit < 0 || digit > 9) break;
+    n = n * 10 + digit;
+  }
+  return n;
+}
+
+// The entry fields' names have lengths of their own (id 2, type 4, event 5, stream 6, version 7,
+// recorded 8): a Buffer field is known by its length.
+const TYPE_LENGTH = 4;
+const EVENT_LENGTH = 5;
+const STREAM_LENGTH = 6;
+const VERSION_LENGTH = 7;
+const RECORDED_LENGTH = 8;
+
+/**
+ * The `type` field of an entry read with Buffer replies ('' without one).
+ *
+ * @example
+ * ```ts
+ * bufferType([Buffer.from('type'), Buffer.from('order.created')]); // 'order.created'
+ * ```
+ */
+export function bufferType(fields: readonly Buffer[]): string {
+  for (let i = 0; i < fields.length; i += 2) {
+    if (fields[i]!.length === TYPE_LENGTH) return fields[i + 1]!.toString();
+  }
+  return '';
+}
+
+/**
+ * `decodeFields` for an entry read with Buffer replies.
+ *
+ * @example
+ * ```ts
+ * const [[, entries]] = await client.xreadgroupBuffer('GROUP', 'g', 'herald', 'STREAMS', 'herald:events', '>');
+ * const event = decodeBufferFields(bufferNumber(entries[0][0]), entries[0][1]);
+ * ```
+ */
+export function decodeBufferFields(position: number, fields: readonly Buffer[]): StoredEvent {
+  let json = '{}';
+  let recorded = 0;
+  let stream: string | undefined;
+  let version: number | undefined;
+  for (let i = 0; i < fields.length; i += 2) {
+    const value = fields[i + 1]!;
+    switch (fields[i]!.length) {
+      case EVENT_LENGTH:
+        json = value.toString();
+        break;
+      case RECORDED_LENGTH:
+        recorded = bufferNumber(value);
+        break;
+      case STREAM_LENGTH:
+        stream = value.toString();
+        break;
+      case VERSION_LENGTH:
+        version = bufferNumber(value);
+        break;
+    }
+  }
+  return storedEvent(json, position, recorded, stream, version);
 }
 
 /**

@@ -1,3 +1,4 @@
+import type { Redis } from 'ioredis';
 import { describeError } from '../../errors/index.js';
 import { eventStatus } from '../../log/event-status.js';
 import { nackDelay, resolveGroupOptions, type ResolvedGroupOptions } from '../../log/group-options.js';
@@ -10,8 +11,17 @@ import type {
   GroupDeadLetter,
   GroupDelivery,
   GroupInfo,
+  StoredEvent,
 } from '../../log/types.js';
-import { decodeFields, entryPosition, type StreamEntry } from './event-codec.js';
+import {
+  bufferNumber,
+  bufferType,
+  decodeBufferFields,
+  decodeFields,
+  entryPosition,
+  type BufferEntry,
+  type StreamEntry,
+} from './event-codec.js';
 import type { GroupKeys } from './keys.js';
 import type { RedisContext } from './log-context.js';
 
@@ -29,15 +39,15 @@ interface Round {
   readonly nextDue: number;
   readonly more: boolean;
   readonly redeliveries: (number | string | string[])[];
-  /** New events of the group's types. */
-  readonly fresh: StreamEntry[];
+  /** New events of the group's types (from pull.lua in scan mode, else from XREADGROUP here). */
+  readonly fresh: StreamEntry[] | BufferEntry[];
   /** New entries looked at, of any type. */
   readonly read: number;
 }
 
-/** The entries of an XREADGROUP reply on one stream (none: null). */
-function streamEntries(reply: unknown): StreamEntry[] {
-  return (reply as [string, StreamEntry[]][] | null)?.[0]?.[1] ?? [];
+/** The entries of an XREADGROUP reply on one stream, read with Buffer replies (none: null). */
+function streamEntries(reply: unknown): BufferEntry[] {
+  return (reply as [Buffer, BufferEntry[]][] | null)?.[0]?.[1] ?? [];
 }
 
 /** Entries one pull examines at most, so a script never holds the server long. */
@@ -183,22 +193,19 @@ export class RedisGroup implements ConsumerGroup {
     let reply: PullReply;
     let readReply: [Error | null, unknown];
     if (this.#quiet) {
-      const [scriptReply, pair] = await ctx.scriptThen(
-        'pull',
-        keys,
-        [...base, 'client'],
-        (c) => c.xreadgroup(...read(max)),
-        { stopped },
-      );
-      reply = scriptReply as PullReply;
-      readReply = pair;
+      const look = await ctx.call((c) => this.#look(c, () => c.xreadgroupBuffer(...read(max))), { stopped });
+      readReply = look.read;
+      // Nothing for the script to do: no due redelivery, no lease that may have expired.
+      reply = look.idle
+        ? [look.nextDue, 0, 0, [], [], 0]
+        : ((await ctx.script('pull', keys, [...base, 'client'], { stopped })) as PullReply);
     } else {
       reply = (await ctx.script('pull', keys, [...base, 'client'], { stopped })) as PullReply;
       const left = max - reply[3].length / 4;
       readReply = [null, null];
       if (left > 0) {
         readReply = await ctx
-          .call((c) => c.xreadgroup(...read(left)), { stopped })
+          .call((c) => c.xreadgroupBuffer(...read(left)), { stopped })
           .then(
             (result) => [null, result] as [null, unknown],
             (error: unknown) => [asError(error), null],
@@ -219,9 +226,9 @@ export class RedisGroup implements ConsumerGroup {
     if (!this.#all) {
       fresh = [];
       for (const entry of entries) {
-        if (this.#matches(typeOf(entry[1]))) fresh.push(entry);
+        if (this.#matches(bufferType(entry[1]))) fresh.push(entry);
         // Not the group's: acked with the next acks (if that fails, it is reclaimed and skipped later).
-        else void this.#ack(this.name, entryPosition(entry[0])).catch(() => undefined);
+        else void this.#ack(this.name, bufferNumber(entry[0])).catch(() => undefined);
       }
       if (fresh.length * 2 < entries.length) this.#sparse = true;
     }
@@ -230,11 +237,41 @@ export class RedisGroup implements ConsumerGroup {
   }
 
   /**
+   * The fast path of a quiet group, in one round trip of plain commands: the server's TIME, the
+   * group hash's state (`origin`, the XAUTOCLAIM cursor `claim`, `claimAt`), the first of the due
+   * zset, and XREADGROUP for new events. `idle` when pull.lua would find nothing (the hash exists,
+   * no sweep is under way, no lease can have expired before claimAt, nothing in the due zset is
+   * due): then no script runs. Else the caller runs pull.lua after it (what it redelivers goes
+   * first, and new entries past `max` are given back).
+   */
+  async #look(
+    c: Redis,
+    readNew: () => Promise<unknown>,
+  ): Promise<{ idle: boolean; nextDue: number; read: [Error | null, unknown] }> {
+    const k = this.#keys;
+    const time = c.time();
+    const state = c.hmget(k.hash, 'origin', 'claim', 'claimAt');
+    const first = c.zrange(k.due, '0', '0', 'WITHSCORES');
+    const entries = readNew().then(
+      (result): [null, unknown] => [null, result],
+      (error: unknown): [Error, null] => [asError(error), null],
+    );
+    const [[seconds, micros], [origin, claim, claimAtText], due] = await Promise.all([time, state, first]);
+    const now = Number(seconds) * 1000 + Math.floor(Number(micros) / 1000);
+    const claimAt = Number(claimAtText ?? 0);
+    const dueAt = due.length >= 2 ? Number(due[1]) : Infinity;
+    const idle = origin !== null && (claim === null || claim === '0-0') && now < claimAt && now < dueAt;
+    // As pull.lua's: ms until something may come due (at least 1, so a wait never spins).
+    const nextDue = Math.max(1, Math.min(claimAt, dueAt) - now);
+    return { idle, nextDue, read: await entries };
+  }
+
+  /**
    * Gives back new entries read beyond `max` (the script found redeliveries in the same round
    * trip): they stay in the PEL with no delivery counted and long idle, and claimAt is cleared, so
    * the next pull's XAUTOCLAIM takes them first, as delivery 1.
    */
-  async #release(entries: StreamEntry[]): Promise<void> {
+  async #release(entries: BufferEntry[]): Promise<void> {
     const ctx = this.#ctx;
     const ids = entries.map(([id]) => id);
     await ctx.call((c) =>
@@ -257,50 +294,62 @@ export class RedisGroup implements ConsumerGroup {
     );
   }
 
-  #deliveries(redeliveries: (number | string | string[])[], fresh: StreamEntry[]): GroupDelivery[] {
+  /** `token` 0: a delivery from the PEL, told apart from a stale one by its delivery count. */
+  #deliveries(
+    redeliveries: (number | string | string[])[],
+    fresh: StreamEntry[] | BufferEntry[],
+  ): GroupDelivery[] {
     const out: GroupDelivery[] = [];
     for (let i = 0; i < redeliveries.length; i += 4) {
       const position = Number(redeliveries[i]);
-      const fields = redeliveries[i + 3] as string[];
-      out.push(this.#delivery(position, Number(redeliveries[i + 1]), Number(redeliveries[i + 2]), fields));
+      const event = decodeFields(position, redeliveries[i + 3] as string[]);
+      const count = Number(redeliveries[i + 1]);
+      out.push(new RedisDelivery(this, event, position, count, Number(redeliveries[i + 2])));
     }
-    for (const [id, fields] of fresh) out.push(this.#delivery(entryPosition(id), 1, 0, fields));
+    for (const [id, fields] of fresh) {
+      const position = typeof id === 'string' ? entryPosition(id) : bufferNumber(id);
+      const event =
+        typeof id === 'string'
+          ? decodeFields(position, fields as string[])
+          : decodeBufferFields(position, fields as Buffer[]);
+      out.push(new RedisDelivery(this, event, position, 1, 0));
+    }
     return out;
   }
 
-  /** `token` 0: a delivery from the PEL, told apart from a stale one by its delivery count. */
-  #delivery(position: number, deliveryCount: number, token: number, fields: string[]): GroupDelivery {
+  /** The ack of a delivery. Internal: called by `RedisDelivery`. */
+  ackDelivery(position: number): Promise<void> {
+    this.#ctx.assertOpen();
+    // Even a stale delivery's ack counts: the handler did the work.
+    return this.#ack(this.name, position);
+  }
+
+  /** The nack of a delivery. Internal: called by `RedisDelivery`. */
+  async nackDelivery(
+    position: number,
+    deliveryCount: number,
+    token: number,
+    options: { delayMs?: number; error?: unknown; deadLetter?: boolean },
+  ): Promise<void> {
     const ctx = this.#ctx;
-    const event = decodeFields(position, fields);
-    return {
-      event,
+    ctx.assertOpen();
+    const delay = nackDelay(this.#options.backoff, deliveryCount, options.delayMs);
+    const hasError = options.error !== undefined;
+    const error = hasError ? describeError(options.error) : '';
+    const k = this.#keys;
+    const keys = [k.hash, k.due, k.counts, k.tokens, k.errors, k.dead, k.deadInfo, ctx.keys.events];
+    const args = [
+      position,
+      token,
+      delay,
+      hasError ? '1' : '0',
+      error,
+      options.deadLetter === true ? '1' : '0',
+      this.name,
       deliveryCount,
-      ack: () => {
-        ctx.assertOpen();
-        // Even a stale delivery's ack counts: the handler did the work.
-        return this.#ack(this.name, position);
-      },
-      nack: async (options = {}) => {
-        ctx.assertOpen();
-        const delay = nackDelay(this.#options.backoff, deliveryCount, options.delayMs);
-        const hasError = options.error !== undefined;
-        const error = hasError ? describeError(options.error) : '';
-        const k = this.#keys;
-        const keys = [k.hash, k.due, k.counts, k.tokens, k.errors, k.dead, k.deadInfo, ctx.keys.events];
-        const args = [
-          position,
-          token,
-          delay,
-          hasError ? '1' : '0',
-          error,
-          options.deadLetter === true ? '1' : '0',
-          this.name,
-          deliveryCount,
-        ];
-        const outcome = Number(await ctx.script('nack', keys, args));
-        if (outcome === 1) ctx.groupWakeup(this.name).fire();
-      },
-    };
+    ];
+    const outcome = Number(await ctx.script('nack', keys, args));
+    if (outcome === 1) ctx.groupWakeup(this.name).fire();
   }
 
   async info(): Promise<GroupInfo> {
@@ -425,4 +474,32 @@ function checked(positions: readonly number[] | undefined): number[] | undefined
  */
 export function storedOptions(json: string): ResolvedGroupOptions {
   return resolveGroupOptions(JSON.parse(json) as ResolvedGroupOptions);
+}
+
+/**
+ * One delivery of a Redis group. Its methods live on the class (a pulled batch allocates no
+ * closures per delivery) and call the group's.
+ */
+class RedisDelivery implements GroupDelivery {
+  readonly event: StoredEvent;
+  readonly deliveryCount: number;
+  readonly #group: RedisGroup;
+  readonly #position: number;
+  readonly #token: number;
+
+  constructor(group: RedisGroup, event: StoredEvent, position: number, deliveryCount: number, token: number) {
+    this.#group = group;
+    this.event = event;
+    this.#position = position;
+    this.deliveryCount = deliveryCount;
+    this.#token = token;
+  }
+
+  ack(): Promise<void> {
+    return this.#group.ackDelivery(this.#position);
+  }
+
+  nack(options: { delayMs?: number; error?: unknown; deadLetter?: boolean } = {}): Promise<void> {
+    return this.#group.nackDelivery(this.#position, this.deliveryCount, this.#token, options);
+  }
 }

@@ -108,9 +108,17 @@ export class RedisLog implements EventLog, RedisContext {
       });
       await Promise.all(
         [...byGroup].map(([g, list]) => {
-          const k = this.keys.group(names[g]!);
-          const keys = [k.due, k.counts, k.tokens, k.errors, this.keys.events];
-          return this.script('ack', keys, [names[g]!, ...list]);
+          const name = names[g]!;
+          const k = this.keys.group(name);
+          // A plain XACK, and ack.lua only when the due zset exists (something was nacked with a
+          // delay or redriven): then an acked position may be there rather than in the PEL.
+          return this.call(async (c) => {
+            const [, due] = await Promise.all([c.xack(this.keys.events, name, ...list), c.exists(k.due)]);
+            if (due === 1) {
+              const keys = [k.due, k.counts, k.tokens, k.errors, this.keys.events];
+              await this.#scripts.run('ack', keys, [name, ...list]);
+            }
+          });
         }),
       );
     });
