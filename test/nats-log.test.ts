@@ -152,6 +152,33 @@ describe.skipIf(unreachable !== undefined)('natsLog: two writers on one stream, 
     }
   });
 
+  it('stores an event again when its message is gone but its id is still in the duplicate window', async () => {
+    // A single event outside any stream goes out with no expectation; JetStream answers
+    // "duplicate" for the id of a message it deleted, and the append must store it again.
+    const [a, b] = await pair('gone');
+    const nc = await connect({ servers: NATS_URL });
+    try {
+      const [first] = await a.append([{ id: 'gone-id', type: 'pair.gone', source: 'test', data: 1 }]);
+      const jsm = await jetstreamManager(nc);
+      await jsm.streams.deleteMessage(`HERALD_PAIR_gone_${suffix}`, first!.position, false);
+      const fresh = await natsLog({
+        servers: NATS_URL,
+        stream: `HERALD_PAIR_gone_${suffix}`,
+        subjectPrefix: `pair_gone_${suffix}`,
+      });
+      try {
+        const [again] = await fresh.append([{ id: 'gone-id', type: 'pair.gone', source: 'test', data: 2 }]);
+        expect(again).toMatchObject({ duplicate: false });
+        expect(again!.position).toBeGreaterThan(first!.position);
+        expect((await all(fresh)).map((e) => [e.id, e.data])).toEqual([['gone-id', 2]]);
+      } finally {
+        await fresh.close();
+      }
+    } finally {
+      await Promise.all([a.close(), b.close(), nc.close()]);
+    }
+  });
+
   it('keeps no message in the dead-letter stream once a redriven event is acked', async () => {
     const [a, b] = await pair('redrive');
     try {

@@ -44,7 +44,8 @@ export class AppendBatcher {
     return new Promise<Appended[]>((resolve, reject) => {
       this.#queue.push({ prepared, resolve, reject });
       this.#queued += prepared.events.length;
-      this.#running ??= new Promise<void>((done) => setImmediate(done)).then(() => this.#drain());
+      // The round starts once the caller's code and the microtasks queued before it have run.
+      this.#running ??= Promise.resolve().then(() => this.#drain());
     });
   }
 

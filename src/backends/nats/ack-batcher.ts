@@ -1,5 +1,7 @@
 import type { Msg, NatsConnection } from '@nats-io/transport-node';
-import { deliveryInfo } from './pull-request.js';
+
+/** `+ACK`, encoded once. */
+const ACK = new TextEncoder().encode('+ACK');
 
 interface Waiting {
   readonly messages: Msg[];
@@ -7,7 +9,7 @@ interface Waiting {
 }
 
 /**
- * Acks of one connection, confirmed together: the acks made in one turn of the event loop for
+ * Acks of one connection, confirmed together: the acks made together (until a queued microtask) for
  * one consumer go out as plain publishes except the last, which is a request; JetStream handles
  * a consumer's acks in the order they arrive, so the reply to the last confirms them all. Every
  * `ack` resolves once the server confirmed it (so `info()` right after shows it), at the cost
@@ -16,7 +18,7 @@ interface Waiting {
  * @example
  * ```ts
  * const acks = new AckBatcher(nc);
- * await Promise.all(messages.map((m) => acks.ack(m)));
+ * await Promise.all(messages.map((m) => acks.ack(m, deliveryInfo(m.reply!).consumer)));
  * ```
  */
 export class AckBatcher {
@@ -28,14 +30,15 @@ export class AckBatcher {
     this.#nc = nc;
   }
 
-  ack(m: Msg): Promise<void> {
-    const key = deliveryInfo(m.reply!).consumer;
+  /** `consumer`: the message's `DeliveryInfo.consumer`, whose acks are confirmed together. */
+  ack(m: Msg, consumer: string): Promise<void> {
+    const key = consumer;
     let waiting = this.#waiting.get(key);
     if (waiting === undefined) this.#waiting.set(key, (waiting = { messages: [], settle: [] }));
     waiting.messages.push(m);
     if (!this.#scheduled) {
       this.#scheduled = true;
-      setImmediate(() => this.#flush());
+      queueMicrotask(() => this.#flush());
     }
     return new Promise((resolve, reject) => waiting.settle.push({ resolve, reject }));
   }
@@ -46,12 +49,12 @@ export class AckBatcher {
     this.#waiting.clear();
     for (const { messages, settle } of batches) {
       try {
-        for (const m of messages.slice(0, -1)) this.#nc.publish(m.reply!, '+ACK');
+        for (let i = 0; i < messages.length - 1; i++) this.#nc.publish(messages[i]!.reply!, ACK);
       } catch (err) {
         for (const s of settle) s.reject(err);
         continue;
       }
-      this.#nc.request(messages.at(-1)!.reply!, '+ACK', { timeout: 5_000 }).then(
+      this.#nc.request(messages.at(-1)!.reply!, ACK, { timeout: 5_000 }).then(
         () => settle.forEach((s) => s.resolve()),
         (err: unknown) => settle.forEach((s) => s.reject(err)),
       );

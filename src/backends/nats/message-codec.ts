@@ -1,5 +1,4 @@
 import { headers, type MsgHdrs } from '@nats-io/transport-node';
-import type { HeraldEvent } from '../../event/types.js';
 import { isoAt } from '../../log/stored-json.js';
 import type { StoredEvent } from '../../log/types.js';
 
@@ -78,12 +77,14 @@ const decoder = new TextDecoder();
  * ```
  */
 export function decodeEvent(message: StoredMessage): StoredEvent {
-  const event = JSON.parse(decoder.decode(message.data)) as HeraldEvent;
+  // The parsed object is the stored event: its fields are set in place rather than copied.
+  const event = JSON.parse(decoder.decode(message.data)) as Record<string, unknown>;
   const stream = message.headers?.get(STREAM_HEADER);
-  const recordedat = isoAt(Math.floor(message.timeMs));
-  const where =
-    stream === undefined || stream === ''
-      ? { position: message.seq, recordedat }
-      : { stream, version: Number(message.headers!.get(VERSION_HEADER)), position: message.seq, recordedat };
-  return Object.freeze({ ...event, ...where });
+  if (stream !== undefined && stream !== '') {
+    event['stream'] = stream;
+    event['version'] = Number(message.headers!.get(VERSION_HEADER));
+  }
+  event['position'] = message.seq;
+  event['recordedat'] = isoAt(Math.floor(message.timeMs));
+  return Object.freeze(event) as StoredEvent;
 }

@@ -16,7 +16,7 @@ import type {
 import type { AckBatcher } from './ack-batcher.js';
 import { DeadLetterStore, POSITION_HEADER, type StoredDeadLetter } from './dead-letter-store.js';
 import type { GroupPlace, GroupRecord } from './group-naming.js';
-import { deliveryInfo, pullMessages, type PullRequest } from './pull-request.js';
+import { deliveryInfo, pullMessages, type DeliveryInfo, type PullRequest } from './pull-request.js';
 
 /** This process's view of one delivered event of a group (JetStream keeps no per-message state it would show). */
 export interface Tracked {
@@ -31,8 +31,8 @@ export interface NatsGroupContext {
   readonly jsm: JetStreamManager;
   readonly dead: DeadLetterStore;
   assertOpen(): void;
-  /** The stored event at a delivered position, once the log's index has it. */
-  eventAt(position: number): Promise<StoredEvent | undefined>;
+  /** The stored event at a delivered position, once the log's index has it (at once if it does). */
+  eventAt(position: number): StoredEvent | undefined | Promise<StoredEvent | undefined>;
   /** The stored event at a position, after catching up with the stream. */
   storedAt(position: number): Promise<StoredEvent | undefined>;
   /** The deliveries of this group that this process handed out, by position. */
@@ -154,64 +154,59 @@ export class NatsGroup implements ConsumerGroup {
     const messages = await pullMessages(this.#ctx.nc, stream, durable, request);
     const out: GroupDelivery[] = [];
     for (const m of messages) {
-      const delivery = await this.#delivery(m, redriven);
-      if (delivery !== undefined) out.push(delivery);
+      const info = deliveryInfo(m.reply!);
+      const position = redriven ? Number(m.headers?.get(POSITION_HEADER)) : info.seq;
+      const known = this.#ctx.eventAt(position);
+      let event = known instanceof Promise ? await known : known;
+      if (event === undefined && redriven) event = Object.freeze(m.json<StoredEvent>());
+      // Deleted from the log meanwhile, or a type the group no longer (or never, with several
+      // patterns) takes: acked at once, never handed out.
+      if (event === undefined || !this.#matches(event.type)) {
+        await respond(this.#ctx.nc, m, '+ACK');
+        continue;
+      }
+      const tracked = this.#ctx.tracked;
+      const { maxDeliveries, ackWaitMs } = this.#record.options;
+      const error = tracked.get(position)?.error;
+      if (info.deliveryCount > maxDeliveries) {
+        // The delivery past maxDeliveries: the last ack wait expired, the event is a dead letter.
+        await this.#bury(m, event, info.deliveryCount - 1, error, redriven);
+        continue;
+      }
+      const entry: Tracked = { deadline: Date.now() + ackWaitMs, acked: false, error };
+      tracked.set(position, entry);
+      out.push(new NatsDelivery(this, m, info, event, entry, redriven));
     }
     return out;
   }
 
-  async #delivery(m: Msg, redriven: boolean): Promise<GroupDelivery | undefined> {
-    const { seq, deliveryCount } = deliveryInfo(m.reply!);
-    const position = redriven ? Number(m.headers?.get(POSITION_HEADER)) : seq;
-    let event = await this.#ctx.eventAt(position);
-    if (event === undefined && redriven) event = Object.freeze(m.json<StoredEvent>());
-    // Deleted from the log meanwhile, or a type the group no longer (or never, with several
-    // patterns) takes: acked at once, never handed out.
-    if (event === undefined || !this.#matches(event.type)) {
-      await respond(this.#ctx.nc, m, '+ACK');
-      return undefined;
-    }
+  /** The ack of a delivery, confirmed with the others of its batch. Internal: called by `NatsDelivery`. */
+  async ackDelivery(d: NatsDelivery): Promise<void> {
+    await this.#ctx.acks.ack(d.message, d.info.consumer);
     const tracked = this.#ctx.tracked;
-    const { maxDeliveries, ackWaitMs, backoff } = this.#record.options;
-    if (deliveryCount > maxDeliveries) {
-      // The delivery past maxDeliveries: the last ack wait expired, the event is a dead letter.
-      await this.#bury(m, event, deliveryCount - 1, tracked.get(position)?.error, redriven);
-      return undefined;
+    const current = tracked.get(d.event.position);
+    if (current !== undefined) current.acked = true;
+    if (tracked.size > MAX_TRACKED) forgetAcked(tracked);
+    if (d.redriven) await this.#settled(d.message);
+  }
+
+  /** The nack of a delivery: a `nak` with the delay, or a dead letter. Internal: called by `NatsDelivery`. */
+  async nackDelivery(
+    d: NatsDelivery,
+    options: { delayMs?: number; error?: unknown; deadLetter?: boolean },
+  ): Promise<void> {
+    const { maxDeliveries, backoff } = this.#record.options;
+    const { deliveryCount, entry } = d;
+    const delay = nackDelay(backoff, deliveryCount, options.delayMs);
+    const error = options.error === undefined ? entry.error : describeError(options.error);
+    if (options.deadLetter === true || deliveryCount >= maxDeliveries) {
+      await this.#bury(d.message, d.event, deliveryCount, error, d.redriven);
+      return;
     }
-    const entry: Tracked = {
-      deadline: Date.now() + ackWaitMs,
-      acked: false,
-      error: tracked.get(position)?.error,
-    };
-    tracked.set(position, entry);
-    let done = false;
-    const nc = this.#ctx.nc;
-    return {
-      event,
-      deliveryCount,
-      ack: async () => {
-        if (done) return;
-        done = true;
-        await this.#ctx.acks.ack(m);
-        const current = tracked.get(position);
-        if (current !== undefined) current.acked = true;
-        if (tracked.size > MAX_TRACKED) forgetAcked(tracked);
-        if (redriven) await this.#settled(m);
-      },
-      nack: async (options = {}) => {
-        const delay = nackDelay(backoff, deliveryCount, options.delayMs);
-        if (done) return;
-        done = true;
-        const error = options.error === undefined ? entry.error : describeError(options.error);
-        if (options.deadLetter === true || deliveryCount >= maxDeliveries) {
-          await this.#bury(m, event, deliveryCount, error, redriven);
-          return;
-        }
-        entry.error = error;
-        entry.deadline = Date.now() + delay;
-        await respond(nc, m, delay > 0 ? `-NAK ${JSON.stringify({ delay: nanos(delay) })}` : '-NAK');
-      },
-    };
+    entry.error = error;
+    entry.deadline = Date.now() + delay;
+    const body = delay > 0 ? `-NAK ${JSON.stringify({ delay: nanos(delay) })}` : '-NAK';
+    await respond(this.#ctx.nc, d.message, body);
   }
 
   /** Dead-letters an event: stored in the dead-letter stream first, then terminated. */
@@ -327,4 +322,50 @@ function redeliveriesFirst(deliveries: GroupDelivery[]): GroupDelivery[] {
 /** Acks, naks or terms a delivery and waits for the server to confirm it (ack of the ack). */
 async function respond(nc: NatsConnection, m: Msg, body: string): Promise<void> {
   await nc.request(m.reply!, body, { timeout: 5_000 });
+}
+
+/**
+ * One delivery of a NATS group. Its methods live on the class (a pulled batch allocates no
+ * closures per delivery) and call the group's; the first of ack or nack counts.
+ */
+class NatsDelivery implements GroupDelivery {
+  readonly event: StoredEvent;
+  readonly message: Msg;
+  readonly info: DeliveryInfo;
+  readonly entry: Tracked;
+  readonly redriven: boolean;
+  readonly #group: NatsGroup;
+  #done = false;
+
+  constructor(
+    group: NatsGroup,
+    message: Msg,
+    info: DeliveryInfo,
+    event: StoredEvent,
+    entry: Tracked,
+    redriven: boolean,
+  ) {
+    this.#group = group;
+    this.message = message;
+    this.info = info;
+    this.event = event;
+    this.entry = entry;
+    this.redriven = redriven;
+  }
+
+  get deliveryCount(): number {
+    return this.info.deliveryCount;
+  }
+
+  async ack(): Promise<void> {
+    if (this.#done) return;
+    this.#done = true;
+    await this.#group.ackDelivery(this);
+  }
+
+  async nack(options: { delayMs?: number; error?: unknown; deadLetter?: boolean } = {}): Promise<void> {
+    if (this.#done) return;
+    this.#done = true;
+    await this.#group.nackDelivery(this, options);
+  }
 }

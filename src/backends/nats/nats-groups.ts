@@ -18,7 +18,7 @@ export interface NatsGroupsHost {
   readonly stream: string;
   readonly subjectPrefix: string;
   assertOpen(): void;
-  eventAt(position: number): Promise<StoredEvent | undefined>;
+  eventAt(position: number): StoredEvent | undefined | Promise<StoredEvent | undefined>;
   storedAt(position: number): Promise<StoredEvent | undefined>;
   /** The first position a group created now at `startAt` takes (after catching up). */
   startPosition(startAt: LogPosition): Promise<number>;

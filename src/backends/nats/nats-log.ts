@@ -5,6 +5,7 @@ import {
   type ConsumerMessages,
   type JetStreamClient,
   type JetStreamManager,
+  type JetStreamPublishOptions,
   type PubAck,
 } from '@nats-io/jetstream';
 import { connect, type NatsConnection } from '@nats-io/transport-node';
@@ -93,6 +94,14 @@ interface Planned {
   readonly fresh: HeraldEvent[];
   readonly version: number;
 }
+
+/**
+ * A caller with one new event outside any stream: where it lands depends on nothing else in the
+ * log, so it is published with no expectation (see `#publish`).
+ */
+function isFree(p: Planned): boolean {
+  return p.fresh.length === 1 && p.request.prepared.stream === undefined;
+}
 const encoder = new TextEncoder();
 
 /** The log behind `natsLog`. Internal: obtained through `natsLog()`. */
@@ -139,10 +148,10 @@ export class NatsLog implements EventLog {
       stream: options.stream,
       subjectPrefix: options.subjectPrefix,
       assertOpen: () => this.#assertOpen(),
-      eventAt: async (position) => {
-        await this.#seen(position);
-        return this.#index.events.find(position);
-      },
+      eventAt: (position) =>
+        this.#index.lastSeq >= position
+          ? this.#index.events.find(position)
+          : this.#seen(position).then(() => this.#index.events.find(position)),
       storedAt: async (position) => {
         await this.#catchUp();
         return this.#index.events.find(position);
@@ -307,37 +316,48 @@ export class NatsLog implements EventLog {
   }
 
   /**
-   * Publishes a planned run; settles the callers it stored whole and returns those to retry.
-   * A retry publishes with a `Nats-Msg-Id` of `<id>#<attempt>`: the deleted first attempt's id
-   * is still in JetStream's duplicate window.
+   * Publishes a planned run; settles the callers it stored and returns those to retry. Callers
+   * with one new event outside any stream ("free": nothing about them depends on what else is in
+   * the log) go out after the chained run with no expectation, each landing wherever JetStream
+   * puts it; the others form the chained run (first message expects the stream's last sequence,
+   * each next one the message before it), so what of it lands is a prefix. A retry publishes with
+   * a `Nats-Msg-Id` of `<id>#<attempt>`: the deleted first attempt's id is still in JetStream's
+   * duplicate window.
    */
   async #publish(planned: readonly Planned[], attempt: number): Promise<AppendRequest[]> {
     const base = Math.max(this.#received, this.#index.lastSeq);
+    const chained = planned.filter((p) => !isFree(p));
+    const free = planned.filter(isFree);
+    const send = (event: HeraldEvent, options: Partial<JetStreamPublishOptions>): Promise<PubAck> =>
+      this.#js.publish(
+        `${this.#options.subjectPrefix}.${event.type}`,
+        encoder.encode(JSON.stringify(event)),
+        {
+          msgID: attempt === 0 ? event.id : `${event.id}#${attempt}`,
+          ...options,
+        },
+      );
     const sends: Promise<PubAck>[] = [];
     let previous: string | undefined;
-    for (const { request, fresh, version } of planned) {
+    for (const { request, fresh, version } of chained) {
       const stream = request.prepared.stream;
       const batchId = fresh.length > 1 ? randomUUID() : undefined;
       fresh.forEach((event, i) => {
-        const msgID = attempt === 0 ? event.id : `${event.id}#${attempt}`;
         const batch = batchId === undefined ? undefined : { id: batchId, index: i + 1, size: fresh.length };
         sends.push(
-          this.#js.publish(
-            `${this.#options.subjectPrefix}.${event.type}`,
-            encoder.encode(JSON.stringify(event)),
-            {
-              msgID,
-              // The first expects the stream's last sequence, each next one the message before
-              // it: once one fails, every later one fails too (what landed is a prefix).
-              expect: previous === undefined ? { lastSequence: base } : { lastMsgID: previous },
-              headers: eventHeaders(stream, stream === undefined ? undefined : version + i + 1, batch),
-            },
-          ),
+          send(event, {
+            // The first expects the stream's last sequence, each next one the message before
+            // it: once one fails, every later one fails too (what landed is a prefix).
+            expect: previous === undefined ? { lastSequence: base } : { lastMsgID: previous },
+            headers: eventHeaders(stream, stream === undefined ? undefined : version + i + 1, batch),
+          }),
         );
-        previous = msgID;
+        previous = attempt === 0 ? event.id : `${event.id}#${attempt}`;
       });
     }
-    const acks = await Promise.allSettled(sends);
+    // After the chained run on the same connection, so they never cut into it.
+    const freeSends = free.map((p) => send(p.fresh[0]!, {}));
+    const [acks, freeAcks] = await Promise.all([Promise.allSettled(sends), Promise.allSettled(freeSends)]);
     // The first message that did not land as expected: a cut-in, a duplicate or a failure.
     let cut = acks.findIndex(
       (a, i) => a.status === 'rejected' || a.value.duplicate || a.value.seq !== base + i + 1,
@@ -346,28 +366,44 @@ export class NatsLog implements EventLog {
     const done: Planned[] = [];
     const retry: Planned[] = [];
     let offset = 0;
-    for (const p of planned) {
+    for (const p of chained) {
       (offset + p.fresh.length <= cut ? done : retry).push(p);
       offset += p.fresh.length;
     }
+    // A free caller is done once stored; a duplicate goes again (the next plan finds the event
+    // in the index, or JetStream's window remembers an id whose message is gone); a failure fails.
+    let lastFree = 0;
+    const freeRetry: Planned[] = [];
+    freeAcks.forEach((a, i) => {
+      const p = free[i]!;
+      if (a.status === 'rejected') p.request.reject(unreachable(a.reason));
+      else if (a.value.duplicate) freeRetry.push(p);
+      else {
+        done.push(p);
+        lastFree = Math.max(lastFree, a.value.seq);
+      }
+    });
     // Where the first retried caller's messages start: everything stored from there is taken back.
     const messagesOf = (ps: readonly Planned[]): number => ps.reduce((n, p) => n + p.fresh.length, 0);
-    let firstRetried = messagesOf(done);
-    if (firstRetried > 0) {
+    const chainedDone = (): Planned[] => done.filter((p) => !isFree(p));
+    let firstRetried = messagesOf(chainedDone());
+    const seen = Math.max(firstRetried > 0 ? base + firstRetried : 0, lastFree);
+    if (seen > 0) {
       try {
-        await this.#seen(base + firstRetried);
+        await this.#seen(seen);
       } catch (err) {
-        for (const p of done) p.request.reject(err);
-        for (const p of retry) p.request.reject(err);
+        for (const p of [...done, ...retry, ...freeRetry]) p.request.reject(err);
         return [];
       }
     }
     // A batch whose messages were stored more than BATCH_SPAN_MS apart is not visible: its caller
-    // goes again, with every caller after it.
+    // goes again, with every chained caller after it.
     const invisible = done.findIndex((p) => p.fresh.some((e) => this.#index.byId(e.id) === undefined));
-    if (invisible >= 0) {
-      retry.unshift(...done.splice(invisible));
-      firstRetried = messagesOf(done);
+    if (invisible >= 0 && !isFree(done[invisible]!)) {
+      const again = done.filter((p, i) => i >= invisible && !isFree(p));
+      retry.unshift(...again);
+      for (const p of again) done.splice(done.indexOf(p), 1);
+      firstRetried = messagesOf(chainedDone());
     }
     if (firstRetried < acks.length) {
       // Not visible to any reader (a batch cut short); deleted so the stream does not keep it.
@@ -378,21 +414,22 @@ export class NatsLog implements EventLog {
     }
     for (const { request, fresh } of done)
       request.resolve(this.#index.results(request.prepared.events, new Set(fresh.map((e) => e.id))));
-    if (retry.length === 0) return [];
+    if (retry.length === 0 && freeRetry.length === 0) return [];
     const failure = acks.slice(firstRetried).find((a) => a.status === 'rejected');
     const code = (failure?.reason as { code?: unknown } | undefined)?.code;
     if (failure !== undefined && code !== WRONG_LAST_SEQUENCE && code !== WRONG_LAST_MSG_ID) {
       const error = unreachable(failure.reason);
       for (const p of retry) p.request.reject(error);
-      return [];
+      retry.length = 0;
+      if (freeRetry.length === 0) return [];
     }
     try {
       await this.#catchUp();
     } catch (err) {
-      for (const p of retry) p.request.reject(err);
+      for (const p of [...retry, ...freeRetry]) p.request.reject(err);
       return [];
     }
-    return retry.map((p) => p.request);
+    return [...retry, ...freeRetry].map((p) => p.request);
   }
 
   read(options?: ReadOptions): AsyncIterable<StoredEvent> {

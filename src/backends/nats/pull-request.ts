@@ -21,12 +21,14 @@ export interface DeliveryInfo {
  * ```
  */
 export function deliveryInfo(reply: string): DeliveryInfo {
-  const tokens = reply.split('.');
-  const at = tokens.length === 9 ? 4 : 6;
+  // Where the dots are: 8 in the v1 form (9 tokens), more in the v2 form.
+  const dots: number[] = [];
+  for (let i = reply.indexOf('.'); i >= 0; i = reply.indexOf('.', i + 1)) dots.push(i);
+  const at = dots.length === 8 ? 4 : 6; // the index of the delivery count's token
   return {
-    deliveryCount: Number(tokens[at]),
-    seq: Number(tokens[at + 1]),
-    consumer: tokens.slice(0, at).join('.'),
+    deliveryCount: Number(reply.slice(dots[at - 1]! + 1, dots[at])),
+    seq: Number(reply.slice(dots[at]! + 1, dots[at + 1])),
+    consumer: reply.slice(0, dots[at - 1]),
   };
 }
 
