@@ -10,10 +10,10 @@ export interface AppendRequest {
 }
 
 /**
- * Concurrent appends share one script call (one round trip): callers that arrive in the same
- * turn of the event loop, or while a round is running, go out together in the next round, up to
- * `maxBatch` events (a batch larger than that goes alone). Each caller's batch stays atomic and
- * checked on its own inside the script. Waiting events are bounded by `maxQueued`: past it
+ * Concurrent appends share one script call (one round trip): callers that arrive together
+ * (before the microtask that starts a round runs), or while a round is running, go out together
+ * in the next round, up to `maxBatch` events (a batch larger than that goes alone). Each caller's
+ * batch stays atomic and checked on its own inside the script. Waiting events are bounded by `maxQueued`: past it
  * callers wait, in order, for room; nothing is dropped.
  *
  * @example
