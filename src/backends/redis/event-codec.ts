@@ -15,6 +15,13 @@ export function entryPosition(id: string): number {
   return Number.parseInt(id, 10);
 }
 
+// The lengths of the entry fields' names (`id` is 2), each its own: see `decodeFields`.
+const TYPE_LENGTH = 4;
+const EVENT_LENGTH = 5;
+const STREAM_LENGTH = 6;
+const VERSION_LENGTH = 7;
+const RECORDED_LENGTH = 8;
+
 // The events of one append share their `recorded` ms: each is formatted once.
 let lastMs = Number.NaN;
 let lastIso = '';
@@ -28,45 +35,38 @@ function isoTime(ms: number): string {
 
 /**
  * A stored event from the fields of its entry (`id`, `type`, `recorded`, `event`, and `stream`,
- * `version` for events of a stream), and its position.
+ * `version` for events of a stream), as strings or as Buffers (an entry read with Buffer
+ * replies, see `BufferEntry`), and its position.
  *
  * @example
  * ```ts
  * const event = decodeFields(42, ['id', 'e1', 'type', 'a.b', 'recorded', '1767225600000', 'event', '{...}']);
  * ```
  */
-export function decodeFields(position: number, fields: readonly string[]): StoredEvent {
+export function decodeFields(position: number, fields: readonly string[] | readonly Buffer[]): StoredEvent {
   let json = '{}';
   let recorded = 0;
   let stream: string | undefined;
   let version: number | undefined;
   for (let i = 0; i < fields.length; i += 2) {
     const value = fields[i + 1]!;
-    switch (fields[i]) {
-      case 'event':
-        json = value;
+    // The fields' names have lengths of their own (id 2, type 4, event 5, stream 6, version 7,
+    // recorded 8): a field is known by its name's length, a Buffer's as a string's.
+    switch (fields[i]!.length) {
+      case EVENT_LENGTH:
+        json = String(value);
         break;
-      case 'recorded':
-        recorded = Number(value);
+      case RECORDED_LENGTH:
+        recorded = typeof value === 'string' ? Number(value) : bufferNumber(value);
         break;
-      case 'stream':
-        stream = value;
+      case STREAM_LENGTH:
+        stream = String(value);
         break;
-      case 'version':
-        version = Number(value);
+      case VERSION_LENGTH:
+        version = typeof value === 'string' ? Number(value) : bufferNumber(value);
         break;
     }
   }
-  return storedEvent(json, position, recorded, stream, version);
-}
-
-function storedEvent(
-  json: string,
-  position: number,
-  recorded: number,
-  stream: string | undefined,
-  version: number | undefined,
-): StoredEvent {
   // The parsed object is the stored event: its fields are set in place rather than copied.
   const event = JSON.parse(json) as Record<string, unknown>;
   if (stream !== undefined) {
@@ -104,14 +104,6 @@ export function bufferNumber(bytes: Buffer): number {
   return n;
 }
 
-// The entry fields' names have lengths of their own (id 2, type 4, event 5, stream 6, version 7,
-// recorded 8): a Buffer field is known by its length.
-const TYPE_LENGTH = 4;
-const EVENT_LENGTH = 5;
-const STREAM_LENGTH = 6;
-const VERSION_LENGTH = 7;
-const RECORDED_LENGTH = 8;
-
 /**
  * The `type` field of an entry read with Buffer replies ('' without one).
  *
@@ -125,40 +117,6 @@ export function bufferType(fields: readonly Buffer[]): string {
     if (fields[i]!.length === TYPE_LENGTH) return fields[i + 1]!.toString();
   }
   return '';
-}
-
-/**
- * `decodeFields` for an entry read with Buffer replies.
- *
- * @example
- * ```ts
- * const [[, entries]] = await client.xreadgroupBuffer('GROUP', 'g', 'herald', 'STREAMS', 'herald:events', '>');
- * const event = decodeBufferFields(bufferNumber(entries[0][0]), entries[0][1]);
- * ```
- */
-export function decodeBufferFields(position: number, fields: readonly Buffer[]): StoredEvent {
-  let json = '{}';
-  let recorded = 0;
-  let stream: string | undefined;
-  let version: number | undefined;
-  for (let i = 0; i < fields.length; i += 2) {
-    const value = fields[i + 1]!;
-    switch (fields[i]!.length) {
-      case EVENT_LENGTH:
-        json = value.toString();
-        break;
-      case RECORDED_LENGTH:
-        recorded = bufferNumber(value);
-        break;
-      case STREAM_LENGTH:
-        stream = value.toString();
-        break;
-      case VERSION_LENGTH:
-        version = bufferNumber(value);
-        break;
-    }
-  }
-  return storedEvent(json, position, recorded, stream, version);
 }
 
 /**

@@ -16,7 +16,6 @@ import type {
 import {
   bufferNumber,
   bufferType,
-  decodeBufferFields,
   decodeFields,
   entryPosition,
   type BufferEntry,
@@ -308,11 +307,7 @@ export class RedisGroup implements ConsumerGroup {
     }
     for (const [id, fields] of fresh) {
       const position = typeof id === 'string' ? entryPosition(id) : bufferNumber(id);
-      const event =
-        typeof id === 'string'
-          ? decodeFields(position, fields as string[])
-          : decodeBufferFields(position, fields as Buffer[]);
-      out.push(new RedisDelivery(this, event, position, 1, 0));
+      out.push(new RedisDelivery(this, decodeFields(position, fields), position, 1, 0));
     }
     return out;
   }
