@@ -5,7 +5,6 @@ import {
   type ConsumerMessages,
   type JetStreamClient,
   type JetStreamManager,
-  type JetStreamPublishOptions,
   type PubAck,
 } from '@nats-io/jetstream';
 import { connect, type NatsConnection } from '@nats-io/transport-node';
@@ -35,12 +34,15 @@ import { EventIndex } from './event-index.js';
 import { indexSubscription } from './index-subscription.js';
 import { batchOf, decodeEvent, eventHeaders } from './message-codec.js';
 import { NatsGroups } from './nats-groups.js';
+import { Publisher, type PublishOptions } from './publisher.js';
 import { resolveNatsOptions, type NatsLogOptions, type ResolvedNatsOptions } from './options.js';
 import { deleteMessages, ensureStream, streamState } from './stream-setup.js';
 
 const WRONG_LAST_SEQUENCE = 10071;
 const WRONG_LAST_MSG_ID = 10070;
 const MAX_ATTEMPTS = 100;
+/** How long a publish waits for JetStream's ack (as `js.publish`'s default). */
+const PUBLISH_TIMEOUT_MS = 5_000;
 /** Events one round publishes at most (a larger batch goes alone). */
 const MAX_ROUND = 1_000;
 /** Events waiting for a round at most; past it callers wait for room (nothing is dropped). */
@@ -110,6 +112,8 @@ export class NatsLog implements EventLog {
   readonly #nc: NatsConnection;
   readonly #ownsConnection: boolean;
   readonly #js: JetStreamClient;
+  /** The appends' publishes, their acks on one inbox subscription. */
+  readonly #publisher: Publisher;
   readonly #jsm: JetStreamManager;
   readonly #options: ResolvedNatsOptions;
   readonly #index = new EventIndex();
@@ -140,6 +144,7 @@ export class NatsLog implements EventLog {
     this.#ownsConnection = owns;
     this.#jsm = jsm;
     this.#js = jetstream(nc);
+    this.#publisher = new Publisher(nc, PUBLISH_TIMEOUT_MS);
     this.#options = options;
     this.#groups = new NatsGroups({
       nc,
@@ -328,14 +333,11 @@ export class NatsLog implements EventLog {
     const base = Math.max(this.#received, this.#index.lastSeq);
     const chained = planned.filter((p) => !isFree(p));
     const free = planned.filter(isFree);
-    const send = (event: HeraldEvent, options: Partial<JetStreamPublishOptions>): Promise<PubAck> =>
-      this.#js.publish(
+    const send = (event: HeraldEvent, options: Omit<PublishOptions, 'msgID'>): Promise<PubAck> =>
+      this.#publisher.publish(
         `${this.#options.subjectPrefix}.${event.type}`,
         encoder.encode(JSON.stringify(event)),
-        {
-          msgID: attempt === 0 ? event.id : `${event.id}#${attempt}`,
-          ...options,
-        },
+        { msgID: attempt === 0 ? event.id : `${event.id}#${attempt}`, ...options },
       );
     const sends: Promise<PubAck>[] = [];
     let previous: string | undefined;
@@ -348,7 +350,7 @@ export class NatsLog implements EventLog {
           send(event, {
             // The first expects the stream's last sequence, each next one the message before
             // it: once one fails, every later one fails too (what landed is a prefix).
-            expect: previous === undefined ? { lastSequence: base } : { lastMsgID: previous },
+            ...(previous === undefined ? { lastSequence: base } : { lastMsgID: previous }),
             headers: eventHeaders(stream, stream === undefined ? undefined : version + i + 1, batch),
           }),
         );
@@ -511,6 +513,7 @@ export class NatsLog implements EventLog {
   async close(): Promise<void> {
     if (this.#index.closed) return;
     await this.#batcher.close();
+    this.#publisher.close(new HeraldError('LOG_CLOSED', 'the NATS log is closed'));
     this.#batches.close();
     await this.#index.closeAll();
     await this.#feed?.close();
