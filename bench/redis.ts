@@ -2,7 +2,8 @@
  * The Redis log against raw `ioredis` on the same server (127.0.0.1:6379 unless
  * `HERALD_BENCH_REDIS_URL` says otherwise), under a key prefix of its own, deleted at the end:
  * (a) appends of 1,000 events vs raw `XADD <key> * type order.created event <json>` in
- *     1,000-command pipelines (the JSON a CloudEvent with a fresh UUID, built per entry);
+ *     1,000-command pipelines (the JSON a CloudEvent with a fresh UUID, built per entry), taking
+ *     turns, best of 5 rounds;
  * (b) concurrent producers each awaiting single appends (they share script calls) vs raw awaited
  *     single XADDs (same fields), one at a time;
  * (c) group consumption (pull 100, read each event's data, ack each: the acks of a batch share
@@ -21,6 +22,7 @@ import { drainGroup, handle, measure, measureTurns, printTable, type BenchRow } 
 
 const URL = process.env['HERALD_BENCH_REDIS_URL'] ?? 'redis://127.0.0.1:6379';
 const ROUNDS = 3;
+const BATCH_ROUNDS = 5;
 const BATCH = 1_000;
 const BATCHES = 20;
 const PRODUCERS = 64;
@@ -43,28 +45,21 @@ const rawEvent = (i: number): string =>
 
 async function batchAppends(log: EventLog, raw: Redis, key: string): Promise<BenchRow[]> {
   const batch = () => Array.from({ length: BATCH }, (_, i) => ({ type: 'order.created', data: payload(i) }));
-  const herald = await measure(
-    BATCH * BATCHES,
-    async () => {
-      for (let i = 0; i < BATCHES; i++) await log.append(batch());
-    },
-    ROUNDS,
-  );
-  const rawRate = await measure(
-    BATCH * BATCHES,
-    async () => {
-      for (let b = 0; b < BATCHES; b++) {
-        const pipeline = raw.pipeline();
-        for (let i = 0; i < BATCH; i++)
-          pipeline.xadd(key, '*', 'type', 'order.created', 'event', rawEvent(i));
-        await pipeline.exec();
-      }
-    },
-    ROUNDS,
-  );
+  const herald = async () => {
+    for (let i = 0; i < BATCHES; i++) await log.append(batch());
+  };
+  const rawPipelines = async () => {
+    for (let b = 0; b < BATCHES; b++) {
+      const pipeline = raw.pipeline();
+      for (let i = 0; i < BATCH; i++) pipeline.xadd(key, '*', 'type', 'order.created', 'event', rawEvent(i));
+      await pipeline.exec();
+    }
+  };
+  // The two take turns, so a change in the machine's load falls on both alike.
+  const [heraldRate, rawRate] = await measureTurns(BATCH * BATCHES, [herald, rawPipelines], BATCH_ROUNDS);
   return [
-    { name: 'herald redisLog (append of 1,000)', perSecond: herald },
-    { name: 'raw ioredis (1,000 XADD per pipeline)', perSecond: rawRate },
+    { name: 'herald redisLog (append of 1,000)', perSecond: heraldRate! },
+    { name: 'raw ioredis (1,000 XADD per pipeline)', perSecond: rawRate! },
   ];
 }
 

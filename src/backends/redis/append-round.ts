@@ -3,7 +3,7 @@ import type { Appended } from '../../log/types.js';
 import type { AppendRequest } from '../../log/append-batcher.js';
 import type { RedisContext } from './log-context.js';
 
-type BatchReply = [1, ...(number | string)[]] | [0, number];
+type BatchReply = [2, number, number] | [1, ...(number | string)[]] | [0, number];
 type RoundReply = [lost: number, last: number, recorded: number, ...batches: BatchReply[]];
 
 /** What the log does after a round that reached the server. */
@@ -24,8 +24,26 @@ function argsOf(requests: readonly AppendRequest[], ctx: RedisContext): (string 
   return args;
 }
 
-function results(reply: (number | string)[], events: readonly { id: string }[]): Appended[] {
+function results(
+  reply: (number | string)[],
+  events: readonly { id: string }[],
+  stream: string | undefined,
+): Appended[] {
   const out: Appended[] = new Array<Appended>(events.length);
+  if (reply[0] === 2) {
+    // Every event new: consecutive positions (and versions, in a stream) from the first.
+    const [, position, version] = reply as [2, number, number];
+    for (let j = 0; j < events.length; j++) {
+      out[j] = {
+        id: events[j]!.id,
+        position: position + j,
+        stream,
+        version: stream === undefined ? undefined : version + j,
+        duplicate: false,
+      };
+    }
+    return out;
+  }
   for (let i = 1, j = 0; i < reply.length; i += 4, j++) {
     const stream = reply[i + 2] as string;
     out[j] = {
@@ -71,7 +89,7 @@ export async function appendRound(
     const batch = reply[3 + i] as BatchReply;
     const { prepared } = request;
     if (batch[0] === 0) return new ConcurrencyError(prepared.stream!, prepared.expectedVersion, batch[1]);
-    return results(batch, prepared.events);
+    return results(batch, prepared.events, prepared.stream);
   });
   if (outcomes.some((o) => Array.isArray(o) && o.some((r) => !r.duplicate))) await hooks.written(last);
   requests.forEach((request, i) => {

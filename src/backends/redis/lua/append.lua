@@ -13,8 +13,10 @@
 --
 -- Reply: { lost, last, recordedMs, batch1, batch2, ... }
 --   lost: 0, or the highest position lost when this call found the data gone (a reset)
---   each batch: { 1, pos, version, stream, dup, ... } (4 per event, dup 0/1, version 0 and
---   stream '' outside a stream), or { 0, actualVersion } on a version conflict
+--   each batch: { 2, firstPos, firstVersion } when every event was new (event i at firstPos + i,
+--   version firstVersion + i in a stream, 0 outside one), else { 1, pos, version, stream, dup, ... }
+--   (4 per event, dup 0/1, version 0 and stream '' outside a stream), or { 0, actualVersion } on a
+--   version conflict
 local meta, events, ids = KEYS[1], KEYS[2], KEYS[3]
 local streamPrefix = ARGV[1]
 
@@ -58,6 +60,7 @@ local function many(command, key, list)
   end
 end
 local function hmget(key, list)
+  if #list <= CHUNK then return redis.call('HMGET', key, unpack(list)) end
   local values = {}
   for i = 1, #list, CHUNK do
     local part = redis.call('HMGET', key, unpack(list, i, math.min(i + CHUNK - 1, #list)))
@@ -111,6 +114,7 @@ for _ = 1, tonumber(ARGV[3]) do
     local writtenPosition, writtenVersion = {}, {}
     local idPairs = {}
     local indexPairs = {}
+    local firstPosition, firstVersion = last + 1, version + 1
     for k, i in ipairs(fresh) do
       local at = first + (i - 1) * 3
       local id = idList[i]
@@ -130,11 +134,16 @@ for _ = 1, tonumber(ARGV[3]) do
       writtenPosition[i] = position
       idPairs[k * 2 - 1] = id
       idPairs[k * 2] = position
-      wrote = true
     end
+    if #fresh > 0 then wrote = true end
     if #idPairs > 0 then many('HSET', ids, idPairs) end
     if #indexPairs > 0 then many('ZADD', index, indexPairs) end
     local o = 1
+    if #fresh == n then
+      -- Every event new (the usual case): consecutive positions and versions, said in three items.
+      out = { 2, firstPosition, stream == '' and 0 or firstVersion }
+      n = 0
+    end
     for i = 1, n do
       local r = seen[idList[i]]
       if type(r) == 'number' then
