@@ -69,13 +69,29 @@ local function hmget(key, list)
   return values
 end
 
--- Positions are counted here and stored once at the end; each batch looks up its ids with one
--- HMGET and stores the new ones with one HSET (and one ZADD for a stream's index).
+-- Positions are counted here and stored once at the end. The ids of every batch are looked up
+-- with one HMGET, and the new ones stored with one HSET, for the whole call (a round of many
+-- single-event batches costs one XADD per event and a few commands in all); one ZADD per batch
+-- for a stream's index.
 local last = tonumber(redis.call('HGET', meta, 'last') or '0')
 local reply = { 0, 0, recorded }
 local recordedText = tostring(recorded) -- converted once, not at every XADD
 local wrote = false
+local allIds = {}
+do
+  local at = 4
+  for _ = 1, tonumber(ARGV[3]) do
+    local n = tonumber(ARGV[at + 2])
+    for i = 1, n do allIds[#allIds + 1] = ARGV[at + 3 + (i - 1) * 3] end
+    at = at + 3 + n * 3
+  end
+end
+local storedAll = hmget(ids, allIds)
+-- Ids written by earlier batches of this call -> position; their new pairs for the one HSET.
+local writtenNow = {}
+local idPairs = {}
 local a = 4
+local offset = 0
 for _ = 1, tonumber(ARGV[3]) do
   local stream, expected, n = ARGV[a], ARGV[a + 1], tonumber(ARGV[a + 2])
   local first = a + 3
@@ -86,11 +102,12 @@ for _ = 1, tonumber(ARGV[3]) do
   local fresh = {}
   local seen = {}
   local idList = {}
-  for i = 1, n do idList[i] = ARGV[first + (i - 1) * 3] end
-  local storedList = hmget(ids, idList)
+  for i = 1, n do idList[i] = allIds[offset + i] end
+  local base = offset
+  offset = offset + n
   for i = 1, n do
     local id = idList[i]
-    local stored = storedList[i]
+    local stored = storedAll[base + i] or writtenNow[id]
     if stored then
       if not seen[id] then
         local s, v = original(stored)
@@ -112,7 +129,6 @@ for _ = 1, tonumber(ARGV[3]) do
   else
     -- What this batch wrote, by the index of the first copy: position and version.
     local writtenPosition, writtenVersion = {}, {}
-    local idPairs = {}
     local indexPairs = {}
     local firstPosition, firstVersion = last + 1, version + 1
     for k, i in ipairs(fresh) do
@@ -132,11 +148,11 @@ for _ = 1, tonumber(ARGV[3]) do
         writtenVersion[i] = version
       end
       writtenPosition[i] = position
-      idPairs[k * 2 - 1] = id
-      idPairs[k * 2] = position
+      writtenNow[id] = position
+      idPairs[#idPairs + 1] = id
+      idPairs[#idPairs + 1] = position
     end
     if #fresh > 0 then wrote = true end
-    if #idPairs > 0 then many('HSET', ids, idPairs) end
     if #indexPairs > 0 then many('ZADD', index, indexPairs) end
     local o = 1
     if #fresh == n then
@@ -163,6 +179,7 @@ for _ = 1, tonumber(ARGV[3]) do
   reply[#reply + 1] = out
 end
 
+if #idPairs > 0 then many('HSET', ids, idPairs) end
 if wrote then redis.call('HSET', meta, 'last', last, 'recorded', recorded) end
 reply[1] = lost
 reply[2] = last
