@@ -5,7 +5,7 @@
  *     1,000-command pipelines (the JSON a CloudEvent with a fresh UUID, built per entry), taking
  *     turns, best of 5 rounds;
  * (b) concurrent producers each awaiting single appends (they share script calls) vs raw awaited
- *     single XADDs (same fields), one at a time;
+ *     single XADDs (same fields), one at a time, 10,000 each, taking turns, best of 5 rounds;
  * (c) group consumption (pull 100, read each event's data, ack each: the acks of a batch share
  *     one XACK) vs raw `XREADGROUP GROUP <g> c1 COUNT 100 STREAMS <key> >` + one XACK of the ids
  *     read, per batch, on a stream of 2-field entries (type, event) and on the log's own events
@@ -18,16 +18,14 @@ import { randomUUID } from 'node:crypto';
 import { Redis } from 'ioredis';
 import { redisLog } from '../src/backends/redis/index.js';
 import type { EventLog } from '../src/log/types.js';
-import { drainGroup, handle, measure, measureTurns, printTable, type BenchRow } from './harness.js';
+import { drainGroup, handle, measureTurns, printTable, type BenchRow } from './harness.js';
 
 const URL = process.env['HERALD_BENCH_REDIS_URL'] ?? 'redis://127.0.0.1:6379';
-const ROUNDS = 3;
-const BATCH_ROUNDS = 5;
+const ROUNDS = 5;
 const BATCH = 1_000;
 const BATCHES = 20;
 const PRODUCERS = 64;
 const SINGLE_APPENDS = 10_000;
-const RAW_SINGLES = 2_000;
 const CONSUMED = 10_000;
 const PULL = 100;
 const CONSUME_ROUNDS = 5;
@@ -56,7 +54,7 @@ async function batchAppends(log: EventLog, raw: Redis, key: string): Promise<Ben
     }
   };
   // The two take turns, so a change in the machine's load falls on both alike.
-  const [heraldRate, rawRate] = await measureTurns(BATCH * BATCHES, [herald, rawPipelines], BATCH_ROUNDS);
+  const [heraldRate, rawRate] = await measureTurns(BATCH * BATCHES, [herald, rawPipelines], ROUNDS);
   return [
     { name: 'herald redisLog (append of 1,000)', perSecond: heraldRate! },
     { name: 'raw ioredis (1,000 XADD per pipeline)', perSecond: rawRate! },
@@ -64,29 +62,23 @@ async function batchAppends(log: EventLog, raw: Redis, key: string): Promise<Ben
 }
 
 async function singleAppends(log: EventLog, raw: Redis, key: string): Promise<BenchRow[]> {
-  const herald = await measure(
-    SINGLE_APPENDS,
-    async () => {
-      let next = 0;
-      await Promise.all(
-        Array.from({ length: PRODUCERS }, async () => {
-          while (next < SINGLE_APPENDS) await log.append([{ type: 'order.created', data: payload(next++) }]);
-        }),
-      );
-    },
-    ROUNDS,
-  );
-  const rawRate = await measure(
-    RAW_SINGLES,
-    async () => {
-      for (let i = 0; i < RAW_SINGLES; i++)
-        await raw.xadd(key, '*', 'type', 'order.created', 'event', rawEvent(i));
-    },
-    ROUNDS,
-  );
+  const herald = async () => {
+    let next = 0;
+    await Promise.all(
+      Array.from({ length: PRODUCERS }, async () => {
+        while (next < SINGLE_APPENDS) await log.append([{ type: 'order.created', data: payload(next++) }]);
+      }),
+    );
+  };
+  const rawSingles = async () => {
+    for (let i = 0; i < SINGLE_APPENDS; i++)
+      await raw.xadd(key, '*', 'type', 'order.created', 'event', rawEvent(i));
+  };
+  // The two take turns, so a change in the machine's load falls on both alike.
+  const [heraldRate, rawRate] = await measureTurns(SINGLE_APPENDS, [herald, rawSingles], ROUNDS);
   return [
-    { name: `herald redisLog (${PRODUCERS} producers, awaited single appends)`, perSecond: herald },
-    { name: 'raw ioredis (awaited single XADD)', perSecond: rawRate },
+    { name: `herald redisLog (${PRODUCERS} producers, awaited single appends)`, perSecond: heraldRate! },
+    { name: 'raw ioredis (awaited single XADD)', perSecond: rawRate! },
   ];
 }
 
