@@ -12,7 +12,7 @@
  *     stream (the entries the group reads: fields id, type, recorded, event); each raw consumer
  *     twice: JSON.parse-ing each entry's event and reading its data, as Herald's consumer does
  *     (the like-for-like comparison), and leaving entries as field arrays (the transport alone).
- *     The five take turns, best of 5 rounds each.
+ *     The five take turns, best of 8 rounds each.
  */
 import { randomUUID } from 'node:crypto';
 import { Redis } from 'ioredis';
@@ -28,7 +28,7 @@ const PRODUCERS = 64;
 const SINGLE_APPENDS = 10_000;
 const CONSUMED = 10_000;
 const PULL = 100;
-const CONSUME_ROUNDS = 5;
+const CONSUME_ROUNDS = 8;
 
 const payload = (i: number) => ({ sku: `sku-${i % 1000}`, qty: (i % 7) + 1, price: 19.99 });
 const rawEvent = (i: number): string =>
