@@ -110,11 +110,11 @@ export class RedisLog implements EventLog, RedisContext {
         [...byGroup].map(([g, list]) => {
           const name = names[g]!;
           const k = this.keys.group(name);
-          // A plain XACK, and ack.lua only when the due zset exists (something was nacked with a
-          // delay or redriven): then an acked position may be there rather than in the PEL.
+          // A plain XACK; when it acked fewer than asked, some were not in the PEL (redelivered
+          // from the due zset, or acked already): ack.lua then looks in the due zset too.
           return this.call(async (c) => {
-            const [, due] = await Promise.all([c.xack(this.keys.events, name, ...list), c.exists(k.due)]);
-            if (due === 1) {
+            const acked = await c.xack(this.keys.events, name, ...list);
+            if (acked < list.length) {
               const keys = [k.due, k.counts, k.tokens, k.errors, this.keys.events];
               await this.#scripts.run('ack', keys, [name, ...list]);
             }
