@@ -25,6 +25,15 @@ export interface Tracked {
   error: string | undefined;
 }
 
+/** What a delivery handed out holds, for its ack or nack: kept off the delivery object users see. */
+interface Held {
+  readonly message: Msg;
+  readonly info: DeliveryInfo;
+  readonly event: StoredEvent;
+  readonly entry: Tracked;
+  readonly redriven: boolean;
+}
+
 /** What a group needs of its log. Internal. */
 export interface NatsGroupContext {
   readonly nc: NatsConnection;
@@ -175,13 +184,13 @@ export class NatsGroup implements ConsumerGroup {
       }
       const entry: Tracked = { deadline: Date.now() + ackWaitMs, acked: false, error };
       tracked.set(position, entry);
-      out.push(new NatsDelivery(this, m, info, event, entry, redriven));
+      out.push(new NatsDelivery(this, { message: m, info, event, entry, redriven }));
     }
     return out;
   }
 
   /** The ack of a delivery, confirmed with the others of its batch. Internal: called by `NatsDelivery`. */
-  async ackDelivery(d: NatsDelivery): Promise<void> {
+  async ackDelivery(d: Held): Promise<void> {
     await this.#ctx.acks.ack(d.message, d.info.consumer);
     const tracked = this.#ctx.tracked;
     const current = tracked.get(d.event.position);
@@ -192,11 +201,12 @@ export class NatsGroup implements ConsumerGroup {
 
   /** The nack of a delivery: a `nak` with the delay, or a dead letter. Internal: called by `NatsDelivery`. */
   async nackDelivery(
-    d: NatsDelivery,
+    d: Held,
     options: { delayMs?: number; error?: unknown; deadLetter?: boolean },
   ): Promise<void> {
     const { maxDeliveries, backoff } = this.#record.options;
-    const { deliveryCount, entry } = d;
+    const { entry } = d;
+    const { deliveryCount } = d.info;
     const delay = nackDelay(backoff, deliveryCount, options.delayMs);
     const error = options.error === undefined ? entry.error : describeError(options.error);
     if (options.deadLetter === true || deliveryCount >= maxDeliveries) {
@@ -330,42 +340,29 @@ async function respond(nc: NatsConnection, m: Msg, body: string): Promise<void> 
  */
 class NatsDelivery implements GroupDelivery {
   readonly event: StoredEvent;
-  readonly message: Msg;
-  readonly info: DeliveryInfo;
-  readonly entry: Tracked;
-  readonly redriven: boolean;
   readonly #group: NatsGroup;
+  readonly #held: Held;
   #done = false;
 
-  constructor(
-    group: NatsGroup,
-    message: Msg,
-    info: DeliveryInfo,
-    event: StoredEvent,
-    entry: Tracked,
-    redriven: boolean,
-  ) {
+  constructor(group: NatsGroup, held: Held) {
     this.#group = group;
-    this.message = message;
-    this.info = info;
-    this.event = event;
-    this.entry = entry;
-    this.redriven = redriven;
+    this.#held = held;
+    this.event = held.event;
   }
 
   get deliveryCount(): number {
-    return this.info.deliveryCount;
+    return this.#held.info.deliveryCount;
   }
 
   async ack(): Promise<void> {
     if (this.#done) return;
     this.#done = true;
-    await this.#group.ackDelivery(this);
+    await this.#group.ackDelivery(this.#held);
   }
 
   async nack(options: { delayMs?: number; error?: unknown; deadLetter?: boolean } = {}): Promise<void> {
     if (this.#done) return;
     this.#done = true;
-    await this.#group.nackDelivery(this, options);
+    await this.#group.nackDelivery(this.#held, options);
   }
 }
