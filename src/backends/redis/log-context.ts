@@ -34,17 +34,6 @@ export interface RedisContext {
     args: readonly (string | number)[],
     retry?: CallRetry,
   ): Promise<unknown>;
-  /**
-   * Runs a Lua script by hash and then the command `then` sends, back to back (one round trip),
-   * retried like `call`: the script's reply and the command's `[error, reply]`.
-   */
-  scriptThen<T>(
-    name: ScriptName,
-    keys: readonly string[],
-    args: readonly (string | number)[],
-    then: (client: Redis) => Promise<T>,
-    retry?: CallRetry,
-  ): Promise<[unknown, [Error, null] | [null, T]]>;
   /** Fired when a nack or redrive in this process made something of group `name` due. */
   groupWakeup(name: string): Wakeup;
 }

@@ -106,7 +106,7 @@ export class RedisGroup implements ConsumerGroup {
   #all: boolean;
   /** The last new entries were mostly of other types: new entries are scanned inside pull.lua. */
   #sparse = false;
-  /** The last look found no redelivery: XREADGROUP goes in the same round trip as pull.lua. */
+  /** The last look found no redelivery: the next looks with plain commands first (`#look`). */
   #quiet = true;
 
   constructor(ctx: RedisContext, name: string, options: ResolvedGroupOptions, ack: AckFn) {
@@ -160,9 +160,10 @@ export class RedisGroup implements ConsumerGroup {
   }
 
   /**
-   * One look for deliveries: `pull.lua` (redeliveries), and new events by XREADGROUP from here, in
-   * the same round trip while the group has had no redeliveries (else after the script, for what
-   * is left of `max`), or scanned inside the script while the group's types are sparse.
+   * One look for deliveries. While the group has had no redeliveries: `#look`'s plain commands and
+   * XREADGROUP in one round trip, then `pull.lua` only if something may be due. After
+   * redeliveries: `pull.lua` first, then XREADGROUP for what is left of `max`. While the group's
+   * types are sparse: new events scanned inside the script.
    */
   async #round(max: number, stopped: () => boolean): Promise<Round> {
     const ctx = this.#ctx;

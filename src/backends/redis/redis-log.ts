@@ -179,16 +179,6 @@ export class RedisLog implements EventLog, RedisContext {
     return this.call(() => this.#scripts.run(name, keys, args), retry);
   }
 
-  scriptThen<T>(
-    name: ScriptName,
-    keys: readonly string[],
-    args: readonly (string | number)[],
-    then: (client: Redis) => Promise<T>,
-    retry?: CallRetry,
-  ): Promise<[unknown, [Error, null] | [null, T]]> {
-    return this.call(() => this.#scripts.runThen(name, keys, args, then), retry);
-  }
-
   groupWakeup(name: string): Wakeup {
     let wakeup = this.#groupWakeups.get(name);
     if (wakeup === undefined) this.#groupWakeups.set(name, (wakeup = new Wakeup()));

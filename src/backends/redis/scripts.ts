@@ -84,24 +84,4 @@ export class ScriptRunner {
       return this.#client.evalsha(script.sha, keys.length, ...keys, ...args);
     }
   }
-
-  /**
-   * The script, then the command `then` sends, back to back on the connection (one round trip, no
-   * pipeline object): the script's reply and the command's outcome (its error, not thrown). A
-   * server that forgot the script answers NOSCRIPT while the command still ran: the script is
-   * loaded and run again on its own, after it.
-   */
-  async runThen<T>(
-    name: ScriptName,
-    keys: readonly string[],
-    args: readonly (string | number)[],
-    then: (client: Redis) => Promise<T>,
-  ): Promise<[unknown, [Error, null] | [null, T]]> {
-    const script = this.run(name, keys, args); // sends EVALSHA before `then` sends its command
-    const next = then(this.#client).then(
-      (reply): [null, T] => [null, reply],
-      (error: unknown): [Error, null] => [error instanceof Error ? error : new Error(String(error)), null],
-    );
-    return [await script, await next];
-  }
 }

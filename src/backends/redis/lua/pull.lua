@@ -10,7 +10,7 @@
 --      (its patterns changed) is XACKed; ids deleted from the stream are dropped by XAUTOCLAIM;
 --   3. in mode 'scan' only, new events: XREADGROUP ... STREAMS events >, entries whose type does
 --      not match the group's patterns (NATS rules) XACKed at once. In mode 'client' the caller
---      runs XREADGROUP itself right after this script (in the same pipeline): entries passed
+--      runs XREADGROUP itself, before or after this script: entries passed
 --      through Lua cost the server about twice a plain XREADGROUP, so scanning here is only for
 --      groups whose types are sparse in the stream.
 -- At most ARGV[2] entries are examined in steps 2 and 3 (a script never holds the server long).
