@@ -52,14 +52,8 @@ export interface ScaleOutReport {
   /** Events published while every hub was healthy (all of them without `kill`). */
   healthyEvents: number;
   published: Published[];
-  publish: {
-    seconds: number;
-    retries: number;
-    retryReasons: string[];
-    failures: string[];
-    p50: number;
-    p99: number;
-  };
+  /** The publishers' results together (seconds and retries summed, latencies the worst). */
+  publish: Omit<PublishResult, 'type' | 'events'>;
   /** Epoch ms when publishing started. */
   startedAt: number;
   /** The log's events of the run, in position order, read through a surviving hub. */
