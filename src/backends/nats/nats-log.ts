@@ -375,37 +375,35 @@ export class NatsLog implements EventLog {
     // A free caller is done once stored; a duplicate goes again (the next plan finds the event
     // in the index, or JetStream's window remembers an id whose message is gone); a failure fails.
     let lastFree = 0;
+    const freeDone: Planned[] = [];
     const freeRetry: Planned[] = [];
     freeAcks.forEach((a, i) => {
       const p = free[i]!;
       if (a.status === 'rejected') p.request.reject(unreachable(a.reason));
       else if (a.value.duplicate) freeRetry.push(p);
       else {
-        done.push(p);
+        freeDone.push(p);
         lastFree = Math.max(lastFree, a.value.seq);
       }
     });
     // Where the first retried caller's messages start: everything stored from there is taken back.
     const messagesOf = (ps: readonly Planned[]): number => ps.reduce((n, p) => n + p.fresh.length, 0);
-    const chainedDone = (): Planned[] => done.filter((p) => !isFree(p));
-    let firstRetried = messagesOf(chainedDone());
+    let firstRetried = messagesOf(done);
     const seen = Math.max(firstRetried > 0 ? base + firstRetried : 0, lastFree);
     if (seen > 0) {
       try {
         await this.#seen(seen);
       } catch (err) {
-        for (const p of [...done, ...retry, ...freeRetry]) p.request.reject(err);
+        for (const p of [...done, ...freeDone, ...retry, ...freeRetry]) p.request.reject(err);
         return [];
       }
     }
     // A batch whose messages were stored more than BATCH_SPAN_MS apart is not visible: its caller
-    // goes again, with every chained caller after it.
+    // goes again, with every chained caller after it (free callers are single events: always visible).
     const invisible = done.findIndex((p) => p.fresh.some((e) => this.#index.byId(e.id) === undefined));
-    if (invisible >= 0 && !isFree(done[invisible]!)) {
-      const again = done.filter((p, i) => i >= invisible && !isFree(p));
-      retry.unshift(...again);
-      for (const p of again) done.splice(done.indexOf(p), 1);
-      firstRetried = messagesOf(chainedDone());
+    if (invisible >= 0) {
+      retry.unshift(...done.splice(invisible));
+      firstRetried = messagesOf(done);
     }
     if (firstRetried < acks.length) {
       // Not visible to any reader (a batch cut short); deleted so the stream does not keep it.
@@ -414,7 +412,7 @@ export class NatsLog implements EventLog {
         .flatMap((a) => (a.status === 'fulfilled' && !a.value.duplicate ? [a.value.seq] : []));
       await deleteMessages(this.#jsm, this.#options.stream, undo);
     }
-    for (const { request, fresh } of done)
+    for (const { request, fresh } of [...done, ...freeDone])
       request.resolve(this.#index.results(request.prepared.events, new Set(fresh.map((e) => e.id))));
     if (retry.length === 0 && freeRetry.length === 0) return [];
     const failure = acks.slice(firstRetried).find((a) => a.status === 'rejected');
