@@ -56,6 +56,7 @@ export function createAuthenticator(options: AuthOptions | undefined): Authentic
       publish: patternsClaim(payload, 'publish'),
       subscribe: patternsClaim(payload, 'subscribe'),
       admin: payload.admin === true,
+      ...(typeof payload.exp === 'number' && { expiresAt: payload.exp * 1000 }),
     });
   };
 }

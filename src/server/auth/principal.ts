@@ -15,6 +15,11 @@ export interface Principal {
   /** The patterns this principal may publish and read (`['>']` for everything). */
   readonly publish: readonly string[];
   readonly subscribe: readonly string[];
+  /**
+   * When the credential stops being valid (ms since the epoch): a JWT's `exp`. Live connections
+   * opened with it are closed then. Undefined for API keys and anonymous callers.
+   */
+  readonly expiresAt: number | undefined;
   canPublish(type: string): boolean;
   canSubscribe(type: string): boolean;
   /** True when every type the pattern matches may be read (the pattern lies inside the grants). */
@@ -27,6 +32,8 @@ export interface Grants {
   publish?: readonly string[];
   subscribe?: readonly string[];
   admin?: boolean;
+  /** When the credential expires (ms since the epoch). */
+  expiresAt?: number;
 }
 
 /**
@@ -50,6 +57,7 @@ export function principal(grants: Grants): Principal {
     admin,
     publish,
     subscribe,
+    expiresAt: grants.expiresAt,
     canPublish,
     canSubscribe,
     canSubscribePattern: (pattern: string) => subscribe.some((grant) => patternCovers(grant, pattern)),

@@ -35,6 +35,12 @@ const CODES = [
   'SUBSCRIPTION_NOT_FOUND',
   'ABORTED',
   'CAPABILITY_NOT_SUPPORTED',
+  'DUPLICATE_ID_CONFLICT',
+  'GROUP_OPTIONS_CONFLICT',
+  'HOST_NOT_ALLOWED',
+  'ORIGIN_NOT_ALLOWED',
+  'URI_TOO_LONG',
+  'HEADERS_TOO_LARGE',
 ] as const satisfies readonly HeraldErrorCode[];
 
 type Missing = Exclude<HeraldErrorCode, (typeof CODES)[number]>;
