@@ -1,6 +1,7 @@
 import { Client, Pool } from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { postgresLog } from '../src/backends/postgres/index.js';
+import { appendInTransaction, postgresLog } from '../src/backends/postgres/index.js';
+import { HeraldError } from '../src/errors/index.js';
 import { typeRegexes } from '../src/backends/postgres/type-regex.js';
 import type { EventLog, StoredEvent } from '../src/log/types.js';
 import { matchesPattern } from '../src/subject/subject.js';
@@ -126,6 +127,37 @@ describe('postgres log', () => {
     };
     const [r] = await log.append([{ type: 'data.exact', data }]);
     expect((await log.get(r!.id))?.data).toEqual(data);
+  });
+
+  it('appendInTransaction refuses an id stored with other content, comparing in its own transaction', async (ctx) => {
+    if (unreachable !== undefined) return ctx.skip(unreachable);
+    const schema = uniqueSchema('outboxdup');
+    const log = await open({ schema });
+    const event = {
+      id: `dup-${schema}`,
+      source: '/shop',
+      type: 'outbox.dup',
+      data: { n: 1, nul: 'a\u0000b' },
+    };
+    const pool = new Pool({ connectionString: POSTGRES_URL, max: 1 });
+    const tx = await pool.connect();
+    try {
+      await tx.query('BEGIN');
+      const [first] = await appendInTransaction(tx, [event], { schema });
+      // The original is uncommitted: only the caller's transaction can load it to compare.
+      const [again] = await appendInTransaction(tx, [{ ...event, time: '2020-01-01T00:00:00Z' }], { schema });
+      expect(again).toEqual({ ...first, duplicate: true });
+      const err = await appendInTransaction(tx, [{ ...event, source: '/other' }], { schema }).catch(
+        (e: unknown) => e,
+      );
+      expect(err).toBeInstanceOf(HeraldError);
+      expect((err as HeraldError).code).toBe('DUPLICATE_ID_CONFLICT');
+      await tx.query('COMMIT');
+    } finally {
+      tx.release();
+      await pool.end();
+    }
+    expect(await log.get(event.id)).toMatchObject({ source: '/shop', data: event.data });
   });
 
   it('matches type patterns in SQL exactly as NATS matching does', async (ctx) => {

@@ -1,5 +1,6 @@
 import { HeraldError } from '../errors/index.js';
 import { EventList, byRecorded, byVersion } from './event-list.js';
+import { checkDuplicates } from './duplicate-check.js';
 import { checkExpectedVersion } from './expected-version.js';
 import { checkInteger, checkMillis, checkName } from './invalid-option.js';
 import { MemoryGroup, type MemoryGroupHost } from './memory-group.js';
@@ -140,7 +141,10 @@ class MemoryLog implements EventLog, MemoryGroupHost, MemorySubscriptionHost {
     return settle(() => this.#append(inputs, options));
   }
 
-  #append(inputs: readonly AppendInput[], options: AppendOptions | undefined): Appended[] {
+  #append(
+    inputs: readonly AppendInput[],
+    options: AppendOptions | undefined,
+  ): Appended[] | Promise<Appended[]> {
     this.assertOpen();
     const { events, stream, expectedVersion } = prepareAppend(inputs, options);
     const results: (Appended | undefined)[] = new Array<Appended | undefined>(events.length);
@@ -180,7 +184,7 @@ class MemoryLog implements EventLog, MemoryGroupHost, MemorySubscriptionHost {
       this.#retain();
       this.appended.notify();
     }
-    return out;
+    return checkDuplicates(events, out, (id) => this.#ids.get(id));
   }
 
   read(options?: ReadOptions): AsyncIterable<StoredEvent> {

@@ -13,6 +13,7 @@ import { HeraldError } from '../../errors/index.js';
 import type { HeraldEvent } from '../../event/types.js';
 import { checkExpectedVersion } from '../../log/expected-version.js';
 import { checkInteger, checkName } from '../../log/invalid-option.js';
+import { checkDuplicates } from '../../log/duplicate-check.js';
 import { prepareAppend } from '../../log/prepare-append.js';
 import { readFilter, type ReadFilter } from '../../log/read-filter.js';
 import type {
@@ -251,7 +252,10 @@ export class NatsLog implements EventLog {
   append(inputs: readonly AppendInput[], options?: AppendOptions): Promise<Appended[]> {
     try {
       this.#assertOpen();
-      return this.#batcher.submit(prepareAppend(inputs, options));
+      const prepared = prepareAppend(inputs, options);
+      return this.#batcher
+        .submit(prepared)
+        .then((appended) => checkDuplicates(prepared.events, appended, (id) => this.get(id)));
     } catch (err) {
       return Promise.reject(err instanceof Error ? err : new Error(String(err)));
     }

@@ -1,6 +1,8 @@
 import type { ClientBase } from 'pg';
 import { HeraldError } from '../../errors/index.js';
+import type { HeraldEvent } from '../../event/types.js';
 import { invalidOption } from '../../log/invalid-option.js';
+import { checkDuplicates } from '../../log/duplicate-check.js';
 import { prepareAppend } from '../../log/prepare-append.js';
 import type { AppendInput, AppendOptions, Appended } from '../../log/types.js';
 import { appendRequest, appendRound, type HeadRow } from './append-round.js';
@@ -109,5 +111,10 @@ export async function appendInTransaction(
   const head = await lockHead(client, sql);
   const [outcome] = (await appendRound(client, sql, [appendRequest(prepared)], head)).outcomes;
   if (!outcome!.ok) throw outcome!.error;
-  return outcome!.value;
+  // Loaded in the caller's transaction: an original it appended earlier is visible there.
+  const byId = sql;
+  return checkDuplicates(prepared.events, outcome!.value, async (id) => {
+    const { rows } = await client.query<{ event: HeraldEvent }>(byId.query('select-event-by-id', [id]));
+    return rows[0]?.event;
+  });
 }

@@ -2,6 +2,7 @@ import type { Pool, QueryConfig, QueryResult, QueryResultRow } from 'pg';
 import { HeraldError } from '../../errors/index.js';
 import { resolveGroupOptions } from '../../log/group-options.js';
 import { checkInteger, checkName } from '../../log/invalid-option.js';
+import { checkDuplicates } from '../../log/duplicate-check.js';
 import { prepareAppend } from '../../log/prepare-append.js';
 import { checkLogPosition, readFilter } from '../../log/read-filter.js';
 import type {
@@ -160,7 +161,8 @@ export class PostgresLog implements EventLog, PgContext {
     this.assertOpen();
     const prepared = prepareAppend(inputs, options);
     if (prepared.events.length === 0) return [];
-    return this.#queue.submit(appendRequest(prepared));
+    const appended = await this.#queue.submit(appendRequest(prepared));
+    return checkDuplicates(prepared.events, appended, (id) => this.get(id));
   }
 
   read(options?: ReadOptions): AsyncIterable<StoredEvent> {

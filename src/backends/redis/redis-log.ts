@@ -2,6 +2,7 @@ import type { Redis } from 'ioredis';
 import { HeraldError } from '../../errors/index.js';
 import { resolveGroupOptions } from '../../log/group-options.js';
 import { checkInteger, checkName } from '../../log/invalid-option.js';
+import { checkDuplicates } from '../../log/duplicate-check.js';
 import { prepareAppend } from '../../log/prepare-append.js';
 import { checkLogPosition, readFilter } from '../../log/read-filter.js';
 import { typeMatcher } from '../../log/type-matcher.js';
@@ -189,7 +190,8 @@ export class RedisLog implements EventLog, RedisContext {
     this.assertOpen();
     const prepared = prepareAppend(inputs, options);
     if (prepared.events.length === 0) return [];
-    return this.#batcher.submit(prepared);
+    const appended = await this.#batcher.submit(prepared);
+    return checkDuplicates(prepared.events, appended, (id) => this.get(id));
   }
 
   read(options?: ReadOptions): AsyncIterable<StoredEvent> {

@@ -3,6 +3,7 @@ import { HeraldError } from '../../errors/index.js';
 import { checkInteger, checkName } from '../../log/invalid-option.js';
 import { Notifier } from '../../log/notifier.js';
 import { settle } from '../../log/settle.js';
+import { checkDuplicates } from '../../log/duplicate-check.js';
 import { prepareAppend } from '../../log/prepare-append.js';
 import { checkLogPosition, readFilter } from '../../log/read-filter.js';
 import { resolveGroupOptions } from '../../log/group-options.js';
@@ -92,7 +93,7 @@ export class SqliteLog implements EventLog, LogContext {
     if (prepared.events.length === 0) return [];
     const { appended, newTypes } = await this.queue.submit(appendOp(this.sql, this.#knownTypes, prepared));
     for (const type of newTypes) this.#knownTypes.add(type);
-    return appended;
+    return checkDuplicates(prepared.events, appended, (id) => this.get(id));
   }
 
   read(options?: ReadOptions): AsyncIterable<StoredEvent> {
