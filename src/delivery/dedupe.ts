@@ -50,10 +50,12 @@ export function memoryDedupeStore(maxKeys = 100_000, now: () => number = Date.no
 }
 
 /**
- * Delivers an event id at most once per subscription within a window. Retries and redrives of
- * the same event are not duplicates and pass through. The store's key is the subscription's name
- * and the event id, so with a shared store (`redisDedupeStore`, `logDedupeStore`) subscriptions
- * with the same `name` in several instances handle an id once between them.
+ * Delivers an event at most once per subscription within a window. An event is known by its
+ * `source` and `id` together, as CloudEvents defines identity: two producers (sources) that
+ * happen to use one id are two events, and both are delivered. Retries and redrives of the same
+ * event are not duplicates and pass through. The store's key is the subscription's name, the
+ * source and the id, so with a shared store (`redisDedupeStore`, `logDedupeStore`) subscriptions
+ * with the same `name` in several instances handle an event once between them.
  *
  * @example
  * ```ts
@@ -64,7 +66,8 @@ export function dedupe(options: DedupeOptions = {}): Middleware {
   const windowMs = options.windowMs ?? 600_000;
   const store = options.store ?? memoryDedupeStore(options.maxKeys);
   return async (ctx, next) => {
-    if (!ctx.redelivered && !(await store.firstSeen(`${ctx.subscription}\u0000${ctx.event.id}`, windowMs))) {
+    const key = `${ctx.subscription}\u0000${ctx.event.source}\u0000${ctx.event.id}`;
+    if (!ctx.redelivered && !(await store.firstSeen(key, windowMs))) {
       ctx.skip('duplicate');
       return;
     }

@@ -320,6 +320,17 @@ describe('dedupe', () => {
     expect(broker.stats().subscriptions[0]!.duplicates).toBe(1);
   });
 
+  it('knows an event by source and id: another source reusing an id is delivered', async () => {
+    const broker = createBroker();
+    const seen: string[] = [];
+    broker.subscribe('d', (e) => void seen.push(e.source), { dedupe: true });
+    await broker.publish('d', 1, { id: 'same-id', source: '/billing', wait: 'handled' });
+    await broker.publish('d', 1, { id: 'same-id', source: '/shipping', wait: 'handled' });
+    await broker.publish('d', 1, { id: 'same-id', source: '/billing', wait: 'handled' });
+    expect(seen).toEqual(['/billing', '/shipping']);
+    expect(broker.stats().subscriptions[0]!.duplicates).toBe(1);
+  });
+
   it('does not treat a retry of the same event as a duplicate', async () => {
     const broker = createBroker(quiet);
     let calls = 0;
