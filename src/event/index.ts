@@ -5,6 +5,7 @@ export { uuidv7, uuidv7Time } from './uuidv7.js';
 export { isoNow } from './clock.js';
 export { createEvent } from './create-event.js';
 export { validateEvent } from './validate-event.js';
+export { MAX_DATA_DEPTH } from './data-depth.js';
 export { parseStructured, toStructured, parseBatch, toBatch } from './structured.js';
 export { eventBytes } from './event-bytes.js';
 export { timestampMillis } from './timestamp.js';

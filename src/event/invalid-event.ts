@@ -37,6 +37,8 @@ export type EventRule =
   | 'data-string'
   /** The JSON value of `data` cannot be written (e.g. a BigInt or a cycle). */
   | 'serializable'
+  /** `data` nests arrays and objects deeper than `MAX_DATA_DEPTH`; `details.limit` says how deep. */
+  | 'depth'
   /** An extension name is not lower-case a-z0-9. */
   | 'name'
   /** An extension name Herald would create is longer than 20 characters. */

@@ -1,5 +1,6 @@
 import { bytesToBase64, isBase64 } from './base64.js';
 import { checkAttribute, checkDataType } from './check-attribute.js';
+import { checkDataDepth } from './data-depth.js';
 import { invalidEvent } from './invalid-event.js';
 import type { HeraldEvent } from './types.js';
 
@@ -13,7 +14,8 @@ const REQUIRED = ['id', 'source', 'type'] as const;
  * returns it as a `HeraldEvent`: a new object with the same members, minus attributes set to `null`
  * (CloudEvents: null means unset). `data` is kept as given, `null` included (an explicit null
  * payload); a `Uint8Array` `data` becomes `data_base64`. Throws `HeraldError('INVALID_EVENT')`
- * whose `details` name the `attribute` and the `rule` broken. The `type` is not checked against
+ * whose `details` name the `attribute` and the `rule` broken (`data` nested more than
+ * `MAX_DATA_DEPTH` levels is rule `depth`). The `type` is not checked against
  * Herald's subject grammar here; the broker does that when it routes.
  *
  * @example
@@ -65,6 +67,7 @@ export function validateEvent(input: unknown): HeraldEvent {
   } else if ('data' in event) {
     if (event.data_base64 !== undefined) throw exclusive();
     checkDataType(event.data, event.datacontenttype as string | undefined);
+    checkDataDepth(event.data);
   }
   return event as unknown as HeraldEvent;
 }
