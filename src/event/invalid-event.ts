@@ -37,6 +37,8 @@ export type EventRule =
   | 'data-string'
   /** The JSON value of `data` cannot be written (e.g. a BigInt or a cycle). */
   | 'serializable'
+  /** A binary-mode `ce-*` header is not valid percent-encoded UTF-8; `details.header` names it. */
+  | 'percent-encoding'
   /** `data` nests arrays and objects deeper than `MAX_DATA_DEPTH`; `details.limit` says how deep. */
   | 'depth'
   /** An extension name is not lower-case a-z0-9. */

@@ -105,8 +105,7 @@ function binaryEvent(headers: IncomingHttpHeaders, type: string, body: Buffer): 
   const attributes: Record<string, unknown> = {};
   for (const [name, value] of Object.entries(headers)) {
     if (!name.startsWith('ce-') || typeof value !== 'string') continue;
-    // Header values are percent-encoded where they are not printable ASCII (HTTP binding 3.1.3.2).
-    attributes[name.slice(3)] = decodeURIComponent(value);
+    attributes[name.slice(3)] = headerValue(name, value);
   }
   if (body.length > 0) {
     if (type === '' || type === 'application/json' || type.endsWith('+json')) attributes.data = json(body);
@@ -115,6 +114,23 @@ function binaryEvent(headers: IncomingHttpHeaders, type: string, body: Buffer): 
   }
   if (type !== '') attributes.datacontenttype = headers['content-type'];
   return validateEvent(attributes);
+}
+
+/**
+ * Header values are percent-encoded where they are not printable ASCII (HTTP binding 3.1.3.2); a
+ * broken escape (`%E0%A4%A`) or one that is not UTF-8 (`%FF`) is the client's error, named by header.
+ */
+function headerValue(header: string, value: string): string {
+  if (!value.includes('%')) return value;
+  try {
+    return decodeURIComponent(value);
+  } catch {
+    throw new HeraldError(
+      'INVALID_EVENT',
+      `invalid CloudEvent: header "${header}" is not valid percent-encoded UTF-8 (HTTP binding 3.1.3.2)`,
+      { details: { attribute: header.slice(3), header, rule: 'percent-encoding' } },
+    );
+  }
 }
 
 function text(body: Buffer): string {

@@ -1,8 +1,8 @@
 /**
  * Inputs that used to crash the hub's ingest (500 INTERNAL), sent as an attacker would: `data`
- * nested 100,000 levels deep over HTTP (every CloudEvents mode) and WebSocket. Each must be a
- * 400 naming the rule, and an event at the nesting limit must still go through every recursive
- * path (the log, the query, SSE, WebSocket).
+ * nested 100,000 levels deep over HTTP (every CloudEvents mode) and WebSocket, and binary-mode
+ * headers with broken percent-encoding. Each must be a 400 naming the rule, and an event at the
+ * nesting limit must still go through every recursive path (the log, the query, SSE, WebSocket).
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createBroker } from '../../src/broker/create-broker.js';
@@ -131,5 +131,39 @@ describe('data nested deeper than the limit', () => {
       sse.close();
       c.close();
     }
+  });
+});
+
+describe('binary-mode headers with broken percent-encoding', () => {
+  const headers = (extra: Record<string, string>) => ({
+    'content-type': 'text/plain',
+    'ce-specversion': '1.0',
+    'ce-id': 'pct-1',
+    'ce-source': '/attacker',
+    'ce-type': 'a.b',
+    ...extra,
+  });
+  it.each([
+    ['ce-subject', '%E0%A4%A'],
+    ['ce-subject', '%'],
+    ['ce-id', 'x%zz'],
+    ['ce-source', '/s%FF'],
+    ['ce-myext', '%C0%AF'],
+    ['ce-subject', '%ED%A0%80'],
+  ])('%s: %s is a 400 INVALID_EVENT naming the header', async (header, value) => {
+    const { status, json } = await post('x', headers({ [header]: value }));
+    expect(status).toBe(400);
+    expect(isErrorReply(json)).toBe(true);
+    expect(json.error).toMatchObject({
+      code: 'INVALID_EVENT',
+      details: { header, attribute: header.slice(3), rule: 'percent-encoding' },
+    });
+  });
+
+  it('still decodes well-formed escapes', async () => {
+    const { status } = await post('x', headers({ 'ce-id': 'pct-ok', 'ce-subject': '%E0%A4%A0%20x' }));
+    expect(status).toBe(201);
+    const got = (await (await fetch(`${hub.base}/v1/events/pct-ok`)).json()) as { subject: string };
+    expect(got.subject).toBe('\u0920 x');
   });
 });
