@@ -94,6 +94,15 @@ function streamEnvelope(
       details: { attribute: 'stream', rule: 'string' },
     });
   }
+  const expected = body.expectedVersion;
+  // Only a word or a number can be a version; anything else is refused here, before it is echoed.
+  if (expected !== undefined && typeof expected !== 'string' && typeof expected !== 'number') {
+    throw new HeraldError(
+      'INVALID_QUERY',
+      'expectedVersion must be any, no_stream, stream_exists or a version (an integer >= 0)',
+      { details: { parameter: 'expectedVersion' } },
+    );
+  }
   return {
     events: body.events as unknown[],
     ...(typeof body.stream === 'string' && { stream: body.stream }),

@@ -167,3 +167,16 @@ describe('binary-mode headers with broken percent-encoding', () => {
     expect(got.subject).toBe('\u0920 x');
   });
 });
+
+describe('a plain-JSON stream envelope', () => {
+  it('refuses an expectedVersion that is not a word or a number with 400, however deep', async () => {
+    const { status, json } = await post(
+      `{"stream":"s","expectedVersion":${arrays(ATTACK_DEPTH)},"events":[]}`,
+      {
+        'content-type': 'application/json',
+      },
+    );
+    expect(status).toBe(400);
+    expect(json.error).toMatchObject({ code: 'INVALID_QUERY', details: { parameter: 'expectedVersion' } });
+  });
+});
