@@ -35,13 +35,12 @@ async function call(path: string, init: RequestInit = {}, at = base): Promise<Re
   const res = await fetch(`${at}${path}`, init);
   return { status: res.status, json: (await res.json()) as Record<string, unknown> };
 }
+// A POST sends a JSON content type even without a body: the hub refuses CORS-simple POSTs.
 const post = (path: string, body?: unknown, headers: Record<string, string> = {}) =>
   call(path, {
     method: 'POST',
-    ...(body !== undefined && {
-      body: typeof body === 'string' ? body : JSON.stringify(body),
-      headers: { 'content-type': 'application/json', ...headers },
-    }),
+    headers: { 'content-type': 'application/json', ...headers },
+    ...(body !== undefined && { body: typeof body === 'string' ? body : JSON.stringify(body) }),
   });
 const code = (reply: Reply) => [reply.status, (reply.json.error as { code: string } | undefined)?.code];
 
@@ -208,8 +207,14 @@ describe('admin routes and non-admins', () => {
       ['/v1/groups/guarded', {}],
       ['/v1/groups/guarded/dead-letters', {}],
       ['/v1/groups/ghost', {}],
-      ['/v1/groups/guarded/dead-letters/redrive', { method: 'POST' }],
-      ['/v1/groups/guarded/dead-letters/purge', { method: 'POST', body: 'not json' }],
+      [
+        '/v1/groups/guarded/dead-letters/redrive',
+        { method: 'POST', headers: { 'content-type': 'application/json' } },
+      ],
+      [
+        '/v1/groups/guarded/dead-letters/purge',
+        { method: 'POST', body: 'not json', headers: { 'content-type': 'application/json' } },
+      ],
     ];
     for (const [path, init] of requests) {
       const reply = await call(path, init, readerBase);

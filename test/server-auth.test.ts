@@ -43,7 +43,13 @@ describe('API keys with per-pattern scopes', () => {
     base = await start({
       auth: {
         keys: [
-          { name: 'shop', key: 'shop-key-123', publish: ['orders.*'], subscribe: ['orders.>'] },
+          {
+            name: 'shop',
+            key: 'shop-key-123',
+            publish: ['orders.*'],
+            subscribe: ['orders.>'],
+            streams: ['mixed-*'],
+          },
           { name: 'ops', key: 'ops-key-1234', admin: true },
           // The config may hold the key's SHA-256 instead of the key.
           {

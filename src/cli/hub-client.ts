@@ -103,7 +103,8 @@ export async function hubJson<T>(
     method,
     headers: {
       accept: 'application/json',
-      ...(body !== undefined && { 'content-type': 'application/json' }),
+      // Every POST says JSON, even with no body: the hub refuses CORS-simple POSTs.
+      ...((body !== undefined || method !== 'GET') && { 'content-type': 'application/json' }),
       ...headers,
     },
     ...(body !== undefined && { body: JSON.stringify(body) }),

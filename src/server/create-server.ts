@@ -16,6 +16,7 @@ import { liveRoutes } from './live/live-routes.js';
 import { metricsRoutes } from './routes/metrics.js';
 import { openApiRoutes } from './openapi.js';
 import { ipAllowHook, registerSecurity } from './security.js';
+import { requestGuard } from './request-guard.js';
 
 /** Options of `createServer`. */
 export interface ServerOptions {
@@ -36,6 +37,11 @@ export interface ServerOptions {
   cors?: { origins: readonly string[] };
   /** Requests per window per key (or per IP when anonymous); off when unset or `false`. */
   rateLimit?: { max: number; timeWindowMs: number } | false;
+  /**
+   * Host names the hub answers to besides IP literals and `localhost` (`.example.com` covers the
+   * names below it). Unset: any name when auth is on, none when it is off (DNS rebinding).
+   */
+  hosts?: readonly string[];
   /** Only these addresses or CIDR ranges may connect (default: any). */
   allowIps?: readonly string[];
   /** SSE and WebSocket delivery. */
@@ -77,6 +83,14 @@ export function createServer(options: ServerOptions): FastifyInstance {
   // Reference-typed decorators must start null (Fastify shares the prototype); the hook sets it.
   app.decorateRequest('principal', null as unknown as Principal);
   if (options.allowIps !== undefined) app.addHook('onRequest', ipAllowHook(options.allowIps));
+  app.addHook(
+    'onRequest',
+    requestGuard({
+      authOn: options.auth !== undefined,
+      hosts: options.hosts,
+      origins: options.cors?.origins,
+    }),
+  );
   app.addHook('onRequest', authHook(options.auth));
   app.addHook('onSend', (request, reply, payload, done) => {
     reply.header('x-request-id', request.id);

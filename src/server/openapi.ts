@@ -1,5 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import { ADMIN_PATHS } from './openapi/admin-paths.js';
+import type { PathItem } from './openapi/types.js';
 import { COMPONENTS } from './openapi/components.js';
 import { CONSUME_PATHS } from './openapi/consume-paths.js';
 import { EVENT_PATHS } from './openapi/event-paths.js';
@@ -39,7 +40,7 @@ export function openApiDocument(): OpenApiDocument {
       { name: 'operations', description: 'Health, readiness, metrics and this document.' },
     ],
     security: [{ bearerAuth: [] }, { accessToken: [] }],
-    paths: { ...EVENT_PATHS, ...LIVE_PATHS, ...CONSUME_PATHS, ...ADMIN_PATHS, ...OPS_PATHS },
+    paths: mergePaths(EVENT_PATHS, LIVE_PATHS, CONSUME_PATHS, ADMIN_PATHS, OPS_PATHS),
     components: COMPONENTS,
   };
 }
@@ -58,4 +59,12 @@ export function openApiRoutes(app: FastifyInstance): void {
   app.get('/v1/openapi.json', { config: { public: true } }, (_request, reply) =>
     reply.type('application/json; charset=utf-8').send(body),
   );
+}
+
+/** The path items of every module, the operations of a path that several modules share merged. */
+function mergePaths(...modules: Readonly<Record<string, PathItem>>[]): Record<string, PathItem> {
+  const paths: Record<string, PathItem> = {};
+  for (const module of modules)
+    for (const [path, item] of Object.entries(module)) paths[path] = { ...paths[path], ...item };
+  return paths;
 }

@@ -8,6 +8,8 @@ export interface ApiKeyOptions {
   sha256?: string;
   publish?: readonly string[];
   subscribe?: readonly string[];
+  /** Streams it may address by name: `order-7`, `order-*` (a prefix), `*` (all). Default none. */
+  streams?: readonly string[];
   admin?: boolean;
 }
 
@@ -32,4 +34,10 @@ export interface JwtOptions {
 export interface AuthOptions {
   keys?: readonly ApiKeyOptions[];
   jwt?: JwtOptions;
+  /**
+   * Failed authentications one address may make per window (default 20 per 60,000 ms). Past it,
+   * every request from that address that needs a token gets 429 `RATE_LIMITED` until the window
+   * passes, without the token being checked, so keys cannot be guessed at speed.
+   */
+  failureLimit?: { max: number; windowMs: number };
 }

@@ -11,6 +11,7 @@ import { HeraldError } from '../../errors/herald-error.js';
 import { isValidPattern } from '../../subject/subject.js';
 import type { ApiKeyOptions, AuthOptions } from './auth-options.js';
 import { principal, type Principal } from './principal.js';
+import { isValidStreamPattern } from './stream-grants.js';
 
 /** Turns a bearer token into a principal, or throws `UNAUTHORIZED` saying why. */
 export type Authenticator = (token: string) => Promise<Principal>;
@@ -20,7 +21,7 @@ export type Authenticator = (token: string) => Promise<Principal>;
  * never compared, so comparison time says nothing about it), then anything shaped like a JWT is
  * verified with `jose`: HS256 against `jwt.secret`, RS256/ES256 (and the other asymmetric
  * algorithms) against the JWKS. Claims `publish` and `subscribe` (arrays of patterns, or one
- * space-separated string) and `admin` (boolean) are the grants; `sub` names the caller.
+ * space-separated string), `streams` (stream names or `prefix*`) and `admin` (boolean) are the grants; `sub` names the caller.
  * Returns `undefined` when the config has no auth (the hub is then open).
  *
  * @example
@@ -55,6 +56,7 @@ export function createAuthenticator(options: AuthOptions | undefined): Authentic
       id: typeof payload.sub === 'string' ? payload.sub : 'jwt',
       publish: patternsClaim(payload, 'publish'),
       subscribe: patternsClaim(payload, 'subscribe'),
+      streams: streamsClaim(payload),
       admin: payload.admin === true,
       ...(typeof payload.exp === 'number' && { expiresAt: payload.exp * 1000 }),
     });
@@ -83,6 +85,18 @@ function keyHash(key: ApiKeyOptions, index: number): string {
 }
 
 function grantsOf(key: ApiKeyOptions): Principal {
+  for (const stream of key.streams ?? []) {
+    const valid: boolean = isValidStreamPattern(stream);
+    if (!valid) {
+      throw new HeraldError(
+        'INVALID_CONFIG',
+        `auth key "${key.name}" has an invalid stream grant ${JSON.stringify(stream)}`,
+        {
+          details: { key: 'auth.keys', stream },
+        },
+      );
+    }
+  }
   for (const pattern of [...(key.publish ?? []), ...(key.subscribe ?? [])]) {
     if (!isValidPattern(pattern)) {
       throw new HeraldError('INVALID_CONFIG', `auth key "${key.name}" has an invalid pattern "${pattern}"`, {
@@ -94,6 +108,7 @@ function grantsOf(key: ApiKeyOptions): Principal {
     id: key.name,
     ...(key.publish && { publish: key.publish }),
     ...(key.subscribe && { subscribe: key.subscribe }),
+    ...(key.streams && { streams: key.streams }),
     ...(key.admin !== undefined && { admin: key.admin }),
   });
 }
@@ -139,6 +154,18 @@ function patternsClaim(payload: JWTPayload, claim: 'publish' | 'subscribe'): str
   if (list === undefined) return [];
   if (!Array.isArray(list) || !list.every((p): p is string => typeof p === 'string' && isValidPattern(p))) {
     throw unauthorized(`invalid token: the "${claim}" claim must list valid subject patterns`);
+  }
+  return list;
+}
+
+function streamsClaim(payload: JWTPayload): string[] {
+  const value = payload.streams;
+  const list = typeof value === 'string' ? value.split(/[\s,]+/).filter(Boolean) : value;
+  if (list === undefined) return [];
+  if (!Array.isArray(list) || !list.every(isValidStreamPattern)) {
+    throw unauthorized(
+      'invalid token: the "streams" claim must list stream names or name prefixes ending in *',
+    );
   }
   return list;
 }

@@ -1,6 +1,7 @@
 import { HeraldError } from '../../errors/herald-error.js';
 import { validatePattern } from '../../subject/subject.js';
 import { typeMatcher } from '../../log/type-matcher.js';
+import { streamMatcher } from './stream-grants.js';
 
 /**
  * Who is calling the hub, and what they may do. Every route asks it: publish checks each event's
@@ -16,12 +17,18 @@ export interface Principal {
   readonly publish: readonly string[];
   readonly subscribe: readonly string[];
   /**
+   * The streams this principal may address by name (`order-*` is a prefix, `*` every stream):
+   * append to, read the version of, read as a stream. Its events are still read by type.
+   */
+  readonly streams: readonly string[];
+  /**
    * When the credential stops being valid (ms since the epoch): a JWT's `exp`. Live connections
    * opened with it are closed then. Undefined for API keys and anonymous callers.
    */
   readonly expiresAt: number | undefined;
   canPublish(type: string): boolean;
   canSubscribe(type: string): boolean;
+  canUseStream(stream: string): boolean;
   /** True when every type the pattern matches may be read (the pattern lies inside the grants). */
   canSubscribePattern(pattern: string): boolean;
 }
@@ -31,13 +38,15 @@ export interface Grants {
   id: string;
   publish?: readonly string[];
   subscribe?: readonly string[];
+  /** Stream grants: names, `prefix*`, or `*`. */
+  streams?: readonly string[];
   admin?: boolean;
   /** When the credential expires (ms since the epoch). */
   expiresAt?: number;
 }
 
 /**
- * Builds a principal from its grants. Admin implies every pattern.
+ * Builds a principal from its grants. Admin implies every pattern and every stream.
  *
  * @example
  * ```ts
@@ -52,14 +61,18 @@ export function principal(grants: Grants): Principal {
   const subscribe = admin ? ['>'] : [...(grants.subscribe ?? [])];
   const canPublish = typeMatcher(publish);
   const canSubscribe = typeMatcher(subscribe);
+  const streams = admin ? ['*'] : [...(grants.streams ?? [])];
+  const canUseStream = streamMatcher(streams);
   return Object.freeze({
     id: grants.id,
     admin,
     publish,
     subscribe,
+    streams,
     expiresAt: grants.expiresAt,
     canPublish,
     canSubscribe,
+    canUseStream,
     canSubscribePattern: (pattern: string) => subscribe.some((grant) => patternCovers(grant, pattern)),
   });
 }

@@ -1,14 +1,15 @@
 import { createHash } from 'node:crypto';
 import type { ApiKeyOptions } from '../auth/auth-options.js';
 import { isValidPattern } from '../../subject/subject.js';
+import { isValidStreamPattern } from '../auth/stream-grants.js';
 import { configError, shown } from './config-error.js';
 import { didYouMean } from './did-you-mean.js';
 import type { ValueType } from './value-types.js';
 
-const FIELDS = ['name', 'key', 'sha256', 'publish', 'subscribe', 'admin'];
+const FIELDS = ['name', 'key', 'sha256', 'publish', 'subscribe', 'streams', 'admin'];
 /** As the authenticator requires: shorter secrets are too easy to guess. */
 const MIN_KEY_LENGTH = 8;
-const EXPECTED = 'a list of { name, key or sha256, publish, subscribe, admin }';
+const EXPECTED = 'a list of { name, key or sha256, publish, subscribe, streams, admin }';
 
 /**
  * The `auth.keys` setting: a list of `{ name, key | sha256, publish?, subscribe?, admin? }`; from
@@ -64,7 +65,7 @@ function apiKey(item: unknown, at: string, source: string): ApiKeyOptions {
       );
     }
   }
-  const { name, key, sha256: digest, publish, subscribe, admin } = fields;
+  const { name, key, sha256: digest, publish, subscribe, streams, admin } = fields;
   if (typeof name !== 'string' || name === '') {
     throw configError(`${at}.name`, source, `must be a non-empty string, got ${shown(name)}`);
   }
@@ -86,8 +87,29 @@ function apiKey(item: unknown, at: string, source: string): ApiKeyOptions {
     ...(typeof digest === 'string' && { sha256: digest.toLowerCase() }),
     ...(publish !== undefined && { publish: patterns(publish, `${at}.publish`, source) }),
     ...(subscribe !== undefined && { subscribe: patterns(subscribe, `${at}.subscribe`, source) }),
+    ...(streams !== undefined && { streams: streamGrants(streams, `${at}.streams`, source) }),
     ...(admin !== undefined && { admin }),
   };
+}
+
+function streamGrants(value: unknown, at: string, source: string): string[] {
+  if (!Array.isArray(value)) {
+    throw configError(
+      at,
+      source,
+      `must be a list of stream names or prefixes like ["order-*"], got ${shown(value)}`,
+    );
+  }
+  return value.map((p: unknown, i) => {
+    if (!isValidStreamPattern(p)) {
+      throw configError(
+        `${at}[${i}]`,
+        source,
+        `must be a stream name, a prefix ending in * (order-*), or *, got ${shown(p)}`,
+      );
+    }
+    return p;
+  });
 }
 
 function patterns(value: unknown, at: string, source: string): string[] {

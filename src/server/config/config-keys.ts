@@ -5,6 +5,7 @@ import {
   boolean,
   identifier,
   integer,
+  hostName,
   ipOrCidr,
   list,
   oneOf,
@@ -113,6 +114,13 @@ export const CONFIG_KEYS: readonly ConfigKey[] = [
   { key: 'auth.jwt.jwksFile', type: text, path: true, doc: 'JWKS file (RS256, ES256)' },
   { key: 'auth.jwt.issuer', type: text, doc: 'required iss claim' },
   { key: 'auth.jwt.audience', type: text, doc: 'required aud claim' },
+  {
+    key: 'auth.failureLimit.max',
+    type: positive,
+    default: 20,
+    doc: 'failed authentications per address per window',
+  },
+  { key: 'auth.failureLimit.windowMs', type: positive, default: 60_000, doc: 'the window' },
   { key: 'cors.origins', type: list(origin), flag: '--cors-origins <list>', doc: 'origins allowed by CORS' },
   {
     key: 'rateLimit',
@@ -123,6 +131,12 @@ export const CONFIG_KEYS: readonly ConfigKey[] = [
   { key: 'rateLimit.max', type: positive, default: 6_000, doc: 'requests per window per caller' },
   { key: 'rateLimit.timeWindowMs', type: positive, default: 60_000, doc: 'the window' },
   { key: 'allowIps', type: list(ipOrCidr), flag: '--allow-ips <list>', doc: 'addresses that may connect' },
+  {
+    key: 'hosts',
+    type: list(hostName),
+    flag: '--hosts <list>',
+    doc: 'Host names answered besides IPs and localhost',
+  },
   {
     key: 'sqlite.durability',
     type: oneOf(['fsync', 'os']),

@@ -32,6 +32,8 @@ export interface HubConfig {
   readonly cors: { readonly origins: readonly string[] } | undefined;
   readonly rateLimit: { readonly max: number; readonly timeWindowMs: number } | false;
   readonly allowIps: readonly string[] | undefined;
+  /** Host names answered besides IP literals and `localhost`. */
+  readonly hosts: readonly string[] | undefined;
   readonly sqlite: { readonly durability: SqliteDurability };
   readonly postgres: { readonly schema: string };
   readonly redis: { readonly prefix: string };

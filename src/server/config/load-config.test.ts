@@ -153,6 +153,7 @@ describe('loadConfig', () => {
         { name: 'ops', sha256: 'ab'.repeat(32), admin: true },
       ],
       jwt: { issuer: 'https://issuer.example', secret: 'hs256-secret' },
+      failureLimit: { max: 20, windowMs: 60_000 },
     });
   });
 

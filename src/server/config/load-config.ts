@@ -111,6 +111,7 @@ function build(merged: ReadonlyMap<string, ConfigEntry>, cwd: string): HubConfig
       timeWindowMs: value('rateLimit.timeWindowMs'),
     },
     allowIps: value('allowIps'),
+    hosts: value('hosts'),
     sqlite: { durability: value('sqlite.durability') },
     postgres: { schema: value('postgres.schema') },
     redis: { prefix: value('redis.prefix') },
@@ -152,5 +153,9 @@ function auth(
     }
   }
   if (!keys && !jwt) return undefined;
-  return { ...(keys && { keys }), ...(jwt && { jwt }) };
+  const failureLimit = {
+    max: merged.get('auth.failureLimit.max')!.value as number,
+    windowMs: merged.get('auth.failureLimit.windowMs')!.value as number,
+  };
+  return { ...(keys && { keys }), ...(jwt && { jwt }), failureLimit };
 }

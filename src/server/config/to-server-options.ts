@@ -26,6 +26,7 @@ export function toServerOptions(config: HubConfig, log: EventLog): ServerOptions
     ...(config.auth && { auth: config.auth }),
     ...(config.cors && { cors: config.cors }),
     ...(config.allowIps && { allowIps: config.allowIps }),
+    ...(config.hosts && { hosts: config.hosts }),
   };
 }
 

@@ -164,3 +164,19 @@ export const origin: ValueType = simple('"*" or an origin like https://app.examp
     return false;
   }
 });
+
+/**
+ * A DNS host name (`hub.example`), or `.example.com` for that name and every name below it.
+ *
+ * @example
+ * ```ts
+ * hostName.check('.example.com', 'hosts[0]', 'herald.yaml:3'); // '.example.com'
+ * ```
+ */
+export const hostName: ValueType = simple(
+  'a host name like hub.example, or .example.com for it and the names below it',
+  (v) =>
+    typeof v === 'string' &&
+    v.length <= 253 &&
+    /^\.?[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?)*$/i.test(v),
+);

@@ -25,6 +25,14 @@ export interface PullBody {
   startAt?: 'start' | 'end' | number;
 }
 
+/** A `PATCH /v1/groups/{name}` body, checked: the options to change. */
+export interface GroupUpdateBody {
+  types?: string[];
+  ackWaitMs?: number;
+  maxDeliveries?: number;
+  backoff?: number[];
+}
+
 /** An ack or nack request, checked. */
 export interface SettleBody {
   receipts: string[];
@@ -56,17 +64,8 @@ export function pullBody(request: FastifyRequest): PullBody {
   if (ackWaitMs !== undefined) out.ackWaitMs = ackWaitMs;
   const maxDeliveries = integerField(body, 'maxDeliveries', 1, Number.MAX_SAFE_INTEGER);
   if (maxDeliveries !== undefined) out.maxDeliveries = maxDeliveries;
-  if (body.types !== undefined) {
-    const types = body.types;
-    if (!Array.isArray(types) || types.length === 0 || types.length > 100) {
-      throw bad('types', 'types must be an array of 1 to 100 type patterns', types);
-    }
-    for (const pattern of types) {
-      if (typeof pattern !== 'string') throw bad('types', 'types must be strings (type patterns)', pattern);
-      validatePattern(pattern);
-    }
-    out.types = types as string[];
-  }
+  const types = typesField(body);
+  if (types !== undefined) out.types = types;
   const { startAt } = body;
   if (startAt !== undefined) {
     if (
@@ -83,6 +82,59 @@ export function pullBody(request: FastifyRequest): PullBody {
     out.startAt = startAt as PullBody['startAt'] & {};
   }
   return out;
+}
+
+/**
+ * The body of `PATCH /v1/groups/{name}`: at least one of `types`, `ackWaitMs`, `maxDeliveries`,
+ * `backoff`. Throws `INVALID_QUERY` naming the field (`INVALID_PATTERN` for a bad type pattern).
+ *
+ * @example
+ * ```ts
+ * const { types } = groupUpdateBody(request); // { types: ['orders.>'] }
+ * ```
+ */
+export function groupUpdateBody(request: FastifyRequest): GroupUpdateBody {
+  const body = objectBody(
+    request,
+    ['types', 'ackWaitMs', 'maxDeliveries', 'backoff'],
+    '{"types": ["orders.>"], "ackWaitMs": 30000}',
+  );
+  const out: GroupUpdateBody = {};
+  const types = typesField(body);
+  if (types !== undefined) out.types = types;
+  const ackWaitMs = integerField(body, 'ackWaitMs', 1, MAX_ACK_WAIT_MS);
+  if (ackWaitMs !== undefined) out.ackWaitMs = ackWaitMs;
+  const maxDeliveries = integerField(body, 'maxDeliveries', 1, Number.MAX_SAFE_INTEGER);
+  if (maxDeliveries !== undefined) out.maxDeliveries = maxDeliveries;
+  if (body.backoff !== undefined) {
+    const { backoff } = body;
+    if (
+      !Array.isArray(backoff) ||
+      backoff.length === 0 ||
+      backoff.length > 100 ||
+      !backoff.every((d) => Number.isSafeInteger(d) && (d as number) >= 0 && (d as number) <= MAX_DELAY_MS)
+    ) {
+      throw bad('backoff', `backoff must be 1 to 100 delays in ms, each from 0 to ${MAX_DELAY_MS}`, backoff);
+    }
+    out.backoff = backoff as number[];
+  }
+  if (Object.keys(out).length === 0) {
+    throw bad('body', 'send at least one of types, ackWaitMs, maxDeliveries, backoff', null);
+  }
+  return out;
+}
+
+function typesField(body: Record<string, unknown>): string[] | undefined {
+  const types = body.types;
+  if (types === undefined) return undefined;
+  if (!Array.isArray(types) || types.length === 0 || types.length > 100) {
+    throw bad('types', 'types must be an array of 1 to 100 type patterns', types);
+  }
+  for (const pattern of types) {
+    if (typeof pattern !== 'string') throw bad('types', 'types must be strings (type patterns)', pattern);
+    validatePattern(pattern);
+  }
+  return types as string[];
 }
 
 /**

@@ -1,10 +1,10 @@
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import { HeraldError } from '../../errors/herald-error.js';
-import type { GroupDelivery, GroupOptions } from '../../log/types.js';
+import type { ConsumerGroup, GroupDelivery, GroupOptions } from '../../log/types.js';
 import { assertCanSubscribe, type Principal } from '../auth/principal.js';
 import type { HubContext } from '../hub-context.js';
 import type { GroupSettleStatus } from '../metrics.js';
-import { pullBody, settleBody, type PullBody } from './consume-body.js';
+import { groupUpdateBody, pullBody, settleBody, type PullBody } from './consume-body.js';
 import { resolveGroupConsumeOptions, type GroupConsumeOptions } from './consume-options.js';
 import { GroupHandles } from './group-handles.js';
 import { ReceiptBook } from './receipt-book.js';
@@ -63,6 +63,17 @@ export function groupConsumeRoutes(
       stop.dispose();
     }
     const expiresAt = Date.now() + group.options.ackWaitMs;
+    // The group's types were checked, but its options may have changed on another hub since this
+    // one cached them: an event the caller may not read is withheld, left unsettled so it comes
+    // back after the ack wait to whichever member pulls then.
+    const readable = deliveries.filter((d) => who.canSubscribe(d.event.type));
+    if (readable.length < deliveries.length) {
+      request.log.warn(
+        { group: name, caller: who.id, withheld: deliveries.length - readable.length },
+        'group deliveries withheld: the caller may not read them',
+      );
+    }
+    deliveries = readable;
     if (deliveries.length > 0) metrics.groupDelivered(name, deliveries.length);
     return {
       deliveries: deliveries.map((delivery) => ({
@@ -71,6 +82,22 @@ export function groupConsumeRoutes(
         event: delivery.event,
       })),
     };
+  });
+
+  app.patch('/v1/groups/:name', async (request) => {
+    const { name } = request.params as { name: string };
+    const who = request.principal;
+    const update = groupUpdateBody(request);
+    const group = await handles.existing(name);
+    if (group === undefined) {
+      throw new HeraldError('NOT_FOUND', `no consumer group named "${name}"`, { details: { group: name } });
+    }
+    // Whoever changes a group must be allowed to read what it delivered and what it will deliver.
+    assertCanSubscribe(who, group.options.types);
+    if (update.types !== undefined) assertCanSubscribe(who, update.types);
+    const updated = await handles.update(name, update);
+    const { types, ackWaitMs, maxDeliveries, backoff } = updated.options;
+    return { name, options: { types, ackWaitMs, maxDeliveries, backoff } };
   });
 
   app.post('/v1/groups/:name/ack', async (request) => {
@@ -91,22 +118,30 @@ export function groupConsumeRoutes(
   });
 
   /**
-   * The group, opened with the pull's options once the caller may read what it delivers: the
-   * requested types must lie inside its grants; without types, an existing group's types must,
-   * and a new group takes the caller's grants as its types.
+   * The group a pull consumes. An existing group keeps the options it was created with: the
+   * caller must be allowed to read all of its types, and options in the pull must equal the
+   * group's (409 `GROUP_OPTIONS_CONFLICT` otherwise; `PATCH /v1/groups/{name}` changes them). A new
+   * group is created with the pull's options; without types it takes the caller's grants.
    */
-  async function open(name: string, who: Principal, body: PullBody) {
+  async function open(name: string, who: Principal, body: PullBody): Promise<ConsumerGroup> {
+    const existing = await handles.existing(name);
+    if (existing !== undefined) {
+      assertCanSubscribe(who, existing.options.types);
+      const differ = differingOptions(existing.options, body);
+      if (differ.length > 0) {
+        throw new HeraldError(
+          'GROUP_OPTIONS_CONFLICT',
+          `group "${name}" exists with other ${differ.join(', ')}: pull without them, or change the group with PATCH /v1/groups/${name}`,
+          { details: { group: name, options: differ } },
+        );
+      }
+      return existing;
+    }
     let { types } = body;
     if (types !== undefined) assertCanSubscribe(who, types);
-    else {
-      let existing = handles.cached(name);
-      if (existing === undefined && (await log.groups()).includes(name))
-        existing = await handles.open(name, {});
-      if (existing !== undefined) assertCanSubscribe(who, existing.options.types);
-      else if (!who.subscribe.includes('>')) {
-        if (who.subscribe.length === 0) assertCanSubscribe(who, ['>']); // may read nothing: 403
-        types = [...who.subscribe];
-      }
+    else if (!who.subscribe.includes('>')) {
+      if (who.subscribe.length === 0) assertCanSubscribe(who, ['>']); // may read nothing: 403
+      types = [...who.subscribe];
     }
     const groupOptions: GroupOptions = {
       ...(types !== undefined && { types }),
@@ -172,4 +207,18 @@ function pullSignal(reply: FastifyReply, closing: AbortSignal): { signal: AbortS
       res.off('close', onClose);
     },
   };
+}
+
+/** The options of a pull that an existing group does not have (set-equal types). */
+function differingOptions(current: ConsumerGroup['options'], body: PullBody): string[] {
+  const differ: string[] = [];
+  if (body.types !== undefined) {
+    const have = new Set(current.types);
+    const want = new Set(body.types);
+    if (have.size !== want.size || [...want].some((t) => !have.has(t))) differ.push('types');
+  }
+  if (body.ackWaitMs !== undefined && body.ackWaitMs !== current.ackWaitMs) differ.push('ackWaitMs');
+  if (body.maxDeliveries !== undefined && body.maxDeliveries !== current.maxDeliveries)
+    differ.push('maxDeliveries');
+  return differ;
 }

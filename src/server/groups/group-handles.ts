@@ -27,6 +27,20 @@ export class GroupHandles {
     return this.#open.get(name)?.group;
   }
 
+  /** The group as it exists, if it does: the cached handle, else opened without options. */
+  async existing(name: string): Promise<ConsumerGroup | undefined> {
+    const cached = this.cached(name);
+    if (cached !== undefined) return cached;
+    if (!(await this.#log.groups()).includes(name)) return undefined;
+    return this.open(name, {});
+  }
+
+  /** Applies new options to the group (an update, checked by the caller) and caches the handle. */
+  async update(name: string, options: GroupOptions): Promise<ConsumerGroup> {
+    this.#open.delete(name);
+    return this.open(name, options);
+  }
+
   /**
    * Opens the group (creating it, or applying `options` to it, as `log.group` does), unless this
    * hub already applied the same options; no options reuse any handle.

@@ -2,6 +2,7 @@ import { isoNow } from '../../event/clock.js';
 import { uuidv7 } from '../../event/uuidv7.js';
 import { validateEvent } from '../../event/validate-event.js';
 import { assertCanPublish, type Principal } from '../auth/principal.js';
+import { assertCanUseStream } from '../auth/stream-grants.js';
 import type { HubContext } from '../hub-context.js';
 import type { PublishMessage } from './ws-messages.js';
 
@@ -37,6 +38,7 @@ export async function publishMessage(
     principal.id === 'anonymous' ? ctx.defaultSource : `/clients/${encodeURIComponent(principal.id)}`;
   const event = validateEvent({ specversion: '1.0', id: uuidv7(), time: isoNow(), source, ...message.event });
   assertCanPublish(principal, event.type);
+  if (message.stream !== undefined) assertCanUseStream(principal, message.stream);
   const [appended] = await ctx.log.append([event], {
     ...(message.stream !== undefined && { stream: message.stream }),
     ...(message.expectedVersion !== undefined && { expectedVersion: message.expectedVersion }),

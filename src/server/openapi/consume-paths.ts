@@ -31,13 +31,28 @@ export const CONSUME_PATHS: Readonly<Record<string, PathItem>> = {
       operationId: 'pullGroup',
       summary: 'Pull deliveries of a consumer group (long poll)',
       description:
-        "Opens the group as `log.group(name, options)` does (creating it, or applying the options given to it), then returns up to `max` deliveries: due redeliveries first, then new events in position order, waiting up to `waitMs` for the first. Each delivery goes to one member of the group and carries a receipt to ack or nack; unsettled deliveries come back after the group's `ackWaitMs`. The caller needs `subscribe` grants covering `types` (or, without `types`, the existing group's types; a new group then takes the caller's grants as its types). Ends early, with what it has, when the client disconnects or the hub shuts down.",
+        "Opens the group: a new group is created with the options given; an existing group keeps the options it was created with, and options given in the pull must equal them (409 `GROUP_OPTIONS_CONFLICT` otherwise; change them with `PATCH /v1/groups/{name}`). Then returns up to `max` deliveries: due redeliveries first, then new events in position order, waiting up to `waitMs` for the first. Each delivery goes to one member of the group and carries a receipt to ack or nack; unsettled deliveries come back after the group's `ackWaitMs`. The caller needs `subscribe` grants covering `types` and an existing group's types (a new group without `types` takes the caller's grants as its types); a delivery of an event the caller may not read is never sent (it stays unsettled and comes back after the ack wait). Ends early, with what it has, when the client disconnects or the hub shuts down.",
       tags: ['groups'],
       parameters: [ref('parameters', 'ConsumedGroupName')],
       requestBody: { required: false, content: json(ref('schemas', 'PullBody')) },
       responses: {
         '200': ok('The deliveries (possibly none).', ref('schemas', 'PullResult')),
-        ...errors(400, 401, 403, 413, 415, 429, 503),
+        ...errors(400, 401, 403, 409, 413, 415, 429, 503),
+      },
+    },
+  },
+  '/v1/groups/{name}': {
+    patch: {
+      operationId: 'updateGroup',
+      summary: "Change a consumer group's options",
+      description:
+        "Changes the options given (`types`, `ackWaitMs`, `maxDeliveries`, `backoff`); the others stay. The caller's `subscribe` grants must cover the group's current types and the new ones (an admin covers all). Deliveries pending under the old types that the new types do not match leave the group.",
+      tags: ['groups'],
+      parameters: [ref('parameters', 'ConsumedGroupName')],
+      requestBody: { required: true, content: json(ref('schemas', 'GroupUpdateBody')) },
+      responses: {
+        '200': ok('The group with its options now.', ref('schemas', 'GroupUpdated')),
+        ...errors(400, 401, 403, 404, 413, 415, 429, 503),
       },
     },
   },

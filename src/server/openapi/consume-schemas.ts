@@ -18,6 +18,40 @@ const receipts: JsonSchema = {
  * ```
  */
 export const CONSUME_SCHEMAS: Readonly<Record<string, JsonSchema>> = {
+  GroupUpdateBody: {
+    type: 'object',
+    description: 'At least one option. Unknown fields are refused.',
+    minProperties: 1,
+    properties: {
+      types: { type: 'array', minItems: 1, maxItems: 100, items: { type: 'string' } },
+      ackWaitMs: { type: 'integer', minimum: 1, maximum: 86_400_000 },
+      maxDeliveries: { type: 'integer', minimum: 1 },
+      backoff: {
+        type: 'array',
+        minItems: 1,
+        maxItems: 100,
+        items: { type: 'integer', minimum: 0, maximum: 86_400_000 },
+      },
+    },
+    additionalProperties: false,
+  },
+  GroupUpdated: {
+    type: 'object',
+    required: ['name', 'options'],
+    properties: {
+      name: { type: 'string' },
+      options: {
+        type: 'object',
+        required: ['types', 'ackWaitMs', 'maxDeliveries', 'backoff'],
+        properties: {
+          types: { type: 'array', items: { type: 'string' } },
+          ackWaitMs: { type: 'integer' },
+          maxDeliveries: { type: 'integer' },
+          backoff: { type: 'array', items: { type: 'integer' } },
+        },
+      },
+    },
+  },
   PullBody: {
     type: 'object',
     description: 'No body, or `{}`, takes every default. Unknown fields are refused.',
@@ -28,7 +62,7 @@ export const CONSUME_SCHEMAS: Readonly<Record<string, JsonSchema>> = {
         maxItems: 100,
         items: { type: 'string' },
         description:
-          "The group's type patterns (sets them on the group). Default: the existing group's; for a new group, the caller's `subscribe` grants.",
+          "A new group's type patterns (default: the caller's `subscribe` grants). For an existing group they must equal its types.",
       },
       max: {
         type: 'integer',
@@ -48,12 +82,13 @@ export const CONSUME_SCHEMAS: Readonly<Record<string, JsonSchema>> = {
         type: 'integer',
         minimum: 1,
         maximum: 86_400_000,
-        description: "Sets the group's ack wait (default 30,000 for a new group).",
+        description: "A new group's ack wait (default 30,000); for an existing group it must equal its own.",
       },
       maxDeliveries: {
         type: 'integer',
         minimum: 1,
-        description: "Sets the group's deliveries before an event becomes a dead letter (default 5).",
+        description:
+          "A new group's deliveries before an event becomes a dead letter (default 5); for an existing group it must equal its own.",
       },
       startAt: {
         oneOf: [

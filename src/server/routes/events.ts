@@ -2,6 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import { HeraldError } from '../../errors/herald-error.js';
 import type { ExpectedVersion, ReadOptions, StoredEvent } from '../../log/types.js';
 import { assertCanPublish, readPatterns } from '../auth/principal.js';
+import { assertCanUseStream } from '../auth/stream-grants.js';
 import type { HubContext } from '../hub-context.js';
 import { parseIngest } from '../parse-ingest.js';
 import { integer, patternList, single } from './query-params.js';
@@ -11,7 +12,8 @@ const MAX_PAGE = 1_000;
 /**
  * `POST /v1/events` (CloudEvents ingest), `GET /v1/events` (query), `GET /v1/events/{id}` and
  * `GET /v1/streams/{stream}`. Every event published must be allowed to the caller; every event
- * read is filtered by what the caller may read.
+ * read is filtered by what the caller may read; a stream named by the request (appended to, read
+ * by name, its version) must be among the caller's stream grants.
  */
 export function eventRoutes(app: FastifyInstance, ctx: HubContext): void {
   const { log } = ctx;
@@ -30,6 +32,7 @@ export function eventRoutes(app: FastifyInstance, ctx: HubContext): void {
         : parsed.expectedVersion !== undefined
           ? expectedVersion(parsed.expectedVersion, 'expectedVersion')
           : undefined;
+    if (stream !== undefined) assertCanUseStream(who, stream);
     if (expected !== undefined && stream === undefined) {
       throw new HeraldError('INVALID_QUERY', 'an expected version needs a stream (Herald-Stream)', {
         details: { parameter: 'Herald-Stream' },
@@ -71,6 +74,7 @@ export function eventRoutes(app: FastifyInstance, ctx: HubContext): void {
     const limit = integer(query.limit ?? '100', 'limit', 1, MAX_PAGE);
     const after = integer(query.after ?? '0', 'after', 0, Number.MAX_SAFE_INTEGER);
     const types = readPatterns(request.principal, patternList(query.types));
+    if (query.stream !== undefined) assertCanUseStream(request.principal, query.stream);
     const read: ReadOptions = {
       from: after + 1,
       limit,
@@ -97,6 +101,7 @@ export function eventRoutes(app: FastifyInstance, ctx: HubContext): void {
 
   app.get('/v1/streams/:stream', async (request) => {
     const { stream } = request.params as { stream: string };
+    assertCanUseStream(request.principal, stream);
     const query = request.query as Record<string, string | undefined>;
     const limit = integer(query.limit ?? '100', 'limit', 1, MAX_PAGE);
     const fromVersion = integer(query.fromVersion ?? '1', 'fromVersion', 1, Number.MAX_SAFE_INTEGER);
