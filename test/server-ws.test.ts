@@ -1,3 +1,4 @@
+import net from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { memoryLog } from '../src/log/memory-log.js';
@@ -304,5 +305,67 @@ describe('GET /v1/ws', () => {
     expect(
       await metricValue(metrics, 'herald_live_disconnects_total', { transport: 'ws', reason: 'shutdown' }),
     ).toBe(2);
+  });
+});
+
+/** An upgrade request on a raw socket that the client never ends: says whether the hub closed it. */
+function rawUpgrade(port: number, path: string, headers: Record<string, string> = {}) {
+  const socket = net.connect(port, '127.0.0.1');
+  cleanup.push(() => socket.destroy());
+  const lines = Object.entries(headers).map(([name, value]) => `${name}: ${value}\r\n`);
+  socket.write(
+    `GET ${path} HTTP/1.1\r\nHost: 127.0.0.1:${port}\r\nConnection: Upgrade\r\nUpgrade: websocket\r\n` +
+      `Sec-WebSocket-Version: 13\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n${lines.join('')}\r\n`,
+  );
+  let received = '';
+  let ended = false;
+  socket.on('data', (chunk: Buffer) => (received += chunk.toString('latin1')));
+  socket.on('end', () => (ended = true));
+  return {
+    get status() {
+      return /^HTTP\/1\.1 (\d+)/.exec(received)?.[1];
+    },
+    get ended() {
+      return ended;
+    },
+  };
+}
+
+const connections = (app: TestHub['app']) =>
+  new Promise<number>((resolve, reject) =>
+    app.server.getConnections((err, n) => (err ? reject(err) : resolve(n))),
+  );
+
+describe('GET /v1/ws refusals', () => {
+  it('closes the socket of every refused upgrade (401, 403, 404, 429) and the hub closes with none left', async () => {
+    const log = memoryLog();
+    cleanup.push(() => log.close());
+    const { app, port } = await startHub({
+      log,
+      auth: { keys: [{ name: 'ops', key: 'ops-key-1234', admin: true }] },
+      // Long enough that only closing the refused sockets lets app.close() finish in the test.
+      live: { closeGraceMs: 60_000 },
+      shutdownGraceMs: 60_000,
+    });
+    const token = { authorization: 'Bearer ops-key-1234' };
+    const accepted = await connect(`http://127.0.0.1:${port}`, { headers: token });
+    // With a good token first: past the failed-auth limit every request from the address is 429.
+    const withToken = [
+      rawUpgrade(port, '/v1/ws', { ...token, origin: 'http://evil.example' }),
+      rawUpgrade(port, '/nowhere', token),
+    ];
+    await waitFor(() => withToken.every((r) => r.ended), { message: 'the hub closed the refused sockets' });
+    expect(withToken.map((r) => r.status)).toEqual(['403', '404']);
+    const refused = [
+      ...range(1, 30).map(() => rawUpgrade(port, '/v1/ws')),
+      rawUpgrade(port, '/v1/ws?access_token=wrong-key-123'),
+      rawUpgrade(port, '/nowhere'),
+    ];
+    await waitFor(() => refused.every((r) => r.ended), { message: 'the hub closed the refused sockets' });
+    expect(new Set(refused.map((r) => r.status))).toEqual(new Set(['401', '429']));
+    // Only the accepted socket is left.
+    await waitFor(async () => (await connections(app)) === 1);
+    await app.close();
+    expect(accepted.close?.code).toBe(1012);
   });
 });

@@ -13,6 +13,7 @@ import { groupConsumeRoutes } from './groups/consume-routes.js';
 import { groupRoutes } from './routes/groups.js';
 import { healthRoutes } from './routes/health.js';
 import { liveRoutes } from './live/live-routes.js';
+import { closeRefusedUpgrade } from './live/refused-upgrade.js';
 import { metricsRoutes } from './routes/metrics.js';
 import { openApiRoutes } from './openapi.js';
 import { ipAllowHook, registerSecurity } from './security.js';
@@ -105,6 +106,8 @@ export function createServer(options: ServerOptions): FastifyInstance {
     );
     done();
   });
+  // A refused upgrade's socket is the hub's to close: nothing else does (see the function).
+  app.addHook('onResponse', closeRefusedUpgrade(options.live?.closeGraceMs ?? 5_000));
 
   // Shutdown drains, but within a bound: connections still open after the grace (a request that
   // does not finish, a client that connected and never sent one) are cut, so close never hangs.

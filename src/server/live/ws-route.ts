@@ -1,3 +1,4 @@
+import type { Socket } from 'node:net';
 import websocket from '@fastify/websocket';
 import type { FastifyInstance } from 'fastify';
 import type { HubContext } from '../hub-context.js';
@@ -5,6 +6,9 @@ import type { LiveFeed } from './live-feed.js';
 import type { ResolvedLiveOptions } from './live-options.js';
 import { settleWithin } from './sse-route.js';
 import { WsSession } from './ws-session.js';
+
+/** How long an upgrade socket may sit idle before the hub accepts or closes it. */
+const UPGRADE_IDLE_MS = 10_000;
 
 /** What the hub needs to stop the WebSocket endpoint. */
 export interface WsEndpoint {
@@ -32,6 +36,15 @@ export function wsRoute(
   options: ResolvedLiveOptions,
 ): WsEndpoint {
   const sessions = new Set<WsSession>();
+  // Every socket Node handed over for an upgrade, accepted or not: shutdown waits for them all.
+  const upgrades = new Set<Socket>();
+  app.server.on('upgrade', (_request, socket: Socket) => {
+    upgrades.add(socket);
+    socket.once('close', () => upgrades.delete(socket));
+    // Backstop for a refusal no hook closes (Fastify answers a bad URL with no hooks at all):
+    // idle this long, the socket is cut. `ws` clears the timeout when it accepts the socket.
+    socket.setTimeout(UPGRADE_IDLE_MS, () => socket.destroy());
+  });
   let pinger: NodeJS.Timeout | undefined;
   let closing = false;
 
@@ -74,11 +87,21 @@ export function wsRoute(
       pinger = undefined;
       const open = [...sessions];
       for (const session of open) session.shutdown();
+      // Refused upgrades close themselves (closeRefusedUpgrade); one still open after the grace
+      // (a request whose hooks never finished, a peer that does not read) is cut, as the HTTP
+      // server cuts its own connections, so closing never waits on a socket it does not manage.
+      const sockets = [...upgrades];
       await settleWithin(
-        open.map((s) => s.closed()),
+        [...open.map((s) => s.closed()), ...sockets.map((s) => closedSocket(s))],
         options.closeGraceMs,
       );
       for (const session of open) session.terminate();
+      for (const socket of sockets) socket.destroy();
     },
   };
+}
+
+function closedSocket(socket: Socket): Promise<void> {
+  if (socket.destroyed) return Promise.resolve();
+  return new Promise((resolve) => socket.once('close', () => resolve()));
 }
