@@ -16,7 +16,7 @@ import { liveRoutes } from './live/live-routes.js';
 import { closeRefusedUpgrade } from './live/refused-upgrade.js';
 import { metricsRoutes } from './routes/metrics.js';
 import { openApiRoutes } from './openapi.js';
-import { ipAllowHook, registerSecurity } from './security.js';
+import { ipAllowHook, registerSecurity, securityHeaders, securityHeadersHook } from './security.js';
 import { requestGuard } from './request-guard.js';
 
 /** Options of `createServer`. */
@@ -66,6 +66,7 @@ export interface ServerOptions {
  * ```
  */
 export function createServer(options: ServerOptions): FastifyInstance {
+  const headers = securityHeaders(options);
   const app = Fastify({
     logger: options.logger ?? false,
     bodyLimit: options.bodyLimit ?? 1_048_576,
@@ -83,6 +84,8 @@ export function createServer(options: ServerOptions): FastifyInstance {
   app.setErrorHandler(sendError);
   // Reference-typed decorators must start null (Fastify shares the prototype); the hook sets it.
   app.decorateRequest('principal', null as unknown as Principal);
+  // First of the hooks, so every response a later hook sends (401, 403, 429) has the headers.
+  app.addHook('onRequest', securityHeadersHook(headers));
   if (options.allowIps !== undefined) app.addHook('onRequest', ipAllowHook(options.allowIps));
   app.addHook(
     'onRequest',

@@ -1,8 +1,9 @@
 import { BlockList, isIP } from 'node:net';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import cors from '@fastify/cors';
-import helmet from '@fastify/helmet';
 import rateLimit from '@fastify/rate-limit';
 import type { FastifyInstance, onRequestHookHandler } from 'fastify';
+import helmet from 'helmet';
 import { HeraldError } from '../errors/herald-error.js';
 import type { ServerOptions } from './create-server.js';
 
@@ -16,10 +17,61 @@ const EXPOSED = [
   'x-ratelimit-reset',
 ];
 
+/** Response headers, by lower-case name. */
+export type HeaderTable = Readonly<Record<string, string>>;
+
 /**
- * The hub's middleware stack: security headers (helmet), CORS for configured origins, and rate
- * limiting per principal (per IP for anonymous callers). The hub uses no cookies, only bearer
- * tokens, so there is no ambient credential for a cross-site request to ride on: no CSRF surface.
+ * The security headers of every hub response, as helmet sets them (`X-Content-Type-Options`,
+ * `Strict-Transport-Security`, `X-Frame-Options`, the cross-origin policies, ...). Computed once:
+ * they do not depend on the request, and responses written outside Fastify's hooks (routing
+ * errors, HTTP parse errors answered on the raw socket) need them as plain values.
+ *
+ * @example
+ * ```ts
+ * const headers = securityHeaders({ cors: { origins: ['https://app.example'] } });
+ * headers['x-content-type-options']; // 'nosniff'
+ * ```
+ */
+export function securityHeaders(options: Pick<ServerOptions, 'cors'>): HeaderTable {
+  const table: Record<string, string> = {};
+  const collector = {
+    setHeader(name: string, value: string | number | readonly string[]) {
+      table[name.toLowerCase()] = Array.isArray(value) ? value.join(', ') : String(value);
+    },
+    removeHeader() {},
+  } as unknown as ServerResponse;
+  // Without a CSP nothing helmet sets depends on the request: an empty stand-in is passed.
+  helmet({
+    // An API, not pages: no CSP needed for JSON; allow cross-origin reads when CORS is configured.
+    contentSecurityPolicy: false,
+    crossOriginResourcePolicy: { policy: options.cors?.origins ? 'cross-origin' : 'same-origin' },
+  })({} as unknown as IncomingMessage, collector, () => {});
+  return Object.freeze(table);
+}
+
+/**
+ * The hub's first `onRequest` hook: sets the security headers before any other hook can answer,
+ * so a 401 from auth, a 403 from `allowIps`, a 404 and a 429 carry them like a 200 does.
+ *
+ * @example
+ * ```ts
+ * app.addHook('onRequest', securityHeadersHook(securityHeaders(options)));
+ * ```
+ */
+export function securityHeadersHook(headers: HeaderTable): onRequestHookHandler {
+  const entries = Object.entries(headers);
+  return (_request, reply, done) => {
+    // On the raw response, like helmet: SSE and WebSocket replies write their head themselves.
+    for (const [name, value] of entries) reply.raw.setHeader(name, value);
+    done();
+  };
+}
+
+/**
+ * The hub's middleware stack: CORS for configured origins, and rate limiting per principal (per
+ * IP for anonymous callers); the security headers are `securityHeadersHook`'s. The hub uses no
+ * cookies, only bearer tokens, so there is no ambient credential for a cross-site request to ride
+ * on: no CSRF surface.
  *
  * @example
  * ```ts
@@ -28,11 +80,6 @@ const EXPOSED = [
  */
 export function registerSecurity(app: FastifyInstance, options: ServerOptions): void {
   const origins = options.cors?.origins;
-  void app.register(helmet, {
-    // An API, not pages: no CSP needed for JSON; allow cross-origin reads when CORS is configured.
-    contentSecurityPolicy: false,
-    crossOriginResourcePolicy: { policy: origins ? 'cross-origin' : 'same-origin' },
-  });
   if (origins !== undefined && origins.length > 0) {
     void app.register(cors, {
       origin: origins.includes('*') ? '*' : [...origins],
