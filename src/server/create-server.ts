@@ -5,7 +5,7 @@ import type { Principal } from './auth/principal.js';
 import type { AuthOptions } from './auth/auth-options.js';
 import type { HubContext } from './hub-context.js';
 import type { LiveOptions } from './live/live-options.js';
-import { sendError } from './http-errors.js';
+import { clientErrorHandler, frameworkErrorHandler, sendError, sendNotFound } from './http-errors.js';
 import { createHubMetrics, type HubMetrics } from './metrics.js';
 import { eventRoutes } from './routes/events.js';
 import type { GroupConsumeOptions } from './groups/consume-options.js';
@@ -72,6 +72,9 @@ export function createServer(options: ServerOptions): FastifyInstance {
     bodyLimit: options.bodyLimit ?? 1_048_576,
     // Request ids: the caller's X-Request-Id when it sends one, else a counter; on every log line.
     requestIdHeader: 'x-request-id',
+    // Answered before any hook runs, so these set the security headers themselves.
+    frameworkErrors: frameworkErrorHandler(headers),
+    clientErrorHandler: clientErrorHandler(headers),
   });
   const ctx: HubContext = {
     log: options.log,
@@ -82,6 +85,7 @@ export function createServer(options: ServerOptions): FastifyInstance {
   app.removeAllContentTypeParsers();
   app.addContentTypeParser('*', { parseAs: 'buffer' }, (_request, body, done) => done(null, body));
   app.setErrorHandler(sendError);
+  app.setNotFoundHandler(sendNotFound);
   // Reference-typed decorators must start null (Fastify shares the prototype); the hook sets it.
   app.decorateRequest('principal', null as unknown as Principal);
   // First of the hooks, so every response a later hook sends (401, 403, 429) has the headers.
