@@ -153,7 +153,8 @@ export function assertAdmin(who: Principal): void {
 
 /**
  * The patterns a read may use: the requested ones (each must lie inside the grants), or, when
- * none were asked for, the principal's own grants.
+ * none were asked for, the principal's own grants (`FORBIDDEN` when it has none: a read that can
+ * return nothing is refused rather than answered empty).
  *
  * @example
  * ```ts
@@ -165,6 +166,7 @@ export function readPatterns(
   requested: readonly string[] | undefined,
 ): readonly string[] | undefined {
   if (requested === undefined || requested.length === 0) {
+    if (who.subscribe.length === 0) assertCanSubscribe(who, ['>']); // may read nothing: 403
     return who.subscribe.includes('>') ? undefined : who.subscribe;
   }
   assertCanSubscribe(who, requested);
