@@ -19,6 +19,12 @@ import { openApiRoutes } from './openapi.js';
 import { ipAllowHook, registerSecurity, securityHeaders, securityHeadersHook } from './security.js';
 import { requestGuard } from './request-guard.js';
 
+/**
+ * Path parameters (stream and group names) may be 255 characters, each up to 9 once
+ * percent-encoded (3 UTF-8 bytes as `%XX`): every name the API accepts can be read back.
+ */
+const MAX_PARAM_LENGTH = 255 * 9;
+
 /** Options of `createServer`. */
 export interface ServerOptions {
   log: EventLog;
@@ -72,6 +78,7 @@ export function createServer(options: ServerOptions): FastifyInstance {
     bodyLimit: options.bodyLimit ?? 1_048_576,
     // Request ids: the caller's X-Request-Id when it sends one, else a counter; on every log line.
     requestIdHeader: 'x-request-id',
+    routerOptions: { maxParamLength: MAX_PARAM_LENGTH },
     // Answered before any hook runs, so these set the security headers themselves.
     frameworkErrors: frameworkErrorHandler(headers),
     clientErrorHandler: clientErrorHandler(headers),
