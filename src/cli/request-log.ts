@@ -1,5 +1,6 @@
 import type { LoggerOptions } from 'pino';
 import type { LogLevel } from '../server/config/index.js';
+import { redactUrl } from '../server/log-redaction.js';
 
 interface ReplyLike {
   statusCode: number;
@@ -9,7 +10,8 @@ interface ReplyLike {
 /**
  * Pino options for the hub's log: one line per request at `info` (Fastify's "request completed",
  * with the method and URL added to its `res`, and its `reqId`), instead of Fastify's two (its
- * "incoming request" line is dropped).
+ * "incoming request" line is dropped). Credentials in the URL (`access_token=...`) are redacted;
+ * `createServer` redacts them again, with credential headers, whatever the options.
  *
  * @example
  * ```ts
@@ -23,7 +25,7 @@ export function requestLogOptions(level: LogLevel): Record<string, unknown> {
     serializers: {
       res: (reply: ReplyLike) => ({
         method: reply.request?.method,
-        url: reply.request?.url,
+        url: reply.request?.url === undefined ? undefined : redactUrl(reply.request.url),
         statusCode: reply.statusCode,
       }),
     },

@@ -6,6 +6,7 @@ import type { AuthOptions } from './auth/auth-options.js';
 import type { HubContext } from './hub-context.js';
 import type { LiveOptions } from './live/live-options.js';
 import { clientErrorHandler, frameworkErrorHandler, sendError, sendNotFound } from './http-errors.js';
+import { redactedLoggerOptions } from './log-redaction.js';
 import { createHubMetrics, type HubMetrics } from './metrics.js';
 import { eventRoutes } from './routes/events.js';
 import type { GroupConsumeOptions } from './groups/consume-options.js';
@@ -74,7 +75,8 @@ export interface ServerOptions {
 export function createServer(options: ServerOptions): FastifyInstance {
   const headers = securityHeaders(options);
   const app = Fastify({
-    logger: options.logger ?? false,
+    // Credentials in URLs and headers are redacted from every line, whatever the options.
+    logger: redactedLoggerOptions(options.logger),
     bodyLimit: options.bodyLimit ?? 1_048_576,
     // Request ids: the caller's X-Request-Id when it sends one, else a counter; on every log line.
     requestIdHeader: 'x-request-id',
