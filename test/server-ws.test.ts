@@ -311,7 +311,9 @@ describe('GET /v1/ws', () => {
 /** An upgrade request on a raw socket that the client never ends: says whether the hub closed it. */
 function rawUpgrade(port: number, path: string, headers: Record<string, string> = {}) {
   const socket = net.connect(port, '127.0.0.1');
-  cleanup.push(() => socket.destroy());
+  cleanup.push(() => {
+    socket.destroy();
+  });
   const lines = Object.entries(headers).map(([name, value]) => `${name}: ${value}\r\n`);
   socket.write(
     `GET ${path} HTTP/1.1\r\nHost: 127.0.0.1:${port}\r\nConnection: Upgrade\r\nUpgrade: websocket\r\n` +
@@ -367,5 +369,35 @@ describe('GET /v1/ws refusals', () => {
     await waitFor(async () => (await connections(app)) === 1);
     await app.close();
     expect(accepted.close?.code).toBe(1012);
+  });
+});
+
+describe('GET /v1/ws limits', () => {
+  it('closes with 1013 a socket that sends control messages and never reads the replies', async () => {
+    const { base, metrics } = await hub({
+      log: memoryLog(),
+      live: { closeGraceMs: 60_000 },
+    });
+    const c = await connect(base);
+    c.ws.pause();
+    const bad = JSON.stringify({ type: 'subscribe', id: 'x', patterns: ['a.>.b'] });
+    const slow = () =>
+      metricValue(metrics, 'herald_live_disconnects_total', { transport: 'ws', reason: 'slow' });
+    // The kernel's buffers on both ends take a few MiB of replies before the hub's own queue grows.
+    let sent = 0;
+    while (sent < 400_000 && (await slow()) === 0) {
+      for (let i = 0; i < 2_000; i++) c.ws.send(bad);
+      sent += 2_000;
+      await new Promise<void>((resolve) => c.ws.send(bad, () => resolve()));
+    }
+    expect(await slow()).toBe(1);
+    c.ws.resume();
+    await waitFor(() => c.close !== undefined, { message: 'the close frame behind the replies' });
+    expect(c.close).toEqual({
+      code: 1013,
+      reason: expect.stringMatching(/^herald: over 1048576 bytes unread/),
+    });
+    expect(c.messages.length).toBeLessThan(sent);
+    expect(c.messages.every((m) => m.type === 'error' && m.code === 'INVALID_PATTERN')).toBe(true);
   });
 });

@@ -100,7 +100,7 @@ export function createHubMetrics(options: HubMetricsOptions = {}): HubMetrics {
   });
   const disconnects = new Counter({
     name: 'herald_live_disconnects_total',
-    help: 'Live clients that went away, by transport and reason (slow = backlog exceeded).',
+    help: 'Live clients that went away, by transport and reason (slow = backlog or unread replies over the bound).',
     labelNames: ['transport', 'reason'],
     registers: [registry],
   });

@@ -5,6 +5,12 @@ import type { FeedSubscription } from './feed-subscriber.js';
 /** Bytes queued on a socket past which its subscriptions wait for it to flush. */
 const HIGH_WATER = 256 * 1024;
 
+/**
+ * Bytes queued on a socket past which a control reply is not queued: the client is not reading
+ * what it asked for, and the socket is closed (1013) instead of holding its replies in memory.
+ */
+export const MAX_QUEUED = 1024 * 1024;
+
 /** One subscription of a socket, as the outbox writes its events. */
 export interface WsSlot {
   readonly id: string;
@@ -33,13 +39,16 @@ export function wsSlot(id: string): WsSlot {
 }
 
 /**
- * The event side of one socket: every subscription writes through it, and they all pause
- * together once more than 256 KiB is queued on the socket, to resume when it has flushed.
+ * Everything one socket sends. Events: every subscription writes through it, and they all pause
+ * together once more than 256 KiB is queued on the socket, to resume when it has flushed. Control
+ * replies (`subscribed`, `unsubscribed`, `ack`, `error`) are queued behind them while less than
+ * `MAX_QUEUED` (1 MiB) is; past it `reply` refuses and the session closes the socket.
  *
  * @example
  * ```ts
  * const outbox = new WsOutbox(socket);
  * const drained = outbox.send(slot, entries); // false: the feed waits for slot.handle.resume()
+ * if (!outbox.reply(JSON.stringify({ type: 'unsubscribed', id }))) socket.close(1013);
  * ```
  */
 export class WsOutbox {
@@ -69,6 +78,13 @@ export class WsOutbox {
     this.#blocked = true;
     this.#waiting.add(slot);
     return false;
+  }
+
+  /** Queues one control reply; false (nothing queued) when the socket holds `MAX_QUEUED` bytes or more. */
+  reply(text: string): boolean {
+    if (this.#ws.bufferedAmount + text.length > MAX_QUEUED) return false;
+    this.#ws.send(text);
+    return true;
   }
 
   /** The slot is gone: it is not resumed. */

@@ -15,7 +15,7 @@ import {
   type PublishMessage,
   type SubscribeMessage,
 } from './ws-messages.js';
-import { closeReason, WsOutbox, wsSlot, type WsSlot } from './ws-outbox.js';
+import { closeReason, MAX_QUEUED, WsOutbox, wsSlot, type WsSlot } from './ws-outbox.js';
 import { publishMessage } from './ws-publish.js';
 
 /** What a session needs from the hub. */
@@ -32,14 +32,18 @@ export interface WsSessionDeps {
   onGone: (reason: WsCloseReason) => void;
 }
 
-/** Why a socket closed, as the metrics count it. */
+/**
+ * Why a socket closed, as the metrics count it: `slow` when it fell behind or left its replies
+ * unread.
+ */
 export type WsCloseReason = 'normal' | 'slow' | 'shutdown' | 'error';
 
 /**
  * One `GET /v1/ws` connection: its subscriptions (each a client of the shared feed), its
- * publishes, and its health. Control replies (`subscribed`, `ack`, `error`) are always sent;
- * events go through the socket's outbox, which pauses them while the socket is full, so a slow
- * socket holds cursors, not memory, until the feed ends it as slow.
+ * publishes, and its health. Everything it sends goes through the socket's outbox: events pause
+ * while the socket is full, so a slow socket holds cursors, not memory, until the feed ends it as
+ * slow; a control reply (`subscribed`, `ack`, `error`) that finds `MAX_QUEUED` bytes unread
+ * closes the socket with 1013. Once closing, the socket's messages are ignored.
  *
  * @example
  * ```ts
@@ -103,6 +107,7 @@ export class WsSession {
   }
 
   #onMessage(data: RawData): void {
+    if (this.#closing) return;
     const text = Array.isArray(data)
       ? Buffer.concat(data).toString('utf8')
       : Buffer.isBuffer(data)
@@ -201,7 +206,7 @@ export class WsSession {
   #sink(slot: WsSlot): LiveSink {
     return {
       transport: 'ws',
-      write: (entries) => this.#closed || this.#outbox.send(slot, entries),
+      write: (entries) => this.#closing || this.#outbox.send(slot, entries),
       end: (reason, message) => this.#endFromFeed(reason, message),
     };
   }
@@ -211,9 +216,15 @@ export class WsSession {
     else this.#kill('error', 1011, `herald: ${message}`);
   }
 
+  /** True once the hub closes the socket or it closed. */
+  get #closing(): boolean {
+    return this.#closed || this.#killTimer !== undefined;
+  }
+
   #kill(reason: WsCloseReason, code: number, text: string): void {
-    if (this.#closed || this.#killTimer !== undefined) return;
+    if (this.#closing) return;
     this.#goneFor(reason);
+    this.#stopSlots();
     this.#ws.close(code, closeReason(text));
     // A peer that never answers the close handshake is cut after the grace.
     this.#killTimer = setTimeout(() => this.#ws.terminate(), this.#deps.options.closeGraceMs).unref();
@@ -222,12 +233,17 @@ export class WsSession {
   #onClose(): void {
     this.#closed = true;
     clearTimeout(this.#killTimer);
+    this.#stopSlots();
+    this.#goneFor('normal');
+  }
+
+  /** The subscriptions leave the feed at once: a closing socket gets no more events. */
+  #stopSlots(): void {
     for (const slot of this.#slots.values()) {
       slot.closed = true;
       slot.handle?.close();
     }
     this.#slots.clear();
-    this.#goneFor('normal');
   }
 
   #goneFor(reason: WsCloseReason): void {
@@ -237,7 +253,10 @@ export class WsSession {
   }
 
   #send(message: Record<string, unknown>): void {
-    if (!this.#closed) this.#ws.send(JSON.stringify(message));
+    if (this.#closing) return;
+    if (!this.#outbox.reply(JSON.stringify(message))) {
+      this.#kill('slow', 1013, `herald: over ${MAX_QUEUED} bytes unread; read the socket and reconnect`);
+    }
   }
 
   #error(err: unknown, echo: Echo): void {
