@@ -119,7 +119,7 @@ describe('consumer groups over HTTP: options stay the creator’s', () => {
       expect(reply.status).toBe(200);
       for (const d of reply.body.deliveries as { event: { type: string } }[]) seen.push(d.event.type);
       return seen.includes('orders.shipped');
-    }, 5_000);
+    }, { timeoutMs: 5_000 });
     expect(seen).not.toContain('payments.refunded');
     // A member that may read it gets it after the ack wait (the withheld delivery was left for it).
     await waitFor(async () => {
@@ -128,6 +128,6 @@ describe('consumer groups over HTTP: options stay the creator’s', () => {
       return (reply.body.deliveries as { event: { type: string } }[]).some(
         (d) => d.event.type === 'payments.refunded',
       );
-    }, 5_000);
+    }, { timeoutMs: 5_000 });
   });
 });
