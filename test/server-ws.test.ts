@@ -376,7 +376,7 @@ describe('GET /v1/ws limits', () => {
   it('closes with 1013 a socket that sends control messages and never reads the replies', async () => {
     const { base, metrics } = await hub({
       log: memoryLog(),
-      live: { closeGraceMs: 60_000 },
+      live: { maxMessagesPerSecond: 1_000_000_000, closeGraceMs: 60_000 },
     });
     const c = await connect(base);
     c.ws.pause();
@@ -399,5 +399,22 @@ describe('GET /v1/ws limits', () => {
     });
     expect(c.messages.length).toBeLessThan(sent);
     expect(c.messages.every((m) => m.type === 'error' && m.code === 'INVALID_PATTERN')).toBe(true);
+  });
+
+  it('closes with 1008 a socket that sends more than maxMessagesPerSecond', async () => {
+    const { base, metrics } = await hub({ log: memoryLog(), live: { maxMessagesPerSecond: 5 } });
+    const c = await connect(base);
+    for (let i = 0; i < 50; i++) c.send({ type: 'unsubscribe', id: `s${i}` });
+    await waitFor(() => c.close !== undefined, { message: 'the socket over the rate closed' });
+    expect(c.close).toEqual({
+      code: 1008,
+      reason: 'herald: more than 5 messages a second; slow down and reconnect',
+    });
+    // The burst was answered; nothing after the limit was.
+    expect(c.messages.length).toBeGreaterThanOrEqual(5);
+    expect(c.messages.length).toBeLessThan(50);
+    expect(
+      await metricValue(metrics, 'herald_live_disconnects_total', { transport: 'ws', reason: 'limit' }),
+    ).toBe(1);
   });
 });

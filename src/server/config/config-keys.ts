@@ -176,6 +176,7 @@ export const CONFIG_KEYS: readonly ConfigKey[] = [
   { key: 'live.maxMessageBytes', type: integer(1_024), default: 1_048_576, doc: 'largest WebSocket message' },
   { key: 'live.maxInFlight', type: positive, default: 256, doc: 'publishes in flight per WebSocket' },
   { key: 'live.closeGraceMs', type: integer(0), default: 5_000, doc: 'flush time of a closing stream' },
+  { key: 'live.maxMessagesPerSecond', type: positive, default: 1_000, doc: 'messages/s per WebSocket' },
   {
     key: 'groups.maxReceipts',
     type: positive,

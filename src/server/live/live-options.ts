@@ -18,6 +18,11 @@ export interface LiveOptions {
   maxMessageBytes?: number;
   /** Publishes one WebSocket may have in flight before the hub stops reading it (default 256). */
   maxInFlight?: number;
+  /**
+   * Messages a second one WebSocket may send, with bursts of as many (default 1,000); past it the
+   * socket is closed with 1008.
+   */
+  maxMessagesPerSecond?: number;
   /** How long a closing stream may take to flush before its socket is destroyed (default 5,000 ms). */
   closeGraceMs?: number;
 }
@@ -43,6 +48,7 @@ export function resolveLiveOptions(options: LiveOptions = {}): ResolvedLiveOptio
     maxSubscriptions: checkInteger('live.maxSubscriptions', options.maxSubscriptions ?? 100, 1),
     maxMessageBytes: checkInteger('live.maxMessageBytes', options.maxMessageBytes ?? 1_048_576, 1_024),
     maxInFlight: checkInteger('live.maxInFlight', options.maxInFlight ?? 256, 1),
+    maxMessagesPerSecond: checkInteger('live.maxMessagesPerSecond', options.maxMessagesPerSecond ?? 1_000, 1),
     closeGraceMs: checkMillis('live.closeGraceMs', options.closeGraceMs ?? 5_000, 0),
   });
 }

@@ -17,6 +17,7 @@ import {
 } from './ws-messages.js';
 import { closeReason, MAX_QUEUED, WsOutbox, wsSlot, type WsSlot } from './ws-outbox.js';
 import { publishMessage } from './ws-publish.js';
+import { TokenBucket } from './token-bucket.js';
 
 /** What a session needs from the hub. */
 export interface WsSessionDeps {
@@ -34,16 +35,17 @@ export interface WsSessionDeps {
 
 /**
  * Why a socket closed, as the metrics count it: `slow` when it fell behind or left its replies
- * unread.
+ * unread, `limit` when it sent too many messages.
  */
-export type WsCloseReason = 'normal' | 'slow' | 'shutdown' | 'error';
+export type WsCloseReason = 'normal' | 'slow' | 'limit' | 'shutdown' | 'error';
 
 /**
  * One `GET /v1/ws` connection: its subscriptions (each a client of the shared feed), its
  * publishes, and its health. Everything it sends goes through the socket's outbox: events pause
  * while the socket is full, so a slow socket holds cursors, not memory, until the feed ends it as
  * slow; a control reply (`subscribed`, `ack`, `error`) that finds `MAX_QUEUED` bytes unread
- * closes the socket with 1013. Once closing, the socket's messages are ignored.
+ * closes the socket with 1013. Messages past `maxMessagesPerSecond` close it with 1008. Once
+ * closing, the socket's messages are ignored.
  *
  * @example
  * ```ts
@@ -58,6 +60,7 @@ export class WsSession {
   readonly #deps: WsSessionDeps;
   readonly #slots = new Map<string, WsSlot>();
   readonly #outbox: WsOutbox;
+  readonly #bucket: TokenBucket;
   #inFlight = 0;
   #alive = true;
   #closed = false;
@@ -69,6 +72,8 @@ export class WsSession {
     this.#ws = ws;
     this.#deps = deps;
     this.#outbox = new WsOutbox(ws);
+    const rate = deps.options.maxMessagesPerSecond;
+    this.#bucket = new TokenBucket(rate, rate);
     ws.on('message', (data) => this.#onMessage(data));
     ws.on('pong', () => (this.#alive = true));
     this.#closedPromise = new Promise((resolve) => {
@@ -108,6 +113,11 @@ export class WsSession {
 
   #onMessage(data: RawData): void {
     if (this.#closing) return;
+    if (!this.#bucket.take()) {
+      const rate = this.#deps.options.maxMessagesPerSecond;
+      this.#kill('limit', 1008, `herald: more than ${rate} messages a second; slow down and reconnect`);
+      return;
+    }
     const text = Array.isArray(data)
       ? Buffer.concat(data).toString('utf8')
       : Buffer.isBuffer(data)
