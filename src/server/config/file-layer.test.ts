@@ -59,6 +59,19 @@ describe('the config file', () => {
     );
   });
 
+  it('refuses an alias with no anchor and an alias bomb as invalid YAML, not a crash', () => {
+    expect(message('*a\n')).toMatch(/^invalid config: herald\.yaml is not valid YAML: Unresolved alias/);
+    const bomb = [
+      'a: &a [x, x]',
+      ...Array.from(
+        { length: 12 },
+        (_, i) =>
+          `${String.fromCharCode(98 + i)}: &${String.fromCharCode(98 + i)} [*${String.fromCharCode(97 + i)}, *${String.fromCharCode(97 + i)}]`,
+      ),
+    ];
+    expect(message(`${bomb.join('\n')}\n`)).toMatch(/is not valid YAML: Excessive alias count/);
+  });
+
   it('refuses a string where a number is expected (only the environment and flags are text)', () => {
     expect(message('port: "4021"\n')).toBe(
       'invalid config: port (from herald.yaml:1) must be an integer from 0 to 65535, got "4021"',

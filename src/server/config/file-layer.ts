@@ -37,13 +37,29 @@ export function fileEntries(yamlText: string, file: string, folder = dirname(res
     const offset = isNode(node) ? node.range?.[0] : undefined;
     return offset === undefined ? file : `${file}:${lines.linePos(offset).line}`;
   };
-  const root: unknown = doc.toJS();
+  const root = toJs(doc, file);
   if (root === null || root === undefined) return [];
   if (!isMapping(root))
     throw configError('(top level)', file, `must be a mapping of settings, got ${shown(root)}`);
   const entries: ConfigEntry[] = [];
   walk(root, [], where, entries, folder);
   return entries;
+}
+
+/**
+ * The document as plain values. The parser accepts what only building the values refuses: an
+ * alias to an anchor set later or never (`*a`), or more aliases than the YAML library allows (its
+ * guard against alias bombs, `maxAliasCount` 100); both are invalid config, not a crash.
+ */
+function toJs(doc: ReturnType<typeof parseDocument>, file: string): unknown {
+  try {
+    return doc.toJS({ maxAliasCount: 100 });
+  } catch (error) {
+    const reason = error instanceof Error ? error.message.split('\n')[0]! : String(error);
+    throw new HeraldError('INVALID_CONFIG', `invalid config: ${file} is not valid YAML: ${reason}`, {
+      details: { key: 'config', source: file },
+    });
+  }
 }
 
 function walk(
