@@ -1,3 +1,6 @@
+import { execFile } from 'node:child_process';
+import { userInfo } from 'node:os';
+import { promisify } from 'node:util';
 import { Client, Pool } from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { appendInTransaction, postgresLog } from '../src/backends/postgres/index.js';
@@ -266,5 +269,37 @@ describe('postgres log', () => {
     await waitFor(() => seen.length === 2, { message: 'the tail was not woken again' });
     await tail.close();
     await tailing;
+  });
+  it('connects with a URL that names no user as the OS account, as psql does', async (ctx) => {
+    if (unreachable !== undefined) return ctx.skip(unreachable);
+    const account = userInfo().username;
+    const role = await client.query('SELECT 1 FROM pg_roles WHERE rolname = $1', [account]);
+    if (role.rowCount === 0) return ctx.skip(`no PostgreSQL role named after the OS account ${account}`);
+    const url = new URL(POSTGRES_URL);
+    url.username = '';
+    url.password = '';
+    const schema = uniqueSchema('nouser');
+    schemas.add(schema);
+    // A process with neither PGUSER nor USER set, as under systemd or in many containers.
+    const env = { ...process.env };
+    delete env['PGUSER'];
+    delete env['USER'];
+    delete env['USERNAME'];
+    const script = `
+      const { postgresLog } = await import('herald/postgres');
+      const log = await postgresLog({ connectionString: ${JSON.stringify(url.toString())}, schema: ${JSON.stringify(schema)} });
+      const [r] = await log.append([{ type: 'no.user', data: 1 }]);
+      await log.close();
+      console.log(JSON.stringify(r));`;
+    const { stdout } = await promisify(execFile)(process.execPath, ['--input-type=module', '-e', script], {
+      env,
+      cwd: process.cwd(),
+    });
+    expect(JSON.parse(stdout)).toMatchObject({ position: 1, duplicate: false });
+    const owner = await client.query(
+      'SELECT tableowner FROM pg_tables WHERE schemaname = $1 AND tablename = $2',
+      [schema, 'events'],
+    );
+    expect(owner.rows[0]).toEqual({ tableowner: account });
   });
 });

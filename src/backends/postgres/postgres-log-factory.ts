@@ -1,6 +1,7 @@
 import { Pool } from 'pg';
 import { invalidOption } from '../../log/invalid-option.js';
 import type { EventLog } from '../../log/types.js';
+import { withDefaultUser } from './default-user.js';
 import { migrate } from './migrate.js';
 import { resolvePostgresOptions, type PostgresLogOptions } from './options.js';
 import { withRetry } from './pg-errors.js';
@@ -46,7 +47,8 @@ export async function postgresLog(options: PostgresLogOptions): Promise<EventLog
     throw invalidOption('connectionString', connectionString, 'a PostgreSQL URL, or a pool');
   }
   if (given !== undefined && !(given instanceof Pool)) throw invalidOption('pool', given, 'a pg Pool');
-  const pool = given ?? new Pool({ connectionString, max: resolved.poolSize });
+  const pool =
+    given ?? new Pool({ connectionString: withDefaultUser(connectionString!), max: resolved.poolSize });
   // An idle connection that the server drops (a restart) is an 'error' of the pool, which would
   // otherwise crash the process; the next query connects again.
   if (given === undefined) pool.on('error', () => undefined);
