@@ -39,7 +39,10 @@ export interface HubMetrics {
   /** Counts events written to live clients (`count` of them, default 1, e.g. one per client). */
   delivered(transport: Transport, type: string, count?: number): void;
   clientOpened(transport: Transport): void;
-  clientClosed(transport: Transport, reason: 'normal' | 'slow' | 'limit' | 'shutdown' | 'error'): void;
+  clientClosed(
+    transport: Transport,
+    reason: 'normal' | 'slow' | 'limit' | 'expired' | 'shutdown' | 'error',
+  ): void;
   /** Observes one HTTP request (seconds). */
   request(route: string, method: string, status: number, seconds: number): void;
   /**
@@ -100,7 +103,7 @@ export function createHubMetrics(options: HubMetricsOptions = {}): HubMetrics {
   });
   const disconnects = new Counter({
     name: 'herald_live_disconnects_total',
-    help: 'Live clients that went away, by transport and reason (slow = backlog or unread replies over the bound, limit = message rate exceeded).',
+    help: 'Live clients that went away, by transport and reason (slow = backlog or unread replies over the bound, limit = message rate exceeded, expired = credentials expired).',
     labelNames: ['transport', 'reason'],
     registers: [registry],
   });

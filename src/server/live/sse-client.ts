@@ -1,9 +1,10 @@
 import type { ServerResponse } from 'node:http';
 import type { EndReason, FeedSubscription, LiveSink } from './feed-subscriber.js';
 import type { FeedEntry } from './feed-entry.js';
+import { expiryTimer, type CancelExpiry } from './expiry-timer.js';
 
 /** Why an SSE response ended, as the metrics count it. */
-export type SseCloseReason = 'normal' | 'slow' | 'shutdown' | 'error';
+export type SseCloseReason = 'normal' | 'slow' | 'expired' | 'shutdown' | 'error';
 
 /** Options of one SSE client. */
 export interface SseClientOptions {
@@ -12,6 +13,11 @@ export interface SseClientOptions {
   retryMs: number;
   /** How long a finished response may take to flush before its socket is destroyed. */
   closeGraceMs: number;
+  /**
+   * When the caller's credentials expire (Unix ms; a JWT's `exp`): the response ends then, so the
+   * client reconnects with a fresh token. Undefined: never.
+   */
+  expiresAt?: number;
   /**
    * Called once, when the client is gone for the hub: when the hub ends it (slow, error,
    * shutdown; its socket may still be flushing) or when the connection closes first.
@@ -40,10 +46,12 @@ export class SseClient implements LiveSink {
   #ended = false;
   #gone = false;
   #destroyTimer: NodeJS.Timeout | undefined;
+  readonly #cancelExpiry: CancelExpiry;
 
   constructor(res: ServerResponse, options: SseClientOptions) {
     this.#res = res;
     this.#options = options;
+    this.#cancelExpiry = expiryTimer(options.expiresAt, () => this.expire());
     res.on('drain', () => {
       this.#blocked = false;
       this.#subscription?.resume();
@@ -54,6 +62,7 @@ export class SseClient implements LiveSink {
       // read, so its end is never seen): it would hold the server's close forever.
       if (socket && !socket.destroyed) socket.destroy();
       clearTimeout(this.#destroyTimer);
+      this.#cancelExpiry();
       this.#ended = true;
       this.#subscription?.close();
       this.#goneFor('normal');
@@ -112,6 +121,17 @@ export class SseClient implements LiveSink {
     );
   }
 
+  /**
+   * The caller's credentials expired: no more events; the client is told to reconnect with a
+   * fresh token (the retry delay stands, so a browser comes back and is asked for one).
+   */
+  expire(): void {
+    this.#finish(
+      'expired',
+      `: herald: the credentials expired; reconnect with a fresh token and Last-Event-ID\n\n`,
+    );
+  }
+
   /** Resolves once the response has closed. */
   closed(): Promise<void> {
     if (this.#res.closed) return Promise.resolve();
@@ -126,6 +146,7 @@ export class SseClient implements LiveSink {
   #finish(reason: SseCloseReason, text: string): void {
     if (this.#ended) return;
     this.#ended = true;
+    this.#cancelExpiry();
     this.#subscription?.close();
     this.#goneFor(reason);
     const socket = this.#res.socket;

@@ -61,6 +61,7 @@ export function sseRoute(
       named,
       retryMs: options.retryMs,
       closeGraceMs: options.closeGraceMs,
+      expiresAt: request.principal.expiresAt,
       onGone: (reason) => {
         if (!clients.delete(client)) return;
         ctx.metrics.clientClosed('sse', reason);

@@ -18,6 +18,7 @@ import {
 import { closeReason, MAX_QUEUED, WsOutbox, wsSlot, type WsSlot } from './ws-outbox.js';
 import { publishMessage } from './ws-publish.js';
 import { TokenBucket } from './token-bucket.js';
+import { expiryTimer, type CancelExpiry } from './expiry-timer.js';
 
 /** What a session needs from the hub. */
 export interface WsSessionDeps {
@@ -35,9 +36,9 @@ export interface WsSessionDeps {
 
 /**
  * Why a socket closed, as the metrics count it: `slow` when it fell behind or left its replies
- * unread, `limit` when it sent too many messages.
+ * unread, `limit` when it sent too many messages, `expired` when its credentials expired.
  */
-export type WsCloseReason = 'normal' | 'slow' | 'limit' | 'shutdown' | 'error';
+export type WsCloseReason = 'normal' | 'slow' | 'limit' | 'expired' | 'shutdown' | 'error';
 
 /**
  * One `GET /v1/ws` connection: its subscriptions (each a client of the shared feed), its
@@ -61,6 +62,7 @@ export class WsSession {
   readonly #slots = new Map<string, WsSlot>();
   readonly #outbox: WsOutbox;
   readonly #bucket: TokenBucket;
+  readonly #cancelExpiry: CancelExpiry;
   #inFlight = 0;
   #alive = true;
   #closed = false;
@@ -76,6 +78,10 @@ export class WsSession {
     this.#bucket = new TokenBucket(rate, rate);
     ws.on('message', (data) => this.#onMessage(data));
     ws.on('pong', () => (this.#alive = true));
+    // A socket lives no longer than its credentials: 4401 (as HTTP's 401) at a JWT's `exp`.
+    this.#cancelExpiry = expiryTimer(deps.principal.expiresAt, () =>
+      this.#kill('expired', 4401, 'herald: the credentials expired; reconnect with a fresh token'),
+    );
     this.#closedPromise = new Promise((resolve) => {
       ws.once('close', () => {
         this.#onClose();
@@ -242,6 +248,7 @@ export class WsSession {
 
   #onClose(): void {
     this.#closed = true;
+    this.#cancelExpiry();
     clearTimeout(this.#killTimer);
     this.#stopSlots();
     this.#goneFor('normal');
