@@ -144,8 +144,12 @@ describe.skipIf(unreachable !== undefined)('natsLog: two writers on one stream, 
     const [a, b] = await pair('dedup');
     try {
       const [first] = await a.append([{ id: 'same-id', type: 'pair.once', source: 'test', data: 1 }]);
-      const [again] = await b.append([{ id: 'same-id', type: 'pair.once', source: 'test', data: 2 }]);
+      const [again] = await b.append([{ id: 'same-id', type: 'pair.once', source: 'test', data: 1 }]);
       expect(again).toMatchObject({ position: first!.position, duplicate: true });
+      // The same id with other content is refused, not reported as the stored event.
+      await expect(
+        b.append([{ id: 'same-id', type: 'pair.once', source: 'test', data: 2 }]),
+      ).rejects.toMatchObject({ code: 'DUPLICATE_ID_CONFLICT' });
       expect((await all(b)).length).toBe(1);
     } finally {
       await Promise.all([a.close(), b.close()]);
