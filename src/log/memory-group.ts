@@ -72,10 +72,16 @@ export class MemoryGroup implements ConsumerGroup {
     return this.#options;
   }
 
-  /** Applies options of a later `group(name, options)` call. */
+  /**
+   * Applies options of a later `group(name, options)` call. Pending events the new types do not
+   * match leave the group as if acked: they are no longer its events.
+   */
   update(options: GroupOptions): void {
     this.#options = resolveGroupOptions(options, this.#options);
     this.#matches = typeMatcher(this.#options.types);
+    for (const [position, entry] of this.#pending) {
+      if (!this.#matches(entry.event.type)) this.#pending.delete(position);
+    }
   }
 
   async pull(
@@ -113,7 +119,9 @@ export class MemoryGroup implements ConsumerGroup {
       }
       due.sort((a, b) => a.event.position - b.event.position);
       for (const entry of due) {
-        if (out.length >= max) earliest = Math.min(earliest, entry.dueAt);
+        // A redriven dead letter the current types do not match is no longer the group's.
+        if (!this.#matches(entry.event.type)) this.#pending.delete(entry.event.position);
+        else if (out.length >= max) earliest = Math.min(earliest, entry.dueAt);
         else if (entry.count >= maxDeliveries) this.#bury(entry, `not acked within ${ackWaitMs} ms`);
         else {
           entry.count++;

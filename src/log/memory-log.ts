@@ -69,7 +69,9 @@ const CAPABILITIES: LogCapabilities = Object.freeze({
  *   waits for an append's notification when caught up. `close()` or `return()` end it; a pending
  *   `next()` resolves done. `from: Date` starts at the first event recorded at or after it.
  * - groups: pull hands out due redeliveries first (by position), then new matching events after
- *   the cursor; every delivery is due again `ackWaitMs` later. `ack` of a stale delivery (one
+ *   the cursor; every delivery is due again `ackWaitMs` later. When a later `group()` call
+ *   changes the types, pending events they no longer match leave the group as if acked (so does
+ *   a redriven dead letter that no longer matches, at the next pull). `ack` of a stale delivery (one
  *   redelivered since) still acks: the work was done. `nack` of a stale delivery is ignored;
  *   otherwise it sets the redelivery time (`delayMs`, else the backoff) or, at `maxDeliveries`,
  *   dead-letters with the last error; a delivery whose ack wait expires at `maxDeliveries` is

@@ -3,10 +3,11 @@ import type { NatsConnection } from '@nats-io/transport-node';
 import { resolveGroupOptions } from '../../log/group-options.js';
 import { checkName } from '../../log/invalid-option.js';
 import { checkLogPosition } from '../../log/read-filter.js';
+import { typeMatcher } from '../../log/type-matcher.js';
 import type { ConsumerGroup, GroupOptions, LogPosition, StoredEvent } from '../../log/types.js';
 import { AckBatcher } from './ack-batcher.js';
 import { DeadLetterStore } from './dead-letter-store.js';
-import { groupNameOf, groupPlace } from './group-naming.js';
+import { groupNameOf, groupPlace, type GroupPlace } from './group-naming.js';
 import { NatsGroup, type Tracked } from './nats-group.js';
 import { openNatsGroup } from './open-nats-group.js';
 
@@ -53,12 +54,13 @@ export class NatsGroups {
     const { startAt: _, ...rest } = options;
     const place = groupPlace(host.stream, name);
     const start = await host.startPosition(startAt);
-    const record = await openNatsGroup(
+    const { record, typesChangedFrom } = await openNatsGroup(
       { jsm: host.jsm, subjectPrefix: host.subjectPrefix, startPosition: () => start },
       place,
       rest,
       startAt,
     );
+    if (typesChangedFrom !== undefined) await this.#dropUnmatched(place, typeMatcher(record.options.types));
     let group = this.#groups.get(name);
     if (group === undefined) {
       const tracked = new Map<number, Tracked>();
@@ -76,6 +78,31 @@ export class NatsGroups {
       this.#groups.set(name, group);
     } else group.refresh(record);
     return group;
+  }
+
+  /**
+   * After a group's types changed, its pending deliveries the new types do not match leave it as
+   * if acked, so `info()` counts only what it still has to do. JetStream lists no pending
+   * messages, so the events delivered and not below the ack floor are looked at in the index,
+   * and those of other types are acked on the consumer's ack subject (`$JS.ACK.<stream>.
+   * <consumer>.<count>.<stream seq>.<consumer seq>.<time>.<pending>`: the server finds a pending
+   * message by its stream sequence; one that is not pending is left as it is).
+   */
+  async #dropUnmatched(place: GroupPlace, matches: (type: string) => boolean): Promise<void> {
+    const host = this.#host;
+    const info = await host.jsm.consumers.info(place.stream, place.durable);
+    const floor = info.ack_floor.stream_seq;
+    const delivered = info.delivered.stream_seq;
+    if (delivered <= floor || info.num_ack_pending === 0) return;
+    await host.storedAt(delivered); // the index holds every delivered position from here on
+    const acks: Promise<unknown>[] = [];
+    for (let seq = floor + 1; seq <= delivered; seq++) {
+      const event = host.eventAt(seq);
+      if (event instanceof Promise || event === undefined || matches(event.type)) continue;
+      const subject = `$JS.ACK.${place.stream}.${place.durable}.1.${seq}.${seq}.0.0`;
+      acks.push(host.nc.request(subject, '+ACK', { timeout: 5_000 }));
+    }
+    await Promise.all(acks);
   }
 
   async names(): Promise<string[]> {

@@ -84,7 +84,9 @@ export interface GroupOpenContext {
 
 /**
  * Opens a group: creates its durable pull consumer (options in its description) and its redrive
- * consumer, or applies the options given to the existing ones. Returns the group's record.
+ * consumer, or applies the options given to the existing ones (new types change the consumer's
+ * server filter too, so events of the new types are delivered). Returns the group's record and,
+ * when the types changed, the consumer's info from before the change.
  *
  * @example
  * ```ts
@@ -96,8 +98,9 @@ export async function openNatsGroup(
   place: GroupPlace,
   options: Omit<GroupOptions, 'startAt'>,
   startAt: LogPosition,
-): Promise<GroupRecord> {
+): Promise<{ record: GroupRecord; typesChangedFrom?: ConsumerInfo }> {
   const { jsm } = ctx;
+  let typesChangedFrom: ConsumerInfo | undefined;
   await ensureDeadLetterStream(jsm, place.stream);
   let info: ConsumerInfo | undefined = await consumerInfo(jsm, place.stream, place.durable);
   let record = parseRecord(info?.config.description);
@@ -122,15 +125,21 @@ export async function openNatsGroup(
     }
     record = parseRecord(info.config.description) ?? record;
   } else if (Object.values(options as Record<string, unknown>).some((value) => value !== undefined)) {
-    // The server filter stays as created; the client filters by the current types.
+    const before = record.options.types;
     record = { options: resolveGroupOptions(options, record.options), start: record.start };
+    const changed = JSON.stringify(record.options.types) !== JSON.stringify(before);
+    // Several patterns filter in the client too, by the current types; redeliveries of events the
+    // new filter does not take still come (the server does not check them again) and are acked
+    // there, never handed out.
     await jsm.consumers.update(place.stream, place.durable, {
       description: recordText(record),
+      ...(changed ? { filter_subject: filterSubject(ctx.subjectPrefix, record.options.types) } : {}),
       ...limits(record.options),
     });
+    if (changed) typesChangedFrom = info;
   }
   await ensureRedriveConsumer(jsm, place, record.options);
-  return record;
+  return { record, typesChangedFrom };
 }
 
 async function ensureRedriveConsumer(

@@ -27,8 +27,10 @@ function startValues(startAt: LogPosition): unknown[] {
 
 /**
  * Opens a group: creates it with `options` (checked already) and its start cursor, or applies
- * the options given to an existing one (those left out stay). A concurrent creator in another
- * process may win the insert; its group is then the one returned.
+ * the options given to an existing one (those left out stay). When its types change, pending
+ * deliveries the new types do not match leave the group as if acked (`claim-due` drops any that
+ * a claim meets before that). A concurrent creator in another process may win the insert; its
+ * group is then the one returned.
  *
  * @example
  * ```ts
@@ -46,8 +48,11 @@ export async function openGroup(
     const values = [name, ...optionValues(resolveGroupOptions(options)), ...startValues(startAt)];
     await ctx.query(ctx.sql.query('insert-group', values));
   } else if (Object.values(options as Record<string, unknown>).some((value) => value !== undefined)) {
-    const values = [row.id, ...optionValues(resolveGroupOptions(options, rowOptions(row)))];
-    await ctx.query(ctx.sql.query('update-group-options', values));
+    const resolved = resolveGroupOptions(options, rowOptions(row));
+    await ctx.query(ctx.sql.query('update-group-options', [row.id, ...optionValues(resolved)]));
+    if (JSON.stringify(resolved.types) !== JSON.stringify(row.types)) {
+      await ctx.query(ctx.sql.query('drop-unmatched-pending', [row.id]));
+    }
   } else return row;
   return (await selectGroup(ctx, name))!;
 }

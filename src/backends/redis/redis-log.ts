@@ -28,6 +28,7 @@ import { firstRecordedFrom, readEvents } from './event-reader.js';
 import { LogKeys } from './keys.js';
 import type { CallRetry, RedisContext } from './log-context.js';
 import type { ResolvedRedisOptions } from './options.js';
+import { dropUnmatched } from './drop-unmatched.js';
 import { optionsJson, RedisGroup, storedOptions } from './redis-group.js';
 import { withRetry } from './redis-errors.js';
 import { RedisSubscription } from './redis-subscription.js';
@@ -248,6 +249,10 @@ export class RedisLog implements EventLog, RedisContext {
       const json = optionsJson(resolved);
       // claimAt was worked out with the old ackWaitMs: pull.lua looks at the PEL again.
       await this.call((c) => c.multi().hset(k.hash, 'options', json).hdel(k.hash, 'claimAt').exec());
+      const before = storedOptions(stored).types;
+      if (JSON.stringify(resolved.types) !== JSON.stringify(before)) {
+        await dropUnmatched(this, name, typeMatcher(resolved.types));
+      }
     }
     let group = this.#groups.get(name);
     if (group === undefined) {

@@ -1,4 +1,5 @@
 import { resolveGroupOptions, type ResolvedGroupOptions } from '../../log/group-options.js';
+import { typeMatcher } from '../../log/type-matcher.js';
 import type { GroupOptions, LogPosition, StoredEvent } from '../../log/types.js';
 import { firstRecordedAtOrAfter, lastPosition, MAX_POSITION, readPage } from './read-plan.js';
 import type { Statements } from './statements.js';
@@ -69,7 +70,8 @@ function startCursor(sql: Statements, startAt: LogPosition): number {
 
 /**
  * Opens a group in a write round: creates it with `options` (checked already) and its start
- * cursor, or applies the options given to an existing one (those left out stay).
+ * cursor, or applies the options given to an existing one (those left out stay). When its types
+ * change, pending deliveries the new types do not match leave the group as if acked.
  *
  * @example
  * ```ts
@@ -91,14 +93,19 @@ export function openGroupOp(
         const start = startCursor(sql, startAt);
         sql['insert-group'].run({ ...bindOptions(o), name, startPosition: start, createdAt: round.now });
       } else if (Object.values(options).some((value) => value !== undefined)) {
-        sql['update-group-options'].run({
-          ...bindOptions(resolveGroupOptions(options, rowOptions(row))),
-          id: row.id,
-        });
+        const resolved = resolveGroupOptions(options, rowOptions(row));
+        const bound = bindOptions(resolved);
+        sql['update-group-options'].run({ ...bound, id: row.id });
+        if (bound.types !== row.types) dropUnmatched(sql, row.id, typeMatcher(resolved.types));
       }
       return selectGroup(sql, name)!;
     },
   };
+}
+
+function dropUnmatched(sql: Statements, groupId: number, matches: (type: string) => boolean): void {
+  const rows = sql['select-pending-types'].all(groupId) as { position: number; type: string }[];
+  for (const { position, type } of rows) if (!matches(type)) sql['delete-pending'].run(groupId, position);
 }
 
 function bindOptions(o: ResolvedGroupOptions): Record<string, unknown> {
@@ -133,27 +140,35 @@ export function bury(
   sql['insert-dead-letter'].run(params);
 }
 
+/** The group's current types, as `claimOp` takes them. */
+export interface GroupTypes {
+  readonly set: TypeSet | undefined;
+  readonly matches: (type: string) => boolean;
+}
+
 /**
  * A pull's write: due redeliveries first (by position; one past `maxDeliveries` is dead-lettered
- * instead), then new matching events after the cursor, each recorded as pending with its ack
- * deadline; the cursor moves past what was examined. All in the round's transaction, so two
- * members (in any process) never claim the same delivery.
+ * instead, one the group's current types do not match leaves as if acked), then new matching
+ * events after the cursor, each recorded as pending with its ack deadline; the cursor moves past
+ * what was examined. All in the round's transaction, so two members (in any process) never
+ * claim the same delivery.
  *
  * @example
  * ```ts
- * const { claims } = await queue.submit(claimOp(sql, 'mailer', () => types, 10));
+ * const { claims } = await queue.submit(claimOp(sql, 'mailer', () => ({ set, matches }), 10));
  * ```
  */
 export function claimOp(
   sql: Statements,
   name: string,
-  types: (row: GroupRow) => TypeSet | undefined,
+  types: (row: GroupRow) => GroupTypes,
   max: number,
 ): WriteOp<{ row: GroupRow; claims: Claim[] }> {
   return {
     weight: 1,
     run(round) {
       const row = selectGroup(sql, name)!;
+      const { set, matches } = types(row);
       const { id, ack_wait_ms: ackWaitMs, max_deliveries: maxDeliveries } = row;
       const dueAt = round.now + ackWaitMs;
       const claims: Claim[] = [];
@@ -162,7 +177,9 @@ export function claimOp(
         const due = claims.length < max ? (sql['select-due-pending'].all(params) as DueRow[]) : [];
         if (due.length === 0) break;
         for (const d of due) {
-          if (d.deliveries >= maxDeliveries) {
+          // Options changed by another process, or a redriven dead letter: no longer the group's.
+          if (!matches(d.type)) sql['delete-pending'].run(id, d.position);
+          else if (d.deliveries >= maxDeliveries) {
             bury(sql, id, d.position, d.event, d.deliveries, `not acked within ${ackWaitMs} ms`, round.now);
           } else {
             const token = newToken();
@@ -177,7 +194,7 @@ export function claimOp(
           forward: true,
           stream: undefined,
           correlation: undefined,
-          types: types(row),
+          types: set,
           lo: 1,
           hi: MAX_POSITION,
           cursor: row.cursor,
@@ -198,5 +215,6 @@ export function claimOp(
 interface DueRow {
   readonly position: number;
   readonly deliveries: number;
+  readonly type: string;
   readonly event: string;
 }

@@ -13,7 +13,15 @@ import type {
   GroupInfo,
   StoredEvent,
 } from '../../log/types.js';
-import { bury, claimOp, rowOptions, selectGroup, type Claim, type GroupRow } from './group-store.js';
+import {
+  bury,
+  claimOp,
+  rowOptions,
+  selectGroup,
+  type Claim,
+  type GroupRow,
+  type GroupTypes,
+} from './group-store.js';
 import type { LogContext } from './log-context.js';
 import { lastPosition } from './read-plan.js';
 import { isoAt } from '../../log/stored-json.js';
@@ -97,7 +105,11 @@ export class SqliteGroup implements ConsumerGroup {
   }
 
   async #claim(max: number): Promise<Claim[]> {
-    const claim = claimOp(this.#ctx.sql, this.name, (fresh) => (this.refresh(fresh), this.#types), max);
+    const types = (fresh: GroupRow): GroupTypes => {
+      this.refresh(fresh);
+      return { set: this.#types, matches: this.#matches };
+    };
+    const claim = claimOp(this.#ctx.sql, this.name, types, max);
     const { row, claims } = await this.#ctx.queue.submit(claim);
     this.refresh(row);
     return claims;

@@ -13,6 +13,7 @@ import { groupNackDelayCases } from './group-nack-delay.js';
 import { groupRedeliveryCases } from './group-redelivery.js';
 import { groupRestartCases } from './group-restart.js';
 import { groupStatusCases } from './group-status.js';
+import { groupTypeChangeCases } from './group-type-change.js';
 import { idempotentAppendCases } from './idempotent-append.js';
 import { parallelStressCases } from './parallel-stress.js';
 import { readFiltersCases } from './read-filters.js';
@@ -37,6 +38,7 @@ const BEHAVIOURS: readonly [string, (suite: Suite) => void][] = [
   ['group restart', groupRestartCases],
   ['group lag', groupLagCases],
   ['group status', groupStatusCases],
+  ['group type change', groupTypeChangeCases],
   ['retention', retentionCases],
   ['parallel stress', parallelStressCases],
 ];

@@ -2,7 +2,8 @@
 -- consumer group on the events stream (consumer ARGV[5]) plus Herald's keys for what a PEL cannot
 -- hold. In this order:
 --   1. due redeliveries of the due zset (nacked with a delay, redriven, or their lease from such a
---      redelivery expired), by position; at maxDeliveries they become dead letters instead. Each
+--      redelivery expired), by position; at maxDeliveries they become dead letters instead, and
+--      one whose type the group does not take (its patterns changed) is forgotten. Each
 --      gets a fresh serial token and a lease in the due zset (due again ackWaitMs later);
 --   2. expired leases of the PEL: XAUTOCLAIM (min-idle ackWaitMs) from the group hash's `claim`
 --      cursor; the delivery count is XPENDING's (XAUTOCLAIM raised it). One at maxDeliveries is
@@ -161,6 +162,8 @@ if #duePositions > 0 then
     local count = tonumber(redis.call('HGET', counts, position) or '0')
     if entry == nil then
       forget(position) -- deleted by retention or a stream delete: nothing left to deliver
+    elseif not matches(entry[2]) then
+      forget(position) -- no longer the group's: it leaves as if acked
     elseif count >= maxDeliveries then
       bury(position, count, expiredError, entry[2])
       forget(position)
