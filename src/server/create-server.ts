@@ -58,6 +58,10 @@ export interface ServerOptions {
   groups?: GroupConsumeOptions;
   /** On close, how long requests in flight may take before every connection is cut (default 10,000 ms). */
   shutdownGraceMs?: number;
+  /** How long a client may take to send a request's headers (default 60,000 ms); then 408 and closed. */
+  headersTimeoutMs?: number;
+  /** How long a client may take to send a whole request, body included (default 300,000 ms); then 408. */
+  requestTimeoutMs?: number;
 }
 
 /**
@@ -74,7 +78,17 @@ export interface ServerOptions {
  */
 export function createServer(options: ServerOptions): FastifyInstance {
   const headers = securityHeaders(options);
+  // Fastify turns Node's request timeout off (0), so a client that trickles a body held its socket
+  // for good. Node checks both timeouts every `connectionsCheckingInterval` (30 s by default): a
+  // quarter of the shorter one keeps a short timeout meaningful.
+  const requestTimeout = options.requestTimeoutMs ?? 300_000;
+  const headersTimeout = Math.min(options.headersTimeoutMs ?? 60_000, requestTimeout);
   const app = Fastify({
+    requestTimeout,
+    http: {
+      headersTimeout,
+      connectionsCheckingInterval: Math.min(30_000, Math.max(100, Math.floor(headersTimeout / 4))),
+    },
     // Credentials in URLs and headers are redacted from every line, whatever the options.
     logger: redactedLoggerOptions(options.logger),
     bodyLimit: options.bodyLimit ?? 1_048_576,

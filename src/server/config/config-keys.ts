@@ -95,6 +95,8 @@ export const CONFIG_KEYS: readonly ConfigKey[] = [
   },
   { key: 'bodyLimit', type: positive, default: 1_048_576, flag: '--body-limit <bytes>', doc: 'largest body' },
   { key: 'shutdownGraceMs', type: integer(0), default: 10_000, doc: 'how long a stop drains' },
+  { key: 'headersTimeoutMs', type: positive, default: 60_000, doc: "time to send a request's headers" },
+  { key: 'requestTimeoutMs', type: positive, default: 300_000, doc: 'time to send a whole request' },
   {
     key: 'logLevel',
     type: oneOf(LOG_LEVELS),

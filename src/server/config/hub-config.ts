@@ -26,6 +26,8 @@ export interface HubConfig {
   readonly insecure: boolean;
   readonly bodyLimit: number;
   readonly shutdownGraceMs: number;
+  readonly headersTimeoutMs: number;
+  readonly requestTimeoutMs: number;
   readonly logLevel: LogLevel;
   readonly metricsPublic: boolean;
   readonly auth: AuthOptions | undefined;

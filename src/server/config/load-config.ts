@@ -102,6 +102,8 @@ function build(merged: ReadonlyMap<string, ConfigEntry>, cwd: string): HubConfig
     insecure: value('insecure'),
     bodyLimit: value('bodyLimit'),
     shutdownGraceMs: value('shutdownGraceMs'),
+    headersTimeoutMs: value('headersTimeoutMs'),
+    requestTimeoutMs: value('requestTimeoutMs'),
     logLevel: value('logLevel'),
     metricsPublic: value('metricsPublic'),
     auth: auth(merged, section('auth.jwt.'), cwd),

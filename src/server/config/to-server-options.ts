@@ -18,6 +18,8 @@ export function toServerOptions(config: HubConfig, log: EventLog): ServerOptions
     log,
     bodyLimit: config.bodyLimit,
     shutdownGraceMs: config.shutdownGraceMs,
+    headersTimeoutMs: config.headersTimeoutMs,
+    requestTimeoutMs: config.requestTimeoutMs,
     logger: { level: config.logLevel },
     metricsPublic: config.metricsPublic,
     rateLimit: config.rateLimit,
