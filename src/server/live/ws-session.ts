@@ -176,7 +176,7 @@ export class WsSession {
     try {
       const patterns = readPatterns(principal, message.patterns);
       const start = await resolveStart(ctx.log, feed.head, message);
-      if (slot.closed || this.#closed) return;
+      if (this.#closed) return;
       this.#send({
         type: 'subscribed',
         id,
@@ -185,10 +185,13 @@ export class WsSession {
         ...(start.lost && { lost: start.lost }),
         ...(start.reset && { reset: start.reset }),
       });
+      // Unsubscribed while starting: its reply waited for this one.
+      if (slot.closed) return this.#send({ type: 'unsubscribed', id });
       slot.handle = feed.subscribe({ after: start.after, patterns, principal, sink: this.#sink(slot) });
     } catch (err) {
       if (this.#slots.get(id) === slot) this.#slots.delete(id);
       this.#error(err, { id });
+      if (slot.closed) this.#send({ type: 'unsubscribed', id });
     }
   }
 
@@ -203,7 +206,8 @@ export class WsSession {
     slot.handle?.close();
     this.#slots.delete(id);
     this.#outbox.forget(slot);
-    this.#send({ type: 'unsubscribed', id });
+    // A subscription still starting answers its subscribe first, then this (see #subscribe).
+    if (slot.handle !== undefined) this.#send({ type: 'unsubscribed', id });
   }
 
   async #publish(message: PublishMessage, echo: Echo): Promise<void> {
