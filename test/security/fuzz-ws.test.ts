@@ -1,5 +1,6 @@
 /**
- * WebSocket protocol: every message a client sends gets a reply, whatever it follows.
+ * WebSocket protocol: every message a client sends gets a reply, whatever it follows and however
+ * many events the socket is catching up on.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
@@ -63,6 +64,43 @@ describe('a subscribe unsubscribed before it started (found by the fuzz)', () =>
       // The subscription is gone: its id can be used again, and a second unsubscribe finds nothing.
       s.ws.send(JSON.stringify({ type: 'unsubscribe', id: 'quick' }));
       await waitFor(() => s.received.some((m) => m.code === 'SUBSCRIPTION_NOT_FOUND'));
+    } finally {
+      s.ws.terminate();
+    }
+  });
+});
+
+describe('a client that reads while ten subscriptions catch up (found by the fuzz)', () => {
+  let hub: SecurityHub;
+  beforeAll(async () => {
+    hub = await securityHub('memory', { shutdownGraceMs: 500, live: { closeGraceMs: 500 } });
+    // 5 MB of events: more than the kernel's socket buffers take, so the hub's own queue grows.
+    for (let i = 0; i < 5; i++) {
+      await hub.log.append(
+        Array.from({ length: 1_000 }, () => ({ type: 'fill.x', data: 'x'.repeat(1_000) })),
+      );
+    }
+  });
+  afterAll(() => hub.stop());
+
+  it('is answered, not closed 1013, when the events queued pass 1 MiB', async () => {
+    const s = await open(hub.base, undefined);
+    try {
+      // A slow link: nothing is read for a while, so every subscription's replay queues a batch.
+      s.ws.pause();
+      for (let i = 0; i < 10; i++)
+        s.ws.send(JSON.stringify({ type: 'subscribe', id: `s${i}`, from: 'start' }));
+      await new Promise((resolve) => setTimeout(resolve, 500));
+      // One message: its reply waits behind some MiB of events, which the client is about to read.
+      s.ws.send(JSON.stringify({ type: 'publish', ref: 'one', event: { type: 'other.x' } }));
+      await new Promise((resolve) => setTimeout(resolve, 200));
+      s.ws.resume();
+      await waitFor(() => s.received.some((m) => m.ref === 'one') || s.closed !== undefined, {
+        timeoutMs: 20_000,
+        message: 'the ack',
+      });
+      expect(s.closed).toBeUndefined();
+      expect(s.received.find((m) => m.ref === 'one')).toMatchObject({ type: 'ack', position: 5_001 });
     } finally {
       s.ws.terminate();
     }

@@ -6,8 +6,10 @@ import type { FeedSubscription } from './feed-subscriber.js';
 const HIGH_WATER = 256 * 1024;
 
 /**
- * Bytes queued on a socket past which a control reply is not queued: the client is not reading
- * what it asked for, and the socket is closed (1013) instead of holding its replies in memory.
+ * Bytes of control replies queued on a socket past which another is not queued: the client is
+ * not reading what it asked for, and the socket is closed (1013) instead of holding its replies
+ * in memory. Events count apart (they pause at `HIGH_WATER`, and each subscription may finish
+ * the batch it started): a client that reads while its subscriptions catch up is not cut.
  */
 export const MAX_QUEUED = 1024 * 1024;
 
@@ -42,7 +44,7 @@ export function wsSlot(id: string): WsSlot {
  * Everything one socket sends. Events: every subscription writes through it, and they all pause
  * together once more than 256 KiB is queued on the socket, to resume when it has flushed. Control
  * replies (`subscribed`, `unsubscribed`, `ack`, `error`) are queued behind them while less than
- * `MAX_QUEUED` (1 MiB) is; past it `reply` refuses and the session closes the socket.
+ * `MAX_QUEUED` (1 MiB) of replies is; past it `reply` refuses and the session closes the socket.
  *
  * @example
  * ```ts
@@ -56,6 +58,8 @@ export class WsOutbox {
   /** Subscriptions whose last write found the socket full. */
   readonly #waiting = new Set<WsSlot>();
   #blocked = false;
+  /** Bytes of control replies handed to the socket and not yet written out. */
+  #replyBytes = 0;
 
   constructor(ws: WebSocket) {
     this.#ws = ws;
@@ -80,10 +84,12 @@ export class WsOutbox {
     return false;
   }
 
-  /** Queues one control reply; false (nothing queued) when the socket holds `MAX_QUEUED` bytes or more. */
+  /** Queues one control reply; false (nothing queued) when the replies not yet written would pass `MAX_QUEUED`. */
   reply(text: string): boolean {
-    if (this.#ws.bufferedAmount + text.length > MAX_QUEUED) return false;
-    this.#ws.send(text);
+    if (this.#replyBytes + text.length > MAX_QUEUED) return false;
+    this.#replyBytes += text.length;
+    // Called once the reply is written out, or with an error when the socket closed first.
+    this.#ws.send(text, () => (this.#replyBytes -= text.length));
     return true;
   }
 
