@@ -2,24 +2,27 @@ import { afterEach, beforeAll, describe, expect, it, type TestContext } from 'vi
 import { waitFor } from '../../src/testing/index.js';
 import {
   ADMIN_KEY,
-  fdCount,
   fdsBackTo,
-  floodControlMessages,
   healthz,
-  holdSocket,
-  killLeftHubs,
+  cleanUp,
+  expectBaseline,
+  expectCleanStop,
+  hold,
+  holdMany,
   metric,
   publishEvents,
-  rawWs,
   report,
   rssMiB,
   samplePeaks,
   startLimitedHub,
+} from './helpers/exhaustion-hub.js';
+import {
+  floodControlMessages,
+  rawWs,
   statusOf,
   upgradeRequest,
   type HeldSocket,
-  type LimitedHub,
-} from './helpers/exhaustion-hub.js';
+} from './helpers/raw-sockets.js';
 
 // The heavy variants of exhaustion.test.ts: the counts of a real attack, under `ulimit -n 1024`.
 // Run with `npm run test:security-heavy` (CI does); under plain `npm test` every case is skipped
@@ -36,36 +39,7 @@ function heavyOnly(ctx: TestContext): void {
   if (!HEAVY) ctx.skip(REASON);
 }
 
-const held: HeldSocket[] = [];
-afterEach(async () => {
-  for (const h of held.splice(0)) h.socket.destroy();
-  await killLeftHubs();
-});
-
-async function baseline(hub: LimitedHub): Promise<{ fds: number; rss: number }> {
-  expect(hub.fdLimit).toBe(LIMIT);
-  expect(await healthz(hub)).toBe(200);
-  return { fds: fdCount(hub.pid), rss: rssMiB(hub.pid) };
-}
-
-async function expectCleanStop(hub: LimitedHub): Promise<number | null> {
-  const code = await hub.stop();
-  expect(hub.output()).toContain('herald stopped');
-  expect(code).toBe(0);
-  return code;
-}
-
-async function holdMany(hub: LimitedHub, count: number, per: number, request: (i: number) => string) {
-  const opened: HeldSocket[] = [];
-  for (let i = 0; i < count; i += per) {
-    const wave = await Promise.all(
-      Array.from({ length: Math.min(per, count - i) }, (_, j) => holdSocket(hub.port, request(i + j))),
-    );
-    held.push(...wave);
-    opened.push(...wave);
-  }
-  return opened;
-}
+afterEach(cleanUp);
 
 /** How many of each status, as `401×20 429×1980`. */
 function histogram(statuses: readonly number[]): string {
@@ -85,7 +59,7 @@ describe('heavy exhaustion tier, under ulimit -n 1024', { timeout: 120_000 }, ()
   it('closes 2,000 refused upgrades (401, then 429 past the failure limit, 403, 404) held by their clients', async (ctx) => {
     heavyOnly(ctx);
     const hub = await startLimitedHub(LIMIT);
-    const before = await baseline(hub);
+    const before = await expectBaseline(hub, LIMIT);
     const peaks = samplePeaks(hub.pid);
     const kinds = [
       () => upgradeRequest(hub.port, '/v1/ws'),
@@ -131,7 +105,7 @@ describe('heavy exhaustion tier, under ulimit -n 1024', { timeout: 120_000 }, ()
   it('holds idle SSE streams up to the descriptor limit (1,100 tried), recovers, and stops cleanly', async (ctx) => {
     heavyOnly(ctx);
     const hub = await startLimitedHub(LIMIT);
-    const before = await baseline(hub);
+    const before = await expectBaseline(hub, LIMIT);
     const peaks = samplePeaks(hub.pid);
     const sse = `GET /v1/sse HTTP/1.1\r\nHost: 127.0.0.1:${hub.port}\r\naccept: text/event-stream\r\nauthorization: Bearer ${ADMIN_KEY}\r\n\r\n`;
     const streams = await holdMany(hub, 1_100, 100, () => sse);
@@ -176,7 +150,7 @@ describe('heavy exhaustion tier, under ulimit -n 1024', { timeout: 120_000 }, ()
       HERALD_HEADERS_TIMEOUT_MS: '2000',
       HERALD_REQUEST_TIMEOUT_MS: '4000',
     });
-    const before = await baseline(hub);
+    const before = await expectBaseline(hub, LIMIT);
     const peaks = samplePeaks(hub.pid);
     const slowHead = `GET /healthz HTTP/1.1\r\nHost: 127.0.0.1:${hub.port}\r\n`;
     const slowBody =
@@ -224,8 +198,8 @@ describe('heavy exhaustion tier, under ulimit -n 1024', { timeout: 120_000 }, ()
       HERALD_LIVE__MAX_MESSAGES_PER_SECOND: '10000000',
       HERALD_LIVE__CLOSE_GRACE_MS: '2000',
     });
-    const before = await baseline(hub);
-    const ws = await rawWs(hub.port);
+    const before = await expectBaseline(hub, LIMIT);
+    const ws = await rawWs(hub.port, ADMIN_KEY);
     ws.socket.pause();
     const peaks = samplePeaks(hub.pid);
     const sent = await floodControlMessages(ws, 400_000);
@@ -259,8 +233,8 @@ describe('heavy exhaustion tier, under ulimit -n 1024', { timeout: 120_000 }, ()
   it('closes the same flood with 1008 at the default message rate', async (ctx) => {
     heavyOnly(ctx);
     const hub = await startLimitedHub(LIMIT);
-    const before = await baseline(hub);
-    const ws = await rawWs(hub.port);
+    const before = await expectBaseline(hub, LIMIT);
+    const ws = await rawWs(hub.port, ADMIN_KEY);
     const peaks = samplePeaks(hub.pid);
     // This client reads: what stops it is the rate, not its outbox.
     const sent = await floodControlMessages(ws, 400_000);
@@ -288,16 +262,15 @@ describe('heavy exhaustion tier, under ulimit -n 1024', { timeout: 120_000 }, ()
   it('disconnects a non-reading WebSocket subscriber and SSE stream at the default backlog (10,000 events)', async (ctx) => {
     heavyOnly(ctx);
     const hub = await startLimitedHub(LIMIT, { HERALD_LIVE__CLOSE_GRACE_MS: '2000' });
-    const before = await baseline(hub);
-    const ws = await rawWs(hub.port);
+    const before = await expectBaseline(hub, LIMIT);
+    const ws = await rawWs(hub.port, ADMIN_KEY);
     ws.send(JSON.stringify({ type: 'subscribe', id: 'all', patterns: ['exhaust.>'] }));
     await waitFor(() => ws.texts().some((t) => t.includes('"subscribed"')), { timeoutMs: 10_000 });
     ws.socket.pause();
-    const stream = await holdSocket(
-      hub.port,
+    const stream = await hold(
+      hub,
       `GET /v1/sse?types=exhaust.%3E HTTP/1.1\r\nHost: 127.0.0.1:${hub.port}\r\naccept: text/event-stream\r\nauthorization: Bearer ${ADMIN_KEY}\r\n\r\n`,
     );
-    held.push(stream);
     await waitFor(() => statusOf(stream) === 200, { timeoutMs: 10_000 });
     stream.socket.pause();
     const peaks = samplePeaks(hub.pid);

@@ -4,22 +4,26 @@ import {
   ADMIN_KEY,
   fdCount,
   fdsBackTo,
-  floodControlMessages,
   healthz,
-  holdSocket,
-  killLeftHubs,
+  cleanUp,
+  expectBaseline,
+  expectCleanStop,
+  hold,
+  holdMany,
   metric,
   publishEvents,
-  rawWs,
   report,
   rssMiB,
   samplePeaks,
   startLimitedHub,
+} from './helpers/exhaustion-hub.js';
+import {
+  floodControlMessages,
+  rawWs,
   statusOf,
   upgradeRequest,
   type HeldSocket,
-  type LimitedHub,
-} from './helpers/exhaustion-hub.js';
+} from './helpers/raw-sockets.js';
 
 // The built hub as a process under `ulimit -n 256`, attacked with what exhausts descriptors and
 // memory. Bounds, not timings: after each attack the hub holds at most its baseline plus SLACK
@@ -31,44 +35,12 @@ const SLACK = 20;
 /** Growth of RSS allowed during a case, in MiB. */
 const RSS_GROWTH = 96;
 
-const held: HeldSocket[] = [];
-afterEach(async () => {
-  for (const h of held.splice(0)) h.socket.destroy();
-  await killLeftHubs();
-});
-
-/** The figures every case prints: descriptors and RSS before the attack. */
-async function baseline(hub: LimitedHub): Promise<{ fds: number; rss: number }> {
-  expect(hub.fdLimit).toBe(LIMIT);
-  expect(await healthz(hub)).toBe(200);
-  return { fds: fdCount(hub.pid), rss: rssMiB(hub.pid) };
-}
-
-/** SIGTERM: exit 0 and "herald stopped", whatever the attack left. */
-async function expectCleanStop(hub: LimitedHub): Promise<number | null> {
-  const code = await hub.stop();
-  expect(hub.output()).toContain('herald stopped');
-  expect(code).toBe(0);
-  return code;
-}
-
-/** Opens `count` held sockets `per` at a time, each sending `request(i)`. */
-async function holdMany(hub: LimitedHub, count: number, per: number, request: (i: number) => string) {
-  const opened: HeldSocket[] = [];
-  for (let i = 0; i < count; i += per) {
-    const wave = await Promise.all(
-      Array.from({ length: Math.min(per, count - i) }, (_, j) => holdSocket(hub.port, request(i + j))),
-    );
-    held.push(...wave);
-    opened.push(...wave);
-  }
-  return opened;
-}
+afterEach(cleanUp);
 
 describe('refused WebSocket upgrades under ulimit -n 256', { timeout: 60_000 }, () => {
   it('closes every one of 350 refused upgrades (401): descriptors back to baseline, SIGTERM exits 0', async () => {
     const hub = await startLimitedHub(LIMIT, { HERALD_AUTH__FAILURE_LIMIT__MAX: '100000' });
-    const before = await baseline(hub);
+    const before = await expectBaseline(hub, LIMIT);
     const peaks = samplePeaks(hub.pid);
     // Waves of 50 held open by the clients, 350 in all: more than the limit, so each refusal
     // that left its socket open would end in EMFILE before the last wave.
@@ -102,7 +74,7 @@ describe('refused WebSocket upgrades under ulimit -n 256', { timeout: 60_000 }, 
 
   it('stops cleanly on SIGTERM right after 4 refused upgrades (401, 401, 403, 404)', async () => {
     const hub = await startLimitedHub(LIMIT);
-    const before = await baseline(hub);
+    const before = await expectBaseline(hub, LIMIT);
     const requests = [
       upgradeRequest(hub.port, '/v1/ws'),
       upgradeRequest(hub.port, '/v1/ws', { authorization: 'Bearer not-the-key-at-all' }),
@@ -141,7 +113,7 @@ describe('slowloris under ulimit -n 256', { timeout: 60_000 }, () => {
       HERALD_HEADERS_TIMEOUT_MS: '2000',
       HERALD_REQUEST_TIMEOUT_MS: '3000',
     });
-    const before = await baseline(hub);
+    const before = await expectBaseline(hub, LIMIT);
     const peaks = samplePeaks(hub.pid);
     const slowHead = `GET /healthz HTTP/1.1\r\nHost: 127.0.0.1:${hub.port}\r\n`;
     const slowBody =
@@ -194,7 +166,7 @@ describe('idle SSE clients under ulimit -n 256', { timeout: 60_000 }, () => {
       HERALD_HEADERS_TIMEOUT_MS: '500',
       HERALD_REQUEST_TIMEOUT_MS: '1000',
     });
-    const before = await baseline(hub);
+    const before = await expectBaseline(hub, LIMIT);
     const peaks = samplePeaks(hub.pid);
     const sse = `GET /v1/sse HTTP/1.1\r\nHost: 127.0.0.1:${hub.port}\r\naccept: text/event-stream\r\nauthorization: Bearer ${ADMIN_KEY}\r\n\r\n`;
     const streams = await holdMany(hub, 150, 50, () => sse);
@@ -203,11 +175,10 @@ describe('idle SSE clients under ulimit -n 256', { timeout: 60_000 }, () => {
       message: 'not every stream was accepted',
     });
     // A trickled body is cut after the request timeout; the idle streams are not.
-    const sentinel = await holdSocket(
-      hub.port,
+    const sentinel = await hold(
+      hub,
       `POST /v1/events HTTP/1.1\r\nHost: 127.0.0.1:${hub.port}\r\ncontent-type: application/json\r\ncontent-length: 10\r\n\r\n[`,
     );
-    held.push(sentinel);
     await waitFor(() => sentinel.hubClosed(), { timeoutMs: 20_000, message: 'the sentinel was not cut' });
     expect(streams.filter((s) => s.hubClosed())).toHaveLength(0);
     // One descriptor per stream (the baseline counted a few that come and go).
@@ -242,8 +213,8 @@ describe('clients that never read, under ulimit -n 256', { timeout: 60_000 }, ()
 
   it('closes a WebSocket subscriber that does not read as slow (1013) and frees it', async () => {
     const hub = await startLimitedHub(LIMIT, env);
-    const before = await baseline(hub);
-    const ws = await rawWs(hub.port);
+    const before = await expectBaseline(hub, LIMIT);
+    const ws = await rawWs(hub.port, ADMIN_KEY);
     ws.send(JSON.stringify({ type: 'subscribe', id: 'all', patterns: ['exhaust.>'] }));
     await waitFor(() => ws.texts().some((t) => t.includes('"subscribed"')), { timeoutMs: 10_000 });
     ws.socket.pause();
@@ -279,12 +250,11 @@ describe('clients that never read, under ulimit -n 256', { timeout: 60_000 }, ()
 
   it('ends an SSE stream that does not read as slow and frees it', async () => {
     const hub = await startLimitedHub(LIMIT, env);
-    const before = await baseline(hub);
-    const stream = await holdSocket(
-      hub.port,
+    const before = await expectBaseline(hub, LIMIT);
+    const stream = await hold(
+      hub,
       `GET /v1/sse?types=exhaust.%3E HTTP/1.1\r\nHost: 127.0.0.1:${hub.port}\r\naccept: text/event-stream\r\nauthorization: Bearer ${ADMIN_KEY}\r\n\r\n`,
     );
-    held.push(stream);
     await waitFor(() => statusOf(stream) === 200, { timeoutMs: 10_000 });
     stream.socket.pause();
     const peaks = samplePeaks(hub.pid);
@@ -319,8 +289,8 @@ describe('clients that never read, under ulimit -n 256', { timeout: 60_000 }, ()
   it('closes a WebSocket that sends 40,000 control messages and reads no reply (1013)', async () => {
     // The message rate limit is raised so that the outbox bound is what stops this client.
     const hub = await startLimitedHub(LIMIT, { ...env, HERALD_LIVE__MAX_MESSAGES_PER_SECOND: '10000000' });
-    const before = await baseline(hub);
-    const ws = await rawWs(hub.port);
+    const before = await expectBaseline(hub, LIMIT);
+    const ws = await rawWs(hub.port, ADMIN_KEY);
     ws.socket.pause();
     const peaks = samplePeaks(hub.pid);
     const sent = await floodControlMessages(ws, 40_000);
