@@ -106,3 +106,37 @@ describe('a client that reads while ten subscriptions catch up (found by the fuz
     }
   });
 });
+
+describe('a subscriber that breaks the protocol (found by the fuzz)', () => {
+  let hub: SecurityHub;
+  beforeAll(async () => {
+    hub = await securityHub('memory', {
+      shutdownGraceMs: 500,
+      live: { maxMessageBytes: 64 * 1024, closeGraceMs: 500 },
+    });
+    await hub.log.append(Array.from({ length: 2_000 }, () => ({ type: 'fill.x', data: 'x'.repeat(1_000) })));
+  });
+  afterAll(() => hub.stop());
+
+  const breaches: [string, (ws: WebSocket) => void, number][] = [
+    ['a message over maxMessageBytes', (ws) => ws.send('x'.repeat(70_000)), 1009],
+    ['a text frame that is not UTF-8', (ws) => ws.send(Buffer.from([0xff, 0xfe]), { binary: false }), 1007],
+  ];
+  it.each(breaches)(
+    'gets the close code for %s, not a cut connection, with events on their way',
+    async (_name, breach, code) => {
+      for (let round = 0; round < 5; round++) {
+        const s = await open(hub.base, undefined);
+        try {
+          s.ws.send(JSON.stringify({ type: 'subscribe', id: 'all', from: 'start' }));
+          await waitFor(() => s.received.some((m) => m.type === 'event'));
+          breach(s.ws);
+          await waitFor(() => s.closed !== undefined, { message: 'the close' });
+          expect(s.closed!.code).toBe(code);
+        } finally {
+          s.ws.terminate();
+        }
+      }
+    },
+  );
+});

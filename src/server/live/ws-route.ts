@@ -48,7 +48,23 @@ export function wsRoute(
   let pinger: NodeJS.Timeout | undefined;
   let closing = false;
 
-  void app.register(websocket, { options: { maxPayload: options.maxMessageBytes } });
+  void app.register(websocket, {
+    options: { maxPayload: options.maxMessageBytes },
+    errorHandler: (error, socket, request) => {
+      if (!isProtocolError(error)) {
+        request.log.error(error);
+        socket.terminate();
+        return;
+      }
+      // The client broke the protocol (a message over maxMessageBytes, text that is not UTF-8, a
+      // bad frame): `ws` has queued the close frame with its code (1009, 1007, 1002) behind the
+      // events still on their way. Cutting the connection now would drop it: it is cut only if
+      // the close is not answered within the grace.
+      request.log.info({ err: error }, 'WebSocket client broke the protocol; closing');
+      const timer = setTimeout(() => socket.terminate(), options.closeGraceMs).unref();
+      socket.once('close', () => clearTimeout(timer));
+    },
+  });
   // Routes with `websocket: true` must be added once the plugin has loaded.
   void app.register((api, _opts, done) => {
     api.get('/v1/ws', { websocket: true }, (socket, request) => {
@@ -99,6 +115,12 @@ export function wsRoute(
       for (const socket of sockets) socket.destroy();
     },
   };
+}
+
+/** An error `ws` raises for what the peer sent (its codes are `WS_ERR_*`); it closes the socket itself. */
+function isProtocolError(error: Error): boolean {
+  const code = (error as { code?: unknown }).code;
+  return typeof code === 'string' && code.startsWith('WS_ERR_');
 }
 
 function closedSocket(socket: Socket): Promise<void> {
