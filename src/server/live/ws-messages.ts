@@ -69,7 +69,7 @@ export function parseClientMessage(raw: unknown): ClientMessage {
       if (expectedVersion !== undefined && stream === undefined) {
         throw invalid('"expectedVersion" needs a "stream"', 'expectedVersion', raw.expectedVersion);
       }
-      return { type: 'publish', ref: echoOf(raw).ref, event: raw.event, stream, expectedVersion };
+      return { type: 'publish', ref: ref(raw.ref), event: raw.event, stream, expectedVersion };
     }
     default:
       throw invalid(
@@ -83,7 +83,9 @@ export function parseClientMessage(raw: unknown): ClientMessage {
 }
 
 /**
- * The `id` and `ref` of a message, as far as they are well formed, for its error reply.
+ * The `id` and `ref` of a message, as far as they are well formed, for its error reply: strings
+ * of at most 256 characters and finite numbers. Anything else is left out, so a reply is never
+ * as big as the message it answers.
  *
  * @example
  * ```ts
@@ -93,11 +95,21 @@ export function parseClientMessage(raw: unknown): ClientMessage {
 export function echoOf(raw: unknown): Echo {
   if (!isObject(raw)) return {};
   const echo: Echo = {};
-  if (typeof raw.id === 'string') echo.id = raw.id;
-  if (typeof raw.ref === 'string' || (typeof raw.ref === 'number' && Number.isFinite(raw.ref))) {
-    echo.ref = raw.ref;
-  }
+  if (typeof raw.id === 'string' && raw.id.length <= MAX_ID) echo.id = raw.id;
+  if (isRef(raw.ref)) echo.ref = raw.ref;
   return echo;
+}
+
+function isRef(value: unknown): value is string | number {
+  return (
+    (typeof value === 'string' && value.length <= MAX_ID) ||
+    (typeof value === 'number' && Number.isFinite(value))
+  );
+}
+
+function ref(value: unknown): string | number | undefined {
+  if (value === undefined || isRef(value)) return value;
+  throw invalid(`"ref" must be a string of at most ${MAX_ID} characters or a number`, 'ref', value);
 }
 
 function id(value: unknown): string {
