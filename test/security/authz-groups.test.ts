@@ -114,20 +114,26 @@ describe('consumer groups over HTTP: options stay the creator’s', () => {
     await send(url('/v1/events'), { type: 'payments.refunded', data: { secret: 'p-77' } }, 'payments-key-1');
     await send(url('/v1/events'), { type: 'orders.shipped', data: { id: 'o-9' } }, 'orders-key-123');
     const seen: string[] = [];
-    await waitFor(async () => {
-      const reply = await pull('shipping', 'orders-key-123', { max: 10, waitMs: 200 });
-      expect(reply.status).toBe(200);
-      for (const d of reply.body.deliveries as { event: { type: string } }[]) seen.push(d.event.type);
-      return seen.includes('orders.shipped');
-    }, { timeoutMs: 5_000 });
+    await waitFor(
+      async () => {
+        const reply = await pull('shipping', 'orders-key-123', { max: 10, waitMs: 200 });
+        expect(reply.status).toBe(200);
+        for (const d of reply.body.deliveries as { event: { type: string } }[]) seen.push(d.event.type);
+        return seen.includes('orders.shipped');
+      },
+      { timeoutMs: 5_000 },
+    );
     expect(seen).not.toContain('payments.refunded');
     // A member that may read it gets it after the ack wait (the withheld delivery was left for it).
-    await waitFor(async () => {
-      const reply = await pull('shipping', 'both-key-1234', { max: 10, waitMs: 200 });
-      expect(reply.status).toBe(200);
-      return (reply.body.deliveries as { event: { type: string } }[]).some(
-        (d) => d.event.type === 'payments.refunded',
-      );
-    }, { timeoutMs: 5_000 });
+    await waitFor(
+      async () => {
+        const reply = await pull('shipping', 'both-key-1234', { max: 10, waitMs: 200 });
+        expect(reply.status).toBe(200);
+        return (reply.body.deliveries as { event: { type: string } }[]).some(
+          (d) => d.event.type === 'payments.refunded',
+        );
+      },
+      { timeoutMs: 5_000 },
+    );
   });
 });
