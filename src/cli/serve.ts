@@ -1,6 +1,5 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { sqliteLog } from '../backends/sqlite/index.js';
 import { memoryLog } from '../log/memory-log.js';
 import type { EventLog } from '../log/types.js';
 import type { FastifyInstance } from 'fastify';
@@ -14,6 +13,7 @@ import {
 } from '../server/config/index.js';
 import { requestLogOptions } from './request-log.js';
 import { redact } from '../server/config/log-target.js';
+import { openDriverLog } from './log-drivers.js';
 
 /**
  * Runs the hub until SIGTERM or SIGINT. Settings come from defaults, the YAML file, `HERALD_*`
@@ -91,13 +91,11 @@ function stopSignals(): { stopped: Promise<void>; dispose: () => void } {
 async function openLog(config: HubConfig): Promise<EventLog> {
   if (config.log === 'memory') return memoryLog();
   if (config.log.startsWith('postgres:') || config.log.startsWith('postgresql:')) {
-    // Imported only here: pg is an optional peer dependency, needed only for this backend.
-    const { postgresLog } = await import('../backends/postgres/index.js');
+    const { postgresLog } = await openDriverLog('postgres');
     return postgresLog({ connectionString: config.log, schema: config.postgres.schema });
   }
   if (config.log.startsWith('nats:') || config.log.startsWith('tls:')) {
-    // Imported only here: the NATS client is an optional peer dependency, needed only for this backend.
-    const { natsLog } = await import('../backends/nats/index.js');
+    const { natsLog } = await openDriverLog('nats');
     return natsLog({
       servers: config.log,
       stream: config.nats.stream,
@@ -105,10 +103,12 @@ async function openLog(config: HubConfig): Promise<EventLog> {
     });
   }
   if (config.log.startsWith('redis:') || config.log.startsWith('rediss:')) {
-    // Imported only here: ioredis is an optional peer dependency, needed only for this backend.
-    const { redisLog } = await import('../backends/redis/index.js');
+    const { redisLog } = await openDriverLog('redis');
     return redisLog({ url: config.log, prefix: config.redis.prefix });
   }
   mkdirSync(config.data, { recursive: true });
+  // better-sqlite3 is one of Herald's dependencies, but it is native: import it only when used,
+  // so `--log memory` runs even where its binary could not be installed.
+  const { sqliteLog } = await openDriverLog('sqlite');
   return sqliteLog({ path: join(config.data, 'events.db'), durability: config.sqlite.durability });
 }
