@@ -109,20 +109,68 @@ export async function hubJson<T>(
     },
     ...(body !== undefined && { body: JSON.stringify(body) }),
   });
-  if (!res.ok) throw await hubError(res);
-  return (await res.json()) as T;
+  if (!res.ok) throw await hubError(res, { hub, method, path });
+  if (!isJson(res)) throw notAHub(hub, method, path, res);
+  const text = await res.text();
+  try {
+    return JSON.parse(text) as T;
+  } catch {
+    throw notAHub(hub, method, path, res, 'JSON that does not parse');
+  }
+}
+
+/** Where a reply came from, to name it in errors. */
+export interface HubRequest {
+  readonly hub: Hub;
+  readonly method: string;
+  /** The path asked for; its query is left out of messages. */
+  readonly path: string;
+}
+
+/**
+ * The error for a reply that no Herald hub would send (an HTML page, say: the URL points at a web
+ * server or a proxy's login page): "<url>: not a Herald hub (got text/html from GET /v1/groups)".
+ * `got` replaces the content type in the message when it is not the problem.
+ *
+ * @example
+ * ```ts
+ * notAHub(hub, 'GET', '/v1/groups?x=1', res).message; // 'http://x: not a Herald hub (got text/html from GET /v1/groups)'
+ * ```
+ */
+export function notAHub(hub: Hub, method: string, path: string, res: Response, got?: string): Error {
+  const type = mediaType(res);
+  const what = got ?? (type === '' ? 'a reply with no content type' : type);
+  const status = res.ok ? '' : `${res.status} `;
+  const route = path.split('?')[0]!;
+  return new Error(`${hub.url}: not a Herald hub (got ${status}${what} from ${method} ${route})`);
+}
+
+/** The media type of a reply, lower case and without parameters (`text/html`), or `''`. */
+function mediaType(res: Response): string {
+  return (res.headers.get('content-type') ?? '').split(';')[0]!.trim().toLowerCase();
+}
+
+function isJson(res: Response): boolean {
+  const type = mediaType(res);
+  return type === 'application/json' || type.endsWith('+json');
 }
 
 /**
  * The error of a non-2xx reply: the hub's `{ error: { code, message } }` when it sent one, else
- * the status and the start of the body.
+ * the status and the start of the body. Given the request, a 4xx that is not JSON (every error of
+ * a hub is) says the server is not a Herald hub, as `notAHub` does; a 5xx that is not JSON may
+ * come from a proxy in front of a hub that is restarting, so it keeps the status and the text.
  *
  * @example
  * ```ts
  * if (!res.ok) throw await hubError(res); // the hub answered 403 FORBIDDEN: "shop" is not an admin
  * ```
  */
-export async function hubError(res: Response): Promise<Error> {
+export async function hubError(res: Response, request?: HubRequest): Promise<Error> {
+  if (request !== undefined && res.status < 500 && !isJson(res)) {
+    await res.body?.cancel().catch(() => undefined);
+    return notAHub(request.hub, request.method, request.path, res);
+  }
   const text = await res.text().catch(() => '');
   let detail = text.trim().slice(0, 200);
   try {

@@ -1,5 +1,5 @@
 import { setTimeout as delay } from 'node:timers/promises';
-import { hubError, hubFetch, type Hub } from './hub-client.js';
+import { hubError, hubFetch, notAHub, type Hub } from './hub-client.js';
 import type { Output } from './output.js';
 import { SseParser, type SseMessage } from './sse-parser.js';
 
@@ -52,13 +52,14 @@ export async function streamSse(hub: Hub, path: string, options: SseStreamOption
       problem = messageOf(error);
     }
     if (res && !res.ok) {
-      const error = await hubError(res);
+      const error = await hubError(res, { hub, method: 'GET', path });
       if (!connected || res.status < 500) throw error;
       problem = error.message;
     } else if (res) {
       const type = res.headers.get('content-type') ?? '';
       if (!type.startsWith('text/event-stream')) {
-        throw new Error(`the hub answered ${path} with "${type}", not an event stream`);
+        await res.body?.cancel().catch(() => undefined);
+        throw notAHub(hub, 'GET', path, res);
       }
       connected = true;
       try {
