@@ -22,9 +22,9 @@ const SCRIPT = `
   window.opens = 0;
   window.errors = 0;
   const source = new EventSource('/v1/sse?types=browser.>');
-  source.addEventListener('browser.event', (e) => {
+  source.onmessage = (e) => {
     window.received.push({ id: e.lastEventId, n: JSON.parse(e.data).data.n });
-  });
+  };
   source.onopen = () => { window.opens++; };
   source.onerror = () => { window.errors++; };
 `;

@@ -49,7 +49,8 @@ describe('GET /v1/sse', () => {
     const { base } = await hub({ log: memoryLog() });
     const es = eventSource(`${base}/v1/sse`);
     const got: MessageEvent[] = [];
-    es.addEventListener('orders.created', (e) => got.push(e));
+    // Unnamed by default: the onmessage every tutorial uses receives them.
+    es.onmessage = (e) => got.push(e);
     await new Promise((resolve) => (es.onopen = resolve));
     const positions = await publish(base, orders(5));
     await waitFor(() => got.length === 5, { message: 'five events' });
@@ -88,7 +89,7 @@ describe('GET /v1/sse', () => {
 
   it('sends only the types asked for', async () => {
     const { base } = await hub({ log: memoryLog() });
-    const s = await stream(`${base}/v1/sse?types=orders.>,payments.*`);
+    const s = await stream(`${base}/v1/sse?types=orders.>,payments.*&named=true`);
     await publish(base, [
       { type: 'orders.created' },
       { type: 'orders' },
@@ -177,7 +178,7 @@ describe('GET /v1/sse', () => {
     const { port, base } = first;
     const es = eventSource(`${base}/v1/sse?types=orders.>`);
     const got: number[] = [];
-    es.addEventListener('orders.created', (e) => got.push(Number(e.lastEventId)));
+    es.onmessage = (e) => got.push(Number(e.lastEventId));
     await new Promise((resolve) => (es.onopen = resolve));
     await publish(base, orders(5));
     await waitFor(() => got.length === 5);
@@ -267,7 +268,10 @@ describe('GET /v1/sse', () => {
     const s = await stream(`${base}/v1/sse?from=start`);
     await publish(base, [{ type: 'payments.done' }, { type: 'orders.paid' }]);
     await waitFor(() => s.events.length === 2);
-    expect(s.events.map((e) => e.type)).toEqual(['orders.created', 'orders.paid']);
+    expect(s.events.map((e) => (JSON.parse(e.data) as { type: string }).type)).toEqual([
+      'orders.created',
+      'orders.paid',
+    ]);
   });
 
   it('answers a malformed request with 400 before streaming', async () => {
@@ -295,14 +299,34 @@ describe('GET /v1/sse', () => {
     expect(s.events).toEqual([]);
   });
 
-  it('leaves out event: with named=false so onmessage gets every type', async () => {
+  it('leaves out event: by default (and with named=false) so onmessage gets every type', async () => {
     const { base } = await hub({ log: memoryLog() });
     await publish(base, [{ type: 'a.b' }, { type: 'c.d' }]);
-    const es = eventSource(`${base}/v1/sse?from=start&named=false`);
+    for (const query of ['', '&named=false', '&named=0']) {
+      const es = eventSource(`${base}/v1/sse?from=start${query}`);
+      const got: string[] = [];
+      es.onmessage = (e) => got.push(JSON.parse(e.data as string).type as string);
+      await waitFor(() => got.length === 2);
+      expect(got).toEqual(['a.b', 'c.d']);
+      es.close();
+    }
+    const raw = await stream(`${base}/v1/sse?from=start`);
+    await waitFor(() => raw.events.length === 2);
+    expect(raw.events.map((e) => e.type)).toEqual(['message', 'message']);
+  });
+
+  it('names each event by its type with named=true, for addEventListener(type)', async () => {
+    const { base } = await hub({ log: memoryLog() });
+    await publish(base, [{ type: 'a.b' }, { type: 'c.d' }]);
+    const es = eventSource(`${base}/v1/sse?from=start&named=true`);
     const got: string[] = [];
-    es.onmessage = (e) => got.push(JSON.parse(e.data as string).type as string);
+    let unnamed = 0;
+    es.onmessage = () => unnamed++;
+    es.addEventListener('a.b', (e) => got.push(`a.b ${e.lastEventId}`));
+    es.addEventListener('c.d', (e) => got.push(`c.d ${e.lastEventId}`));
     await waitFor(() => got.length === 2);
-    expect(got).toEqual(['a.b', 'c.d']);
+    expect(got).toEqual(['a.b 1', 'c.d 2']);
+    expect(unnamed).toBe(0);
   });
 
   it('on app.close() tells every client to come back with retry: and ends the streams', async () => {

@@ -94,8 +94,9 @@ describe("the hub's SSE stream", () => {
   ];
 
   it('parses with the WHATWG rules into exactly the stored events, ids being positions', async () => {
-    const stream = await openSse(`${hub.base}/v1/sse`);
-    const es = new EventSource(`${hub.base}/v1/sse`);
+    // Named (`named=true`), so each type also goes through the parser's `event:` field.
+    const stream = await openSse(`${hub.base}/v1/sse?named=true`);
+    const es = new EventSource(`${hub.base}/v1/sse?named=true`);
     const viaClient: SseEvent[] = [];
     for (const { type } of tricky) {
       es.addEventListener(type as string, (e) =>
@@ -124,19 +125,26 @@ describe("the hub's SSE stream", () => {
     expect(viaClient).toEqual(stream.events);
   });
 
-  it('writes LF line endings only, an id: on every event, and one data: line per event', async () => {
-    const stream = await openSse(`${hub.base}/v1/sse?from=start&types=text.>`);
-    await waitFor(() => stream.events.length >= 6);
-    stream.close();
-    const raw = stream.raw();
-    expect(raw).not.toContain('\r');
-    const blocks = raw.split('\n\n').filter((b) => b.includes('data:'));
-    expect(blocks.length).toBe(stream.events.length);
-    for (const block of blocks) {
-      const lines = block.split('\n');
-      expect(lines.filter((l) => l.startsWith('id: '))).toHaveLength(1);
-      expect(lines.filter((l) => l.startsWith('data: '))).toHaveLength(1);
-      expect(lines.filter((l) => l.startsWith('event: '))).toHaveLength(1);
-    }
-  });
+  it.each([
+    ['', 0],
+    ['&named=true', 1],
+  ])(
+    'writes LF line endings only, an id: on every event, and one data: line per event (%s)',
+    async (query, eventLines) => {
+      const stream = await openSse(`${hub.base}/v1/sse?from=start&types=text.>${query}`);
+      await waitFor(() => stream.events.length >= 6);
+      stream.close();
+      const raw = stream.raw();
+      expect(raw).not.toContain('\r');
+      const blocks = raw.split('\n\n').filter((b) => b.includes('data:'));
+      expect(blocks.length).toBe(stream.events.length);
+      for (const block of blocks) {
+        const lines = block.split('\n');
+        expect(lines.filter((l) => l.startsWith('id: '))).toHaveLength(1);
+        expect(lines.filter((l) => l.startsWith('data: '))).toHaveLength(1);
+        // Unnamed by default (onmessage); named=true adds exactly one event: line.
+        expect(lines.filter((l) => l.startsWith('event: '))).toHaveLength(eventLines);
+      }
+    },
+  );
 });

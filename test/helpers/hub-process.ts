@@ -99,7 +99,7 @@ export async function expectStreamedAcrossHubs(
   b: HubProcess,
   count: number,
 ): Promise<number[]> {
-  const stream = await openSse(`${b.base}/v1/sse?types=hubs.>&from=start`);
+  const stream = await openSse(`${b.base}/v1/sse?types=hubs.>&from=start&named=true`);
   try {
     const positions: number[] = [];
     for (let i = 0; i < count; i++) {

@@ -6,7 +6,7 @@
  * noncharacters are published in structured mode, in binary mode (percent-encoded `ce-*`
  * headers) and over a WebSocket `publish`. Each is refused with a 4xx and a JSON error code, or
  * delivered so that every live client sees exactly one message for it: the WHATWG test parser
- * over the raw SSE bytes (named and `named=false`), the `eventsource` package (named and not),
+ * over the raw SSE bytes (`named=true` and the unnamed default), the `eventsource` package (both),
  * and a WebSocket subscriber, each with the position as id and data that JSON-parses to the
  * exact event sent. The SSE query (`types`, `from`, `lastEventId`, `named`), the `Last-Event-ID`
  * header (also raw CR, LF and NUL on a bare socket) and WebSocket subscription ids, patterns and
@@ -125,10 +125,11 @@ beforeAll(async () => {
     live: { keepAliveMs: 600_000, retryMs: RETRY_MS },
     shutdownGraceMs: 500,
   });
-  sseNamed = await openSse(`${hub.base}/v1/sse?types=inj.>`);
-  ssePlain = await openSse(`${hub.base}/v1/sse?types=inj.>&named=false`);
-  esNamed = new EventSource(`${hub.base}/v1/sse?types=inj.>`);
-  esPlain = new EventSource(`${hub.base}/v1/sse?types=inj.>&named=false`);
+  // Unnamed is the default framing; `named=true` adds `event: <type>`.
+  sseNamed = await openSse(`${hub.base}/v1/sse?types=inj.>&named=true`);
+  ssePlain = await openSse(`${hub.base}/v1/sse?types=inj.>`);
+  esNamed = new EventSource(`${hub.base}/v1/sse?types=inj.>&named=true`);
+  esPlain = new EventSource(`${hub.base}/v1/sse?types=inj.>`);
   for (const es of [esNamed, esPlain]) {
     es.onopen = () => void esTrouble.opens++;
     es.onerror = () => void esTrouble.errors++;

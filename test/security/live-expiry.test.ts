@@ -75,7 +75,7 @@ describe('live connections end when their credentials expire', () => {
     // The API key's stream (no expiry) is still open and gets the later event; the ended one not.
     await waitFor(() => keyed.events.length === 2, { message: 'the keyed stream got both events' });
     expect(keyed.ended()).toBe(false);
-    expect(stream.events.map((e) => e.type)).toEqual(['live.before']);
+    expect(stream.events.map((e) => (JSON.parse(e.data) as { type: string }).type)).toEqual(['live.before']);
     expect(
       await metricValue(hub.metrics, 'herald_live_disconnects_total', {
         transport: 'sse',

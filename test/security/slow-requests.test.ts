@@ -62,7 +62,12 @@ describe('slow requests', () => {
     // The stream outlived both timeouts: its request ended with its headers.
     expect(stream.ended()).toBe(false);
     await publish(hub.base, [{ type: 'slow.after', data: {} }]);
-    await waitFor(() => stream.events.some((e) => e.type === 'slow.after'), { timeoutMs: 10_000 });
+    await waitFor(
+      () => stream.events.some((e) => (JSON.parse(e.data) as { type: string }).type === 'slow.after'),
+      {
+        timeoutMs: 10_000,
+      },
+    );
     stream.close();
   });
 

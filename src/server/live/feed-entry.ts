@@ -35,7 +35,7 @@ export class FeedEntry {
     this.json = JSON.stringify(event);
   }
 
-  /** `id:`, `event: <type>`, `data:` and the blank line that dispatches it. */
+  /** `id:`, `event: <type>`, `data:` and the blank line that dispatches it (`?named=true`). */
   sse(): Buffer {
     return (this.#named ??= Buffer.from(
       `id: ${this.position}\nevent: ${this.type}\ndata: ${this.json}\n\n`,
@@ -43,7 +43,7 @@ export class FeedEntry {
     ));
   }
 
-  /** The same without `event:`, so a browser's `onmessage` sees it (`?named=false`). */
+  /** The same without `event:`, so a browser's `onmessage` sees it (the default). */
   ssePlain(): Buffer {
     return (this.#plain ??= Buffer.from(`id: ${this.position}\ndata: ${this.json}\n\n`, 'utf8'));
   }

@@ -8,7 +8,7 @@ export type SseCloseReason = 'normal' | 'slow' | 'expired' | 'shutdown' | 'error
 
 /** Options of one SSE client. */
 export interface SseClientOptions {
-  /** `event: <type>` on every event (default); false leaves it out so `onmessage` gets them all. */
+  /** `event: <type>` on every event (`?named=true`); false (the default) leaves it out so `onmessage` gets them all. */
   named: boolean;
   retryMs: number;
   /** How long a finished response may take to flush before its socket is destroyed. */

@@ -16,7 +16,7 @@ export interface SseEndpoint {
 }
 
 /**
- * `GET /v1/sse?types=<patterns>&from=<start|end|position|time>&lastEventId=<position>&named=false`:
+ * `GET /v1/sse?types=<patterns>&from=<start|end|position|time>&lastEventId=<position>&named=true`:
  * the live events a caller may read as Server-Sent Events, from the shared feed. Everything that
  * can be refused (patterns, permissions, positions) is checked before the stream starts, so it
  * fails with the usual JSON error; once streaming, the response ends only with a comment saying
@@ -41,7 +41,9 @@ export function sseRoute(
   app.get('/v1/sse', async (request, reply) => {
     const query = request.query as Record<string, string | string[] | undefined>;
     const patterns = readPatterns(request.principal, patternList(query.types));
-    const named = flag(single(query.named), 'named');
+    // Unnamed by default, so a browser's `onmessage` (what every tutorial uses) gets every event;
+    // `named=true` sends `event: <type>` for `addEventListener(type, ...)` dispatch.
+    const named = flag(single(query.named), 'named', false);
     const header = single(request.headers['last-event-id']);
     const start = await resolveStart(ctx.log, feed.head, {
       from: single(query.from),
@@ -125,8 +127,9 @@ function notes(start: StartPoint): string {
   return text;
 }
 
-function flag(value: string | undefined, name: string): boolean {
-  if (value === undefined || value === 'true' || value === '1') return true;
+function flag(value: string | undefined, name: string, byDefault: boolean): boolean {
+  if (value === undefined) return byDefault;
+  if (value === 'true' || value === '1') return true;
   if (value === 'false' || value === '0') return false;
   throw new HeraldError('INVALID_QUERY', `${name} must be true or false, got "${value}"`, {
     details: { parameter: name, value },

@@ -19,7 +19,7 @@ export const LIVE_PATHS: Readonly<Record<string, PathItem>> = {
       operationId: 'streamEventsSse',
       summary: 'Receive events as Server-Sent Events, resuming from the log',
       description:
-        'One SSE message per event the caller may read: `id:` is the event position, `event:` its type (unless `named=false`), `data:` the StoredEvent as JSON. A reconnecting EventSource sends Last-Event-ID and resumes with no gap and no duplicate. Patterns, permissions and positions are checked before the stream starts, so those failures are ordinary JSON errors; once streaming, the stream ends only with a comment saying why (a client too far behind is disconnected and resumes from its last id).',
+        'One SSE message per event the caller may read: `id:` is the event position, no `event:` line by default (so the browser `onmessage` handler receives every event; `named=true` adds `event: <type>`), `data:` the StoredEvent as JSON. A reconnecting EventSource sends Last-Event-ID and resumes with no gap and no duplicate. Patterns, permissions and positions are checked before the stream starts, so those failures are ordinary JSON errors; once streaming, the stream ends only with a comment saying why (a client too far behind is disconnected and resumes from its last id).',
       tags: ['live'],
       security: LIVE_SECURITY,
       parameters: [
@@ -42,8 +42,8 @@ export const LIVE_PATHS: Readonly<Record<string, PathItem>> = {
           name: 'named',
           in: 'query',
           description:
-            '`false` sends every event as an unnamed message (one `onmessage` handler in the browser); default `true`: the SSE event name is the event type.',
-          schema: { type: 'boolean', default: true },
+            '`true` names every message by its event type (`event: <type>`, for `addEventListener(type, ...)`); default `false`: unnamed messages, so one `onmessage` handler in the browser receives every type.',
+          schema: { type: 'boolean', default: false },
         },
         {
           name: 'Last-Event-ID',
