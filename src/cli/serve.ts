@@ -14,6 +14,7 @@ import {
 import { requestLogOptions } from './request-log.js';
 import { redact } from '../server/config/log-target.js';
 import { openDriverLog } from './log-drivers.js';
+import { insecureWarning, listeningAt } from './serve-banner.js';
 
 /**
  * Runs the hub until SIGTERM or SIGINT. Settings come from defaults, the YAML file, `HERALD_*`
@@ -38,12 +39,11 @@ export async function serve(
   // signal at once, and a signal with no listener yet would kill the process uncleanly.
   const signals = stopSignals();
   let app: FastifyInstance | undefined;
-  let address: string;
   try {
     app = createServer({ ...toServerOptions(config, log), logger: requestLogOptions(config.logLevel) });
     // Plugins load here, so their errors (an unreadable JWKS file, say) are not taken for listen's.
     await app.ready();
-    address = await listen(app, loaded);
+    await listen(app, loaded);
   } catch (error) {
     signals.dispose();
     await app?.close().catch(() => undefined);
@@ -53,7 +53,13 @@ export async function serve(
   const where = config.log === 'sqlite' ? ` in ${config.data}` : '';
   const file = loaded.file === undefined ? '' : `, config: ${loaded.file}`;
   const logName = config.log.includes('://') ? redact(new URL(config.log)) : config.log;
-  console.log(`herald listening on ${address} (log: ${logName}${where}${file})`);
+  // What the server really bound (the port --port 0 chose; every interface for 0.0.0.0).
+  const { url, note } = listeningAt(app.addresses());
+  const warning = insecureWarning(loaded);
+  if (warning !== undefined) console.error(warning);
+  console.log(
+    `herald listening on ${url} (${note === undefined ? '' : `${note}; `}log: ${logName}${where}${file})`,
+  );
 
   await signals.stopped;
   // Stop accepting, let requests in flight finish, then close the log (its last commit is on disk).
@@ -62,9 +68,9 @@ export async function serve(
   console.log('herald stopped');
 }
 
-async function listen(app: FastifyInstance, { config, sources }: LoadedConfig): Promise<string> {
+async function listen(app: FastifyInstance, { config, sources }: LoadedConfig): Promise<void> {
   try {
-    return await app.listen({ host: config.host, port: config.port });
+    await app.listen({ host: config.host, port: config.port });
   } catch (error) {
     const where = `${config.host}:${config.port} (port from ${sources.get('port') ?? 'default'})`;
     throw new Error(`cannot listen on ${where}: ${(error as Error).message}`, { cause: error });
