@@ -13,6 +13,7 @@ import type { GroupConsumeOptions } from './groups/consume-options.js';
 import { groupConsumeRoutes } from './groups/consume-routes.js';
 import { groupRoutes } from './routes/groups.js';
 import { healthRoutes } from './routes/health.js';
+import { indexRoutes } from './routes/index-page.js';
 import { liveRoutes } from './live/live-routes.js';
 import { closeRefusedUpgrade } from './live/refused-upgrade.js';
 import { metricsRoutes } from './routes/metrics.js';
@@ -150,6 +151,7 @@ export function createServer(options: ServerOptions): FastifyInstance {
   // Routes go in a plugin registered after the security plugins, so their per-route hooks
   // (rate limit, CORS) apply to every route. Register new route modules inside it.
   void app.register((api, _opts, done) => {
+    indexRoutes(api);
     healthRoutes(api, ctx);
     eventRoutes(api, ctx);
     groupRoutes(api, ctx);

@@ -6,11 +6,10 @@ import { CONSUME_PATHS } from './openapi/consume-paths.js';
 import { EVENT_PATHS } from './openapi/event-paths.js';
 import { LIVE_PATHS } from './openapi/live-paths.js';
 import { OPS_PATHS } from './openapi/ops-paths.js';
+import { hubVersion } from './hub-version.js';
 import type { OpenApiDocument } from './openapi/types.js';
 
 export type { OpenApiDocument } from './openapi/types.js';
-
-const VERSION = '0.1.0';
 
 /**
  * The hub's OpenAPI 3.1 document, written by hand: every route, its parameters, bodies and
@@ -28,9 +27,9 @@ export function openApiDocument(): OpenApiDocument {
     openapi: '3.1.0',
     info: {
       title: 'Herald hub',
-      version: VERSION,
+      version: hubVersion(),
       description:
-        'CloudEvents ingest, queries, live delivery (SSE, WebSocket) and administration of a Herald event log. With auth on, every route but the public ones (health, readiness, this document, and metrics when public) needs a token: `Authorization: Bearer <API key or JWT>`, or `?access_token=` where headers cannot be set. Without auth every caller may do everything (the hub then binds only to loopback unless told otherwise). Errors are `{ "error": { "code", "message", "details" } }`.',
+        'CloudEvents ingest, queries, live delivery (SSE, WebSocket) and administration of a Herald event log. With auth on, every route but the public ones (the index `/`, health, readiness, this document, and metrics when public) needs a token: `Authorization: Bearer <API key or JWT>`, or `?access_token=` where headers cannot be set. Without auth every caller may do everything (the hub then binds only to loopback unless told otherwise). Errors are `{ "error": { "code", "message", "details" } }`.',
     },
     tags: [
       { name: 'events', description: 'Publish and query events.' },

@@ -106,8 +106,9 @@ const EXPECTED: Record<string, Record<Grant, number>> = {
   'GET /healthz': { admin: 200, pub: 200, sub: 200, none: 200, streamer: 200 },
   'GET /readyz': { admin: 200, pub: 200, sub: 200, none: 200, streamer: 200 },
   'GET /v1/openapi.json': { admin: 200, pub: 200, sub: 200, none: 200, streamer: 200 },
+  'GET /': { admin: 200, pub: 200, sub: 200, none: 200, streamer: 200 },
 };
-const PUBLIC = new Set(['GET /healthz', 'GET /readyz', 'GET /v1/openapi.json']);
+const PUBLIC = new Set(['GET /', 'GET /healthz', 'GET /readyz', 'GET /v1/openapi.json']);
 
 /** The request of a route for a grant shape (path parameters and bodies filled in). */
 function requestOf(route: string, grant: Grant): { path: string; init: RequestInit } {

@@ -2,7 +2,7 @@ import { errors, ok, ref } from './refs.js';
 import type { PathItem } from './types.js';
 
 /**
- * The operational routes: health, readiness, Prometheus metrics and this document.
+ * The operational routes: the index, health, readiness, Prometheus metrics and this document.
  *
  * @example
  * ```ts
@@ -10,6 +10,47 @@ import type { PathItem } from './types.js';
  * ```
  */
 export const OPS_PATHS: Readonly<Record<string, PathItem>> = {
+  '/': {
+    get: {
+      operationId: 'index',
+      summary: 'What this server is: an HTML page for browsers, a JSON index for other clients',
+      description:
+        "Public, and says nothing about the hub's configuration or data. A client whose `Accept` ranks `text/html` above `application/json` (a browser) gets a small page with no external resources (its own Content-Security-Policy allows only its inline style) naming the hub and its version, with links to this document, health, metrics and the docs; any other client (`application/json`, `*/*`, no `Accept`) gets the JSON index.",
+      tags: ['operations'],
+      security: [],
+      responses: {
+        '200': {
+          description: 'The index, as the client asked.',
+          content: {
+            'application/json': {
+              schema: {
+                type: 'object',
+                required: ['name', 'description', 'version', 'links', 'docs'],
+                properties: {
+                  name: { const: 'herald' },
+                  description: { type: 'string' },
+                  version: { type: 'string' },
+                  links: {
+                    type: 'object',
+                    description:
+                      'Paths of this hub: `openapi`, `health`, `ready`, `metrics`, `events`, `sse`, `ws`.',
+                    additionalProperties: { type: 'string' },
+                  },
+                  docs: {
+                    type: 'array',
+                    description: "Documents in Herald's repository.",
+                    items: { type: 'string' },
+                  },
+                },
+              },
+            },
+            'text/html': { schema: { type: 'string' } },
+          },
+        },
+        ...errors(429),
+      },
+    },
+  },
   '/healthz': {
     get: {
       operationId: 'health',
