@@ -180,6 +180,71 @@ describe('resume', () => {
     expect(retries.filter((code) => code === 'TRANSPORT_UNAVAILABLE').length).toBeGreaterThanOrEqual(3);
   });
 
+  it('under concurrent publishing and a cut every 25 ms, delivers every event once', async () => {
+    const test = await hub({ log: memoryLog(), live: { retryMs: 10, maxBacklog: 25 } });
+    const open = new Set<AbortController>();
+    const cutting: typeof fetch = (input, init) => {
+      const controller = new AbortController();
+      init?.signal?.addEventListener('abort', () => controller.abort(init.signal?.reason));
+      open.add(controller);
+      return fetch(input, { ...init, signal: controller.signal });
+    };
+    const c = createClient<Shop>({ url: test.base, fetch: cutting, retry: { initialMs: 5, maxMs: 50 } });
+    cleanup.push(() => c.close());
+    const got: number[] = [];
+    const iterated: number[] = [];
+    const sub = c.subscribe('order.>', async (e) => {
+      if (e.position! % 10 === 0) await new Promise((resolve) => setTimeout(resolve, 2));
+      got.push(e.position!);
+    });
+    const stream = c.events('order.>', { buffer: 8 });
+    await Promise.all([sub.ready, stream.ready]);
+    const total = 600;
+    const reading = (async () => {
+      for await (const e of stream) if (iterated.push(e.position!) === total) break;
+    })();
+    const cuts = setInterval(() => {
+      for (const controller of open) controller.abort(new Error('network cut'));
+      open.clear();
+    }, 25);
+    try {
+      for (let i = 0; i < total / 20; i++) {
+        await publish(test.base, orders(20));
+        await new Promise((resolve) => setTimeout(resolve, 3));
+      }
+      await waitFor(() => got.length >= total && iterated.length >= total, {
+        timeoutMs: 20_000,
+        message: `all ${total} events (got ${got.length}, iterated ${iterated.length})`,
+      });
+    } finally {
+      clearInterval(cuts);
+    }
+    await reading;
+    expect(got).toEqual(range(1, total));
+    expect(iterated).toEqual(range(1, total));
+  });
+
+  it('a loop that stalls is dropped by the hub as slow and resumes without loss (backpressure)', async () => {
+    const test = await hub({ log: memoryLog(), live: { retryMs: 10, maxBacklog: 50 } });
+    const c = client(test.base);
+    const notes: string[] = [];
+    const stream = c.events('order.>', { buffer: 4, onNote: (n) => notes.push(n) });
+    await stream.ready;
+    const big = 'x'.repeat(4_000);
+    const total = 2_000;
+    for (let i = 0; i < total / 100; i++) {
+      await publish(
+        test.base,
+        Array.from({ length: 100 }, () => ({ type: 'order.paid', data: { id: big } })),
+      );
+    }
+    // The loop has read nothing yet: the client stopped reading, so the hub found it behind.
+    const seen: number[] = [];
+    for await (const e of stream) if (seen.push(e.position!) === total) break;
+    expect(seen).toEqual(range(1, total));
+    expect(notes.some((n) => n.includes('behind'))).toBe(true);
+  });
+
   it('resumes across a hub restart on the same port and SQLite file: every event once', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'herald-client-'));
     cleanup.push(() => rmSync(dir, { recursive: true, force: true }));
