@@ -1,6 +1,6 @@
 /**
  * The quick start: a typed broker, a wildcard subscription, a queue group with retries and dead
- * letters, request/reply, and a clean close. Run with `npm start`.
+ * letters, request/reply, and a clean close. Run with `npm run example`.
  */
 import { createBroker, UnrecoverableError } from '../index.js';
 import { sqliteLog } from '../backends/sqlite/index.js';
