@@ -4,6 +4,7 @@
  * the same port and SQLite file the client resumes by itself and shows every event once.
  */
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { createServer, type Server } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -11,6 +12,7 @@ import { build } from 'esbuild';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { afterAll, describe, expect, it } from 'vitest';
 import { sqliteLog } from '../src/backends/sqlite/index.js';
+import { memoryLog } from '../src/log/memory-log.js';
 import { publish, range, startHub, type TestHub } from './helpers/sse-hub.js';
 
 const CHROMIUM = '/usr/bin/chromium';
@@ -40,6 +42,22 @@ interface PageState {
   opens: number;
   errors: string[];
 }
+
+// A page on another origin, with a token: every request is a CORS one with a preflight
+// (Authorization, Last-Event-ID, a JSON POST), and Herald-Events-Lost must be readable.
+const CROSS_ENTRY = `
+  import { createClient } from './src/client/index.ts';
+  const hub = createClient({ url: window.HUB, token: 'web-key-123456', retry: { initialMs: 50, maxMs: 400 } });
+  const state = { subscribed: [], opens: 0, lost: [], errors: [] };
+  window.state = state;
+  hub.subscribe('browser.>', (e) => { state.subscribed.push(e.position); }, {
+    lastEventId: 2,
+    onOpen: () => { state.opens++; },
+    onLost: (lost) => { state.lost.push(lost); },
+    onError: (error) => { state.errors.push(error.code + ': ' + error.message); },
+  });
+  window.publishFromPage = async (n) => (await hub.publish('browser.event', { n })).position;
+`;
 
 const events = (from: number, count: number) =>
   Array.from({ length: count }, (_, i) => ({ type: 'browser.event', data: { n: from + i } }));
@@ -138,6 +156,93 @@ function run(): void {
     expect(final.iterated).toEqual(range(1, 10));
     expect(final.opens).toBeGreaterThanOrEqual(4);
     expect(final.errors).toEqual([]);
+  });
+
+  it('from another origin with a token: CORS preflights, Herald-Events-Lost, resume after a cut', async () => {
+    const bundle = await build({
+      stdin: { contents: CROSS_ENTRY, resolveDir: root, loader: 'js' },
+      bundle: true,
+      minify: true,
+      platform: 'browser',
+      format: 'iife',
+      target: 'es2022',
+      write: false,
+      logLevel: 'silent',
+    });
+    let hubBase = '';
+    const pages: Server = createServer((request, response) => {
+      if (request.url === '/client.js') {
+        response.writeHead(200, { 'content-type': 'text/javascript' });
+        response.end(`window.HUB = ${JSON.stringify(hubBase)};\n${bundle.outputFiles[0]!.text}`);
+        return;
+      }
+      response.writeHead(200, { 'content-type': 'text/html; charset=utf-8' });
+      response.end(
+        '<!doctype html><meta charset="utf-8"><title>other origin</title><script src="/client.js"></script>',
+      );
+    });
+    await new Promise<void>((resolve) => pages.listen(0, '127.0.0.1', resolve));
+    const address = pages.address();
+    if (address === null || typeof address === 'string') throw new Error('no port');
+    const origin = `http://127.0.0.1:${address.port}`;
+    try {
+      const log = memoryLog({ retention: { maxEvents: 5 } });
+      const hub = await startHub({
+        log,
+        live: { retryMs: 50 },
+        shutdownGraceMs: 500,
+        cors: { origins: [origin] },
+        auth: {
+          keys: [{ name: 'web', key: 'web-key-123456', publish: ['browser.*'], subscribe: ['browser.>'] }],
+        },
+      });
+      hubs.push(hub);
+      hubBase = hub.base;
+      const admin = { authorization: 'Bearer web-key-123456' };
+      for (let n = 1; n <= 10; n++) {
+        const res = await fetch(`${hub.base}/v1/events`, {
+          method: 'POST',
+          headers: { ...admin, 'content-type': 'application/json' },
+          body: JSON.stringify(events(n, 1)),
+        });
+        expect(res.status).toBe(201);
+      }
+      await log.applyRetention();
+      browser ??= await chromium.launch({
+        executablePath: CHROMIUM,
+        args: [
+          '--headless',
+          '--no-sandbox',
+          '--disable-gpu',
+          '--no-first-run',
+          '--disable-background-networking',
+        ],
+      });
+      const tab = await browser.newPage();
+      await tab.goto(`${origin}/`);
+      await tab.waitForFunction(
+        () => (globalThis as unknown as { state: PageState }).state.subscribed.length === 5,
+      );
+      // A cut: the client comes back with Last-Event-ID (a header, so a preflight) and misses nothing.
+      hub.app.server.closeAllConnections();
+      await tab.waitForFunction(() => (globalThis as unknown as { state: PageState }).state.opens >= 2);
+      expect(
+        await tab.evaluate(() =>
+          (globalThis as unknown as { publishFromPage: (n: number) => Promise<number> }).publishFromPage(11),
+        ),
+      ).toBe(11);
+      await tab.waitForFunction(
+        () => (globalThis as unknown as { state: PageState }).state.subscribed.length === 6,
+      );
+      const final = await tab.evaluate(
+        () => (globalThis as unknown as { state: PageState & { lost: unknown[] } }).state,
+      );
+      expect(final.subscribed).toEqual([6, 7, 8, 9, 10, 11]);
+      expect(final.lost).toEqual([{ from: 3, to: 5 }]);
+      expect(final.errors).toEqual([]);
+    } finally {
+      await new Promise((resolve) => pages.close(resolve));
+    }
   });
 }
 
