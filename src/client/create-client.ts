@@ -1,8 +1,10 @@
 import type { EventMap } from '../broker/event-map.js';
 import type { HeraldEvent } from '../event/types.js';
 import { groupClient, type ClientGroup } from './group.js';
+import { follow } from './follow.js';
+import { followWs } from './follow-ws.js';
 import { postJson, type HttpContext } from './http.js';
-import { eventsLive, subscribeLive } from './live.js';
+import { eventsLive, subscribeLive, type Follower } from './live.js';
 import type {
   ClientOptions,
   ClientPublishAttributes,
@@ -69,6 +71,17 @@ export function createClient<E extends EventMap = EventMap>(options: ClientOptio
   const fetchImpl = options.fetch ?? globalThis.fetch.bind(globalThis);
   const ctx: HttpContext = { url, token: options.token, fetch: fetchImpl };
   const lifetime = new AbortController();
+  const follower = (transport: 'sse' | 'websocket' | undefined): Follower =>
+    (transport ?? options.transport) === 'websocket'
+      ? (request, state, deliver, signal) =>
+          followWs(
+            { url, token: options.token, WebSocket: options.WebSocket },
+            request,
+            state,
+            deliver,
+            signal,
+          )
+      : (request, state, deliver, signal) => follow(ctx, request, state, deliver, signal);
   const list = (patterns: string | readonly string[]): readonly string[] =>
     typeof patterns === 'string' ? [patterns] : patterns;
 
@@ -105,7 +118,7 @@ export function createClient<E extends EventMap = EventMap>(options: ClientOptio
     publishBatch: (events, storage = {}) => publishMany(events, storage),
     subscribe: (patterns, handler, subscribeOptions = {}) =>
       subscribeLive(
-        ctx,
+        follower(subscribeOptions.transport),
         list(patterns),
         handler as (event: HeraldEvent) => unknown,
         subscribeOptions,
@@ -114,7 +127,7 @@ export function createClient<E extends EventMap = EventMap>(options: ClientOptio
       ),
     events: <P extends string>(patterns: P | readonly P[], eventsOptions: EventsOptions = {}) =>
       eventsLive(
-        ctx,
+        follower(eventsOptions.transport),
         list(patterns),
         eventsOptions,
         lifetime.signal,

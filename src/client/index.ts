@@ -27,6 +27,7 @@ export type {
   SettleStatus,
 } from './group.js';
 export type { TokenSource } from './http.js';
+export type { WebSocketConstructor, WebSocketLike } from './follow-ws.js';
 export type { RetryOptions } from './timing.js';
 export { HubError, type HubErrorCode } from './errors.js';
 export { HeraldError } from '../errors/herald-error.js';

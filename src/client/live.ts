@@ -1,7 +1,6 @@
 import type { HeraldEvent } from '../event/types.js';
 import { BoundedQueue } from './bounded-queue.js';
-import { follow, type StreamRequest, type StreamState } from './follow.js';
-import type { HttpContext } from './http.js';
+import type { StreamRequest, StreamState } from './follow.js';
 import { linkedController, type RetryOptions } from './timing.js';
 import type { EventStream, EventsOptions, LiveOptions, SubscribeOptions, Subscription } from './types.js';
 
@@ -38,17 +37,25 @@ function streamRequest(
   };
 }
 
+/** Runs one live stream (`follow` over SSE, `followWs` over a WebSocket), same contract. */
+export type Follower = (
+  request: StreamRequest,
+  state: StreamState,
+  deliver: (event: HeraldEvent) => void | Promise<void>,
+  signal: AbortSignal,
+) => Promise<void>;
+
 /**
  * Calls `handler` for each event of `patterns`, one at a time (an async handler is awaited before
  * the next event is read), over a resuming SSE stream.
  *
  * @example
  * ```ts
- * const sub = subscribeLive(ctx, ['order.*'], (e) => console.log(e), {}, clientSignal, undefined);
+ * const sub = subscribeLive(follower, ['order.*'], (e) => console.log(e), {}, clientSignal, undefined);
  * ```
  */
 export function subscribeLive(
-  ctx: HttpContext,
+  follower: Follower,
   patterns: readonly string[],
   handler: (event: HeraldEvent) => unknown,
   options: SubscribeOptions,
@@ -69,7 +76,7 @@ export function subscribeLive(
       onError(error, event);
     }
   };
-  follow(ctx, request, state, deliver, controller.signal).then(
+  follower(request, state, deliver, controller.signal).then(
     () => {
       detach();
       ready.reject(new Error('the subscription closed before the hub accepted it'));
@@ -100,11 +107,11 @@ export function subscribeLive(
  *
  * @example
  * ```ts
- * for await (const e of eventsLive(ctx, ['order.>'], { from: 'start' }, clientSignal, undefined)) console.log(e);
+ * for await (const e of eventsLive(follower, ['order.>'], { from: 'start' }, clientSignal, undefined)) console.log(e);
  * ```
  */
 export function eventsLive(
-  ctx: HttpContext,
+  follower: Follower,
   patterns: readonly string[],
   options: EventsOptions,
   clientSignal: AbortSignal,
@@ -128,7 +135,7 @@ export function eventsLive(
     if (started) return;
     started = true;
     const request = streamRequest(patterns, options, retry, ready.resolve);
-    follow(ctx, request, state, (event) => queue.push(event), signal).then(
+    follower(request, state, (event) => queue.push(event), signal).then(
       () => {
         ready.reject(new Error('the stream closed before the hub accepted it'));
         queue.end();

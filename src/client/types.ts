@@ -1,6 +1,7 @@
 import type { EventFor, EventMap } from '../broker/event-map.js';
 import type { HeraldExtensions } from '../event/types.js';
 import type { From, StreamCallbacks } from './follow.js';
+import type { WebSocketConstructor } from './follow-ws.js';
 import type { TokenSource } from './http.js';
 import type { RetryOptions } from './timing.js';
 
@@ -17,6 +18,13 @@ export interface ClientOptions {
   fetch?: typeof fetch;
   /** How streams and consumers retry (default: 1 s doubling to 30 s, with jitter, forever). */
   retry?: RetryOptions;
+  /**
+   * How `subscribe` and `events` receive (default `'sse'`: `GET /v1/sse` read with `fetch`, the
+   * token in a header). `'websocket'`: `GET /v1/ws`, the token in the URL as `access_token`.
+   */
+  transport?: 'sse' | 'websocket';
+  /** The `WebSocket` constructor (default: the global one; on Node 20, pass `ws`'s). */
+  WebSocket?: WebSocketConstructor;
 }
 
 /** CloudEvents attributes a publisher may set; the hub fills in `id`, `time`, `specversion` and `source`. */
@@ -73,6 +81,8 @@ export interface LiveOptions extends StreamCallbacks {
   signal?: AbortSignal;
   /** Overrides the client's retry options. */
   retry?: RetryOptions;
+  /** Overrides the client's transport. */
+  transport?: 'sse' | 'websocket';
 }
 
 /** Options of `subscribe`. */
