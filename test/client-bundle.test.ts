@@ -3,7 +3,11 @@
  * (a Node built-in would fail the build), only client and error modules go in, and the minified
  * bundle stays under 10 KB gzipped.
  */
-import { readdirSync, readFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { gzipSync } from 'node:zlib';
 import { build } from 'esbuild';
 import { describe, expect, it } from 'vitest';
@@ -47,4 +51,30 @@ describe('the herald/client bundle', () => {
       expect(source).not.toMatch(/\b(require\(|process\.|Buffer\b|node:)/);
     }
   });
+
+  it('type-checks as a browser project would: DOM lib, no @types/node, strict', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'herald-client-dom-'));
+    try {
+      const config = {
+        compilerOptions: {
+          strict: true,
+          target: 'ES2022',
+          module: 'ESNext',
+          moduleResolution: 'Bundler',
+          lib: ['ES2022', 'DOM', 'DOM.Iterable'],
+          types: [],
+          noEmit: true,
+          skipLibCheck: false,
+          noUncheckedIndexedAccess: true,
+        },
+        files: [fileURLToPath(new URL('src/client/index.ts', root))],
+      };
+      writeFileSync(join(dir, 'tsconfig.json'), JSON.stringify(config));
+      const tsc = fileURLToPath(new URL('node_modules/typescript/bin/tsc', root));
+      // Throws with the compiler's output if anything needs Node's types.
+      execFileSync(process.execPath, [tsc, '-p', join(dir, 'tsconfig.json')], { encoding: 'utf8' });
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }, 60_000);
 });
