@@ -20,6 +20,7 @@ import { metricsRoutes } from './routes/metrics.js';
 import { openApiRoutes } from './openapi.js';
 import { ipAllowHook, registerSecurity, securityHeaders, securityHeadersHook } from './security.js';
 import { requestGuard } from './request-guard.js';
+import { boundToLoopback } from './loopback.js';
 
 /**
  * Path parameters (stream and group names) may be 255 characters, each up to 9 once
@@ -42,7 +43,11 @@ export interface ServerOptions {
   metricsPublic?: boolean;
   /** API keys and JWT; off when unset. See `docs/auth.md`. */
   auth?: AuthOptions;
-  /** Origins allowed by CORS (`['*']` for any); no CORS headers when unset. */
+  /**
+   * Origins allowed by CORS (`['*']` for any; `[]` for none). Unset: none, except that a hub
+   * without auth that listens on loopback only allows loopback origins (`http://localhost:<port>`,
+   * `http://127.0.0.1:<port>`, `http://[::1]:<port>`) to read and write.
+   */
   cors?: { origins: readonly string[] };
   /** Requests per window per key (or per IP when anonymous); off when unset or `false`. */
   rateLimit?: { max: number; timeWindowMs: number } | false;
@@ -115,12 +120,17 @@ export function createServer(options: ServerOptions): FastifyInstance {
   // First of the hooks, so every response a later hook sends (401, 403, 429) has the headers.
   app.addHook('onRequest', securityHeadersHook(headers));
   if (options.allowIps !== undefined) app.addHook('onRequest', ipAllowHook(options.allowIps));
+  // Without auth and without `cors`, pages on loopback origins are the hub's own while it listens
+  // on loopback only: a browser works with no configuration (docs/security.md).
+  const loopbackOrigins =
+    options.auth === undefined && options.cors === undefined ? boundToLoopback(app) : undefined;
   app.addHook(
     'onRequest',
     requestGuard({
       authOn: options.auth !== undefined,
       hosts: options.hosts,
       origins: options.cors?.origins,
+      loopbackOrigins,
     }),
   );
   app.addHook('onRequest', authHook(options.auth));
@@ -147,7 +157,7 @@ export function createServer(options: ServerOptions): FastifyInstance {
     setTimeout(() => app.server.closeAllConnections(), grace).unref();
     done();
   });
-  registerSecurity(app, options);
+  registerSecurity(app, options, loopbackOrigins);
   // Routes go in a plugin registered after the security plugins, so their per-route hooks
   // (rate limit, CORS) apply to every route. Register new route modules inside it.
   void app.register((api, _opts, done) => {

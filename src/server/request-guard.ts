@@ -1,6 +1,7 @@
 import { isIP } from 'node:net';
 import type { FastifyRequest, onRequestHookHandler } from 'fastify';
 import { HeraldError } from '../errors/herald-error.js';
+import { isLoopbackOrigin } from './loopback.js';
 
 /** What the guard checks requests against. */
 export interface RequestGuardOptions {
@@ -14,6 +15,12 @@ export interface RequestGuardOptions {
   authOn: boolean;
   /** Origins a browser page may call from (CORS); `'*'` allows any. */
   origins?: readonly string[] | undefined;
+  /**
+   * Asked per request: whether pages on loopback origins (`http://localhost:<port>`,
+   * `http://127.0.0.1:<port>`, `http://[::1]:<port>`) count as the hub's own. The hub passes it
+   * only without auth and without `cors.origins`, answering true once it listens on loopback only.
+   */
+  loopbackOrigins?: (() => boolean) | undefined;
 }
 
 /** Media types a browser may POST cross-origin without a preflight (the CORS-safelisted ones). */
@@ -27,7 +34,8 @@ const CHANGES_STATE = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
  *   it), or one of `hosts`; otherwise 421 `HOST_NOT_ALLOWED`. Without `hosts`, any name is allowed
  *   when auth is on (a rebound page holds no token).
  * - **Origin** (cross-site pages): a WebSocket upgrade or a state-changing request that carries an
- *   `Origin` must come from the hub's own origin or one of `origins`; otherwise 403
+ *   `Origin` must come from the hub's own origin, one of `origins`, or (when `loopbackOrigins()`
+ *   says so: a hub on loopback without auth) a loopback origin; otherwise 403
  *   `ORIGIN_NOT_ALLOWED`. Requests without `Origin` (curl, servers) pass.
  * - **CORS-simple writes**: a `POST` must send a JSON content type (`application/json`,
  *   `application/*+json`, ...) or be a binary-mode CloudEvent (a `ce-specversion` header), even
@@ -63,7 +71,8 @@ export function requestGuard(options: RequestGuardOptions): onRequestHookHandler
       origin !== undefined &&
       !anyOrigin &&
       !origins.has(origin.toLowerCase()) &&
-      !sameOrigin(origin, host)
+      !sameOrigin(origin, host) &&
+      !(options.loopbackOrigins?.() === true && isLoopbackOrigin(origin))
     ) {
       done(
         new HeraldError(

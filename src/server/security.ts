@@ -6,6 +6,7 @@ import type { FastifyInstance, onRequestHookHandler } from 'fastify';
 import helmet from 'helmet';
 import { HeraldError } from '../errors/herald-error.js';
 import type { ServerOptions } from './create-server.js';
+import { isLoopbackOrigin } from './loopback.js';
 
 /** Response headers a browser client may read. */
 const EXPOSED = [
@@ -68,8 +69,9 @@ export function securityHeadersHook(headers: HeaderTable): onRequestHookHandler 
 }
 
 /**
- * The hub's middleware stack: CORS for configured origins, and rate limiting per principal (per
- * IP for anonymous callers); the security headers are `securityHeadersHook`'s. The hub uses no
+ * The hub's middleware stack: CORS for configured origins (or, given `loopbackOrigins` and no
+ * `cors` option, for loopback origins while `loopbackOrigins()` is true), and rate limiting per
+ * principal (per IP for anonymous callers); the security headers are `securityHeadersHook`'s. The hub uses no
  * cookies, only bearer tokens, so there is no ambient credential for a cross-site request to ride
  * on: no CSRF surface.
  *
@@ -78,15 +80,28 @@ export function securityHeadersHook(headers: HeaderTable): onRequestHookHandler 
  * registerSecurity(app, { log, cors: { origins: ['https://app.example'] }, rateLimit: { max: 100, timeWindowMs: 1000 } });
  * ```
  */
-export function registerSecurity(app: FastifyInstance, options: ServerOptions): void {
+export function registerSecurity(
+  app: FastifyInstance,
+  options: ServerOptions,
+  loopbackOrigins?: () => boolean,
+): void {
   const origins = options.cors?.origins;
+  const common = {
+    methods: ['GET', 'POST', 'DELETE', 'OPTIONS'],
+    exposedHeaders: EXPOSED,
+    credentials: false,
+    maxAge: 600,
+  };
   if (origins !== undefined && origins.length > 0) {
+    void app.register(cors, { ...common, origin: origins.includes('*') ? '*' : [...origins] });
+  } else if (origins === undefined && loopbackOrigins !== undefined) {
+    // No configuration on a hub without auth: pages on loopback origins may call it while it
+    // listens on loopback only (the origin echoed, `Vary: Origin`); every other origin gets no
+    // CORS header, and its preflight the 404 it got before.
     void app.register(cors, {
-      origin: origins.includes('*') ? '*' : [...origins],
-      methods: ['GET', 'POST', 'DELETE', 'OPTIONS'],
-      exposedHeaders: EXPOSED,
-      credentials: false,
-      maxAge: 600,
+      ...common,
+      origin: (origin: string | undefined, done: (error: Error | null, allow: boolean) => void) =>
+        done(null, origin !== undefined && loopbackOrigins() && isLoopbackOrigin(origin)),
     });
   }
   if (options.rateLimit) {

@@ -1,16 +1,20 @@
 /**
  * A hub on loopback without auth trusts whoever reaches it, so it must not be reachable by a page
- * in the operator's browser: foreign origins (WebSocket, state-changing requests), DNS-rebound host
- * names and CORS-simple POSTs are refused. Raw requests check each rule; headless Chromium checks
- * that a real attacking page gets nowhere while a page the hub serves itself still works.
+ * on another site in the operator's browser: foreign origins (WebSocket, state-changing requests,
+ * CORS reads), DNS-rebound host names and CORS-simple POSTs are refused. Pages on loopback origins
+ * (another local app, a dev server) are served like local processes: CORS reads, writes and
+ * WebSockets, only while the hub listens on loopback without auth or `cors` (docs/security.md).
+ * Raw requests check each rule; headless Chromium checks that a real attacking page gets nowhere
+ * while a page the hub serves itself still works.
  */
 import { existsSync } from 'node:fs';
-import { createServer as createHttpServer, type Server } from 'node:http';
+import { createServer as createHttpServer, request as httpRequest, type Server } from 'node:http';
 import { chromium, type Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { memoryLog } from '../../src/log/memory-log.js';
 import type { EventLog } from '../../src/log/types.js';
+import { createServer } from '../../src/server/index.js';
 import { startHub, type TestHub } from '../helpers/sse-hub.js';
 import { raw } from './helpers/http.js';
 
@@ -186,6 +190,182 @@ describe('Origin and CORS-simple requests', () => {
   });
 });
 
+/** Whether a WebSocket upgrade with this Origin opens (true) or is refused (its status). */
+function upgrade(port: number, origin: string): Promise<true | number> {
+  return new Promise((resolve) => {
+    const ws = new WebSocket(`ws://127.0.0.1:${port}/v1/ws`, { origin });
+    ws.on('open', () => {
+      ws.close();
+      resolve(true);
+    });
+    ws.on('unexpected-response', (_req, res) => resolve(res.statusCode ?? 0));
+    ws.on('error', () => undefined);
+  });
+}
+
+const LOOPBACK_ORIGINS = [
+  'http://localhost:5173',
+  'http://127.0.0.1:3000',
+  'http://[::1]:8080',
+  'https://localhost',
+];
+const FOREIGN_ORIGINS = [
+  'https://evil.example',
+  'http://localhost.evil.example:5173',
+  'http://127.0.0.1.evil.example',
+  'http://app.localhost:3000',
+  'http://10.1.2.3:3000',
+  'null',
+];
+
+describe('loopback origins on a hub bound to loopback without auth', () => {
+  it.each(LOOPBACK_ORIGINS)(
+    '%s may read with CORS, preflight, publish and open a WebSocket',
+    async (origin) => {
+      const read = await raw(hub.port, { path: '/v1/events', headers: { origin } });
+      expect(read.status).toBe(200);
+      expect(read.headers['access-control-allow-origin']).toBe(origin);
+      expect(read.headers['access-control-allow-credentials']).toBeUndefined();
+      expect(read.headers.vary).toMatch(/origin/i);
+      expect(read.headers['access-control-expose-headers']).toContain('herald-events-lost');
+      const preflight = await raw(hub.port, {
+        method: 'OPTIONS',
+        path: '/v1/events',
+        headers: {
+          origin,
+          'access-control-request-method': 'POST',
+          'access-control-request-headers': 'content-type',
+        },
+      });
+      expect(preflight.status).toBe(204);
+      expect(preflight.headers['access-control-allow-origin']).toBe(origin);
+      expect(preflight.headers['access-control-allow-methods']).toContain('POST');
+      const post = await raw(hub.port, {
+        method: 'POST',
+        path: '/v1/events',
+        headers: { origin, 'content-type': 'application/json' },
+        body: '{"type":"guard.loopback"}',
+      });
+      expect(post.status).toBe(201);
+      expect(post.headers['access-control-allow-origin']).toBe(origin);
+      expect(await upgrade(hub.port, origin)).toBe(true);
+    },
+  );
+
+  it('echoes a loopback origin on the SSE stream', async () => {
+    const stream = await new Promise<Record<string, string | string[] | undefined>>((resolve, reject) => {
+      const req = httpRequest(
+        {
+          host: '127.0.0.1',
+          port: hub.port,
+          path: '/v1/sse?types=guard.>',
+          headers: { origin: 'http://localhost:5173', accept: 'text/event-stream' },
+        },
+        (response) => {
+          resolve(response.headers);
+          req.destroy();
+        },
+      );
+      req.on('error', reject);
+      req.end();
+    });
+    expect(stream['content-type']).toMatch(/^text\/event-stream/);
+    expect(stream['access-control-allow-origin']).toBe('http://localhost:5173');
+  });
+
+  it.each(FOREIGN_ORIGINS)(
+    '%s still gets 403 on writes and WebSockets, and no CORS header',
+    async (origin) => {
+      const post = await raw(hub.port, {
+        method: 'POST',
+        path: '/v1/events',
+        headers: { origin, 'content-type': 'application/json' },
+        body: '{"type":"guard.foreign"}',
+      });
+      expect(post.status).toBe(403);
+      expect(post.body.error.code).toBe('ORIGIN_NOT_ALLOWED');
+      const read = await raw(hub.port, { path: '/v1/events', headers: { origin } });
+      expect(read.headers['access-control-allow-origin']).toBeUndefined();
+      const preflight = await raw(hub.port, {
+        method: 'OPTIONS',
+        path: '/v1/events',
+        headers: { origin, 'access-control-request-method': 'POST' },
+      });
+      expect(preflight.status).toBe(404);
+      expect(preflight.headers['access-control-allow-origin']).toBeUndefined();
+      expect(await upgrade(hub.port, origin)).toBe(403);
+    },
+  );
+
+  it('keeps the Host check and the CORS-simple rule for loopback origins', async () => {
+    const rebound = await raw(hub.port, {
+      method: 'POST',
+      path: '/v1/events',
+      headers: {
+        host: 'rebind.evil.example',
+        origin: 'http://localhost:5173',
+        'content-type': 'application/json',
+      },
+      body: '{"type":"guard.rebound"}',
+    });
+    expect(rebound.status).toBe(421);
+    expect(rebound.body.error.code).toBe('HOST_NOT_ALLOWED');
+    const simple = await raw(hub.port, {
+      method: 'POST',
+      path: '/v1/events',
+      headers: { origin: 'http://localhost:5173', 'content-type': 'text/plain' },
+      body: '{"type":"guard.simple"}',
+    });
+    expect(simple.status).toBe(415);
+  });
+
+  it('changes nothing with auth on, with cors.origins set, or on a non-loopback bind', async () => {
+    const origin = 'http://localhost:5173';
+    const post = (port: number, headers: Record<string, string> = {}) =>
+      raw(port, {
+        method: 'POST',
+        path: '/v1/events',
+        headers: { origin, 'content-type': 'application/json', ...headers },
+        body: '{"type":"guard.x"}',
+      });
+    const authed = await startHub({
+      log: memoryLog(),
+      auth: { keys: [{ name: 'k', key: 'k-12345678', admin: true }] },
+    });
+    const configured = await startHub({ log: memoryLog(), cors: { origins: ['https://app.example'] } });
+    const none = await startHub({ log: memoryLog(), cors: { origins: [] } });
+    const wide = createServer({ log: memoryLog() });
+    await wide.listen({ host: '0.0.0.0', port: 0 });
+    const widePort = (wide.server.address() as { port: number }).port;
+    try {
+      for (const port of [authed.port, configured.port, none.port, widePort]) {
+        const refused = await post(port, { authorization: 'Bearer k-12345678' });
+        expect(refused.status, `port ${port}`).toBe(403);
+        expect(refused.body.error.code).toBe('ORIGIN_NOT_ALLOWED');
+        const read = await raw(port, {
+          path: '/healthz',
+          headers: { origin, authorization: 'Bearer k-12345678' },
+        });
+        expect(read.status).toBe(200);
+        expect(read.headers['access-control-allow-origin']).toBeUndefined();
+        expect(await upgrade(port, origin)).toBe(403);
+      }
+      // The configured origin is the whole list: it still works, and only it.
+      const app = await raw(configured.port, {
+        path: '/healthz',
+        headers: { origin: 'https://app.example' },
+      });
+      expect(app.headers['access-control-allow-origin']).toBe('https://app.example');
+      // Not listening (inject): no socket, so no loopback to trust.
+      const injected = await wide.inject({ url: '/healthz', headers: { origin } });
+      expect(injected.headers['access-control-allow-origin']).toBeUndefined();
+    } finally {
+      for (const h of [authed, configured, none]) await h.app.close();
+      await wide.close();
+    }
+  });
+});
+
 describe('in headless Chromium', () => {
   if (!existsSync(CHROMIUM)) {
     const reason = `no Chromium at ${CHROMIUM}`;
@@ -217,7 +397,7 @@ describe('in headless Chromium', () => {
       if (req.url === '/attack.js') {
         res.writeHead(200, { 'content-type': 'text/javascript' });
         res.end(`
-          window.result = { ws: 'pending' };
+          window.result = { ws: 'pending', sse: 'pending' };
           const hub = 'http://127.0.0.1:${hub.port}';
           const purge = hub + '/v1/groups/browser-purge/dead-letters/purge';
           Promise.allSettled([
@@ -228,7 +408,12 @@ describe('in headless Chromium', () => {
           ]).then(() => { window.result.posts = 'sent'; });
           const ws = new WebSocket('ws://127.0.0.1:${hub.port}/v1/ws');
           ws.onopen = () => { window.result.ws = 'open'; ws.send(JSON.stringify({ type: 'publish', event: { type: 'guard.evilws' } })); };
-          ws.onclose = () => { if (window.result.ws === 'pending') window.result.ws = 'refused'; };`);
+          ws.onclose = () => { if (window.result.ws === 'pending') window.result.ws = 'refused'; };
+          // Reads: a foreign origin gets no CORS header, so the browser hands it nothing.
+          const es = new EventSource(hub + '/v1/sse');
+          es.onopen = () => { window.result.sse = 'open'; };
+          es.onerror = () => { if (window.result.sse === 'pending') window.result.sse = 'blocked'; es.close(); };
+          fetch(hub + '/v1/events').then(() => { window.result.read = 'read'; }, () => { window.result.read = 'blocked'; });`);
         return;
       }
       res.writeHead(200, { 'content-type': 'text/html' });
@@ -242,16 +427,18 @@ describe('in headless Chromium', () => {
     await new Promise((resolve) => attacker.close(resolve));
   });
 
-  it('a foreign page can neither purge, publish nor open a WebSocket', async () => {
+  it('a foreign page can neither purge, publish, open a WebSocket nor read', async () => {
     await deadLetterGroup('browser-purge');
     const page = await browser.newPage();
     await page.goto(`http://attacker.evil.example:${attackerPort}/`);
     await page.waitForFunction(() => {
-      const r = (globalThis as unknown as { result: { posts?: string; ws: string } }).result;
-      return r.posts === 'sent' && r.ws !== 'pending';
+      const r = (
+        globalThis as unknown as { result: { posts?: string; ws: string; sse: string; read?: string } }
+      ).result;
+      return r.posts === 'sent' && r.ws !== 'pending' && r.sse !== 'pending' && r.read !== undefined;
     });
     const result = await page.evaluate(() => (globalThis as unknown as { result: unknown }).result);
-    expect(result).toEqual({ posts: 'sent', ws: 'refused' });
+    expect(result).toEqual({ posts: 'sent', ws: 'refused', sse: 'blocked', read: 'blocked' });
     expect(await deadLetters('browser-purge')).toBe(1);
     const types: string[] = [];
     for await (const e of log.read({ types: ['guard.>'] })) types.push(e.type);
