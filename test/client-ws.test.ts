@@ -103,6 +103,25 @@ describe('the WebSocket transport', () => {
     expect(iterated).toEqual(range(1, 12));
   });
 
+  it('a loop that stalls: past 1,000 undelivered events the client closes the socket and resumes, losing nothing', async () => {
+    const { base } = await hub({ log: memoryLog() });
+    const c = client(base);
+    let reopened = 0;
+    const stream = c.events('order.>', {
+      buffer: 4,
+      onOpen: (info) => void (info.reconnected && reopened++),
+    });
+    await stream.ready;
+    const total = 2_500;
+    for (let i = 0; i < total / 250; i++) await publish(base, orders(250));
+    // Let the socket bring them all in while the loop reads nothing.
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    const seen: number[] = [];
+    for await (const e of stream) if (seen.push(e.position!) === total) break;
+    expect(seen).toEqual(range(1, total));
+    expect(reopened).toBeGreaterThanOrEqual(1);
+  });
+
   it('reports positions lost to retention and continues after them', async () => {
     const log = memoryLog({ retention: { maxEvents: 5 } });
     const { base } = await hub({ log });
