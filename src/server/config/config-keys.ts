@@ -123,7 +123,13 @@ export const CONFIG_KEYS: readonly ConfigKey[] = [
     doc: 'failed authentications per address per window',
   },
   { key: 'auth.failureLimit.windowMs', type: positive, default: 60_000, doc: 'the window' },
-  { key: 'cors.origins', type: list(origin), flag: '--cors-origins <list>', doc: 'origins allowed by CORS' },
+  {
+    key: 'cors.origins',
+    // `[]` is meaningful: no origin, not even the loopback ones a hub without auth allows by default.
+    type: list(origin, { allowEmpty: true }),
+    flag: '--cors-origins <list>',
+    doc: 'origins allowed by CORS ([] for none)',
+  },
   {
     key: 'rateLimit',
     type: boolean,

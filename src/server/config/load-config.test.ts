@@ -200,6 +200,14 @@ describe('toServerOptions and the bind rule', () => {
     expect(toServerOptions(config, log)).not.toHaveProperty('auth');
   });
 
+  it('keeps cors.origins: [] (no origin, not even the loopback default) and leaves cors out when unset', () => {
+    const path = file('no-cors.yaml', 'cors:\n  origins: []\n');
+    const log = memoryLog();
+    const none = loadConfig({ env: {}, cwd: '/', flags: { config: path } }).config;
+    expect(toServerOptions(none, log).cors).toEqual({ origins: [] });
+    expect(toServerOptions(loadConfig({ env: {}, cwd: dir }).config, log)).not.toHaveProperty('cors');
+  });
+
   it('refuses a non-loopback host without auth, naming where the host came from', () => {
     const loaded = loadConfig({ env: { HERALD_HOST: '0.0.0.0' }, cwd: dir });
     const error = failure(() => assertSafeBind(loaded));

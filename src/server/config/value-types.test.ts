@@ -38,10 +38,11 @@ describe('config values', () => {
     expect(() => origin.check('https://app.example/', 'o', 'f')).toThrow(/must be "\*" or an origin/);
   });
 
-  it('lists refuse to be empty and name the index of a bad item', () => {
+  it('lists refuse to be empty (unless allowed) and name the index of a bad item', () => {
     expect(message(() => list(origin).check([], 'cors.origins', 'f'))).toBe(
       'invalid config: cors.origins (from f) must not be empty (leave it out instead)',
     );
+    expect(list(origin, { allowEmpty: true }).check([], 'cors.origins', 'f')).toEqual([]);
     expect(message(() => list(origin).check(['*', 'nope'], 'cors.origins', 'f'))).toMatch(
       /^invalid config: cors\.origins\[1\] \(from f\)/,
     );

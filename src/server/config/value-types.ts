@@ -105,14 +105,15 @@ export function oneOf(values: readonly string[]): ValueType {
 }
 
 /**
- * A non-empty list of `item`; from text, comma-separated.
+ * A list of `item`, non-empty unless `allowEmpty` (for a key where `[]` means something: no CORS
+ * origin at all); from text, comma-separated.
  *
  * @example
  * ```ts
  * list(ipOrCidr).fromText('127.0.0.1, 10.0.0.0/8', 'allowIps', 'HERALD_ALLOW_IPS'); // ['127.0.0.1', '10.0.0.0/8']
  * ```
  */
-export function list(item: ValueType): ValueType {
+export function list(item: ValueType, { allowEmpty = false }: { allowEmpty?: boolean } = {}): ValueType {
   return {
     expected: `a list, each ${item.expected}`,
     fromText: (t) =>
@@ -124,7 +125,8 @@ export function list(item: ValueType): ValueType {
       if (!Array.isArray(value)) {
         throw configError(key, source, `must be a list, each ${item.expected}, got ${shown(value)}`);
       }
-      if (value.length === 0) throw configError(key, source, 'must not be empty (leave it out instead)');
+      if (value.length === 0 && !allowEmpty)
+        throw configError(key, source, 'must not be empty (leave it out instead)');
       return value.map((v: unknown, i) => item.check(v, `${key}[${i}]`, source));
     },
   };
