@@ -91,6 +91,9 @@ export function registerSecurity(
     exposedHeaders: EXPOSED,
     credentials: false,
     maxAge: 600,
+    // An OPTIONS without Access-Control-Request-Method is no preflight: answering it 204 with the
+    // CORS headers beats the plugin's text/plain 400 (every error the hub sends is JSON).
+    strictPreflight: false,
   };
   if (origins !== undefined && origins.length > 0) {
     void app.register(cors, { ...common, origin: origins.includes('*') ? '*' : [...origins] });

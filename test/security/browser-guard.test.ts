@@ -240,6 +240,9 @@ describe('loopback origins on a hub bound to loopback without auth', () => {
       expect(preflight.status).toBe(204);
       expect(preflight.headers['access-control-allow-origin']).toBe(origin);
       expect(preflight.headers['access-control-allow-methods']).toContain('POST');
+      // An OPTIONS that is no preflight gets no text/plain error either.
+      const bare = await raw(hub.port, { method: 'OPTIONS', path: '/v1/events', headers: { origin } });
+      expect(bare.status).toBe(204);
       const post = await raw(hub.port, {
         method: 'POST',
         path: '/v1/events',
