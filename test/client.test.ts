@@ -6,6 +6,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { SignJWT } from 'jose';
 import { afterEach, describe, expect, expectTypeOf, it } from 'vitest';
 import { sqliteLog } from '../src/backends/sqlite/index.js';
 import { createClient, HeraldError, HubError, type LostRange } from '../src/client/index.js';
@@ -326,6 +327,34 @@ describe('errors and aborts', () => {
     const lazy = createClient<Shop>({ url: base, token: () => (asked++, 'shop-key-123') });
     await lazy.publish('order.paid', { id: 'y' });
     expect(asked).toBe(1);
+  });
+
+  it('a stream that ends at the JWT exp comes back with a fresh token from the token function', async () => {
+    const secret = 'an HS256 secret of enough length for the client test';
+    const { base } = await hub({ log: memoryLog(), auth: { jwt: { secret } } });
+    let minted = 0;
+    // Tokens of one to two seconds: the hub ends the stream at exp, the client asks for another.
+    const token = async () => {
+      minted++;
+      return new SignJWT({ publish: ['order.*'], subscribe: ['order.>'] })
+        .setProtectedHeader({ alg: 'HS256' })
+        .setSubject('svc')
+        .setIssuedAt()
+        .setExpirationTime(Math.floor(Date.now() / 1000) + 2)
+        .sign(new TextEncoder().encode(secret));
+    };
+    const c = createClient<Shop>({ url: base, token, retry: fast });
+    cleanup.push(() => c.close());
+    const got: number[] = [];
+    const notes: string[] = [];
+    const sub = c.subscribe('order.>', (e) => void got.push(e.position!), { onNote: (n) => notes.push(n) });
+    await sub.ready;
+    await c.publish('order.paid', { id: 'a' });
+    await waitFor(() => notes.some((n) => n.includes('credentials expired')), { timeoutMs: 6_000 });
+    await c.publish('order.paid', { id: 'b' });
+    await waitFor(() => got.length === 2, { message: 'the event after the expiry' });
+    expect(got).toEqual([1, 2]);
+    expect(minted).toBeGreaterThanOrEqual(3);
   });
 
   it('a hub that cannot be reached is TRANSPORT_UNAVAILABLE; streams retry it with backoff', async () => {
