@@ -138,9 +138,28 @@ publish_and_read() {
   '
 }
 
+# herald/client from the installed package, as a user's Node program: publish, then read it back
+# from the start of the log through a live stream.
+client_round_trip() {
+  HERALD_BASE="$base" node --input-type=module -e '
+    import { createClient } from "herald/client";
+    const hub = createClient({ url: process.env.HERALD_BASE });
+    const stored = await hub.publish("smoke.client", { via: "herald/client" });
+    const seen = [];
+    for await (const e of hub.events("smoke.>", { from: "start" })) {
+      seen.push(e.type);
+      if (e.position >= stored.position) break;
+    }
+    hub.close();
+    if (!seen.includes("smoke.client")) { console.error("herald/client saw", seen); process.exit(1); }
+    console.log(`  herald/client published at ${stored.position} and read ${seen.length} event(s) back live`);
+  '
+}
+
 step "herald serve on the embedded default (SQLite)"
 start_hub --data "$app/herald-data"
 publish_and_read
+client_round_trip
 stop_hub
 [ -f "$app/herald-data/events.db" ] || fail "no SQLite file in $app/herald-data"
 
