@@ -1,3 +1,5 @@
+import type { IncomingMessage, Server, ServerResponse } from 'node:http';
+import type { Socket } from 'node:net';
 import Fastify, { type FastifyInstance } from 'fastify';
 import type { EventLog } from '../log/types.js';
 import { authHook } from './auth/auth-hook.js';
@@ -153,8 +155,10 @@ export function createServer(options: ServerOptions): FastifyInstance {
   // Shutdown drains, but within a bound: connections still open after the grace (a request that
   // does not finish, a client that connected and never sent one) are cut, so close never hangs.
   const grace = options.shutdownGraceMs ?? 10_000;
+  const idle = idleConnections(app.server);
   app.addHook('preClose', (done) => {
     setTimeout(() => app.server.closeAllConnections(), grace).unref();
+    idle.closing();
     done();
   });
   registerSecurity(app, options, loopbackOrigins);
@@ -169,7 +173,49 @@ export function createServer(options: ServerOptions): FastifyInstance {
     metricsRoutes(api, ctx, { public: options.metricsPublic === true });
     openApiRoutes(api);
     liveRoutes(api, ctx, options.live);
+    // The last preClose hook (after the live clients were told to go): `server.close()` follows.
+    api.addHook('preClose', (done) => {
+      idle.cutUnused();
+      done();
+    });
     done();
   });
   return app;
+}
+
+/**
+ * What Node's `closeIdleConnections()` (run by `server.close()`) leaves open, and so would hold
+ * the close for the whole grace: a connection that never sent a byte (fetch/undici opens one
+ * after aborting a streaming response, and never uses it), and a keep-alive connection whose
+ * request was still in flight when the close began (it goes idle after `server.close()` ran).
+ */
+function idleConnections(server: Server): { closing(): void; cutUnused(): void } {
+  const sockets = new Set<Socket>();
+  let closing = false;
+  let sweep: NodeJS.Immediate | undefined;
+  server.on('connection', (socket: Socket) => {
+    sockets.add(socket);
+    socket.once('close', () => sockets.delete(socket));
+  });
+  server.on('request', (request: IncomingMessage, response: ServerResponse) => {
+    // Answered while closing and kept alive: the connection, now idle, closes. One sweep per
+    // turn of the loop: it visits every connection (thousands of streams may end at once).
+    response.once('close', () => {
+      const socket = request.socket;
+      if (!closing || socket.destroyed || socket.writableEnded || sweep !== undefined) return;
+      sweep = setImmediate(() => {
+        sweep = undefined;
+        server.closeIdleConnections();
+      });
+    });
+  });
+  return {
+    closing() {
+      closing = true;
+    },
+    cutUnused() {
+      // No request ever started on these: nothing to drain. Upgrades and requests read bytes.
+      for (const socket of sockets) if (socket.bytesRead === 0) socket.destroy();
+    },
+  };
 }
