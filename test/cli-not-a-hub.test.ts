@@ -81,6 +81,16 @@ describe('a CLI pointed at a server that is not a Herald hub', () => {
     const tail = await run(['tail', 'order.>', '--url', base]);
     expect(tail.code).toBe(1);
     expect(tail.stderr).toBe(`herald: ${base}: not a Herald hub (got text/html from GET /v1/sse)\n`);
+    const page404 = await run(['tail', 'order.>', '--url', `${base}/404`]);
+    expect(page404.code).toBe(1);
+    expect(page404.stderr).toBe(
+      `herald: ${base}/404: not a Herald hub (got 404 text/html from GET /v1/sse)\n`,
+    );
+  });
+
+  it('ends tail when its first connection gets a 5xx: nothing was followed yet', async () => {
+    const tail = await run(['tail', 'order.>', '--url', `${base}/502`]);
+    expect(tail).toEqual({ code: 1, stdout: '', stderr: 'herald: the hub answered 502 Bad Gateway\n' });
   });
 
   it("keeps a proxy's 5xx as the hub's answer: the hub behind it may be restarting", async () => {

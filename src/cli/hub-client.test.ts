@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { hubFrom, unreachable } from './hub-client.js';
+import { errorFromResponse, HubError } from '../client/errors.js';
+import { cliError, hubFrom } from './hub-client.js';
 
 describe('the hub client', () => {
   it('takes the URL without its trailing slash and the token when set', () => {
@@ -18,10 +19,36 @@ describe('the hub client', () => {
     expect(() => hubFrom({ url: 'nope' })).toThrow('--url must be an http:// or https:// URL, got "nope"');
   });
 
-  it('names the hub and the deepest cause when it cannot be reached', () => {
-    const error = new TypeError('fetch failed', { cause: new Error('connect ECONNREFUSED 127.0.0.1:9') });
-    expect(unreachable({ url: 'http://127.0.0.1:9', token: undefined }, error).message).toBe(
-      'cannot reach the hub at http://127.0.0.1:9: connect ECONNREFUSED 127.0.0.1:9',
+  it("words the hub's own errors with status and code, and keeps the client's other errors", async () => {
+    const hub = { url: 'http://x', token: undefined };
+    const reply = new Response('{"error":{"code":"FORBIDDEN","message":"\\"shop\\" is not an admin"}}', {
+      status: 403,
+      headers: { 'content-type': 'application/json' },
+    });
+    const forbidden = await errorFromResponse(reply, 'GET /v1/groups');
+    expect((cliError(forbidden, hub, 'GET /v1/groups') as Error).message).toBe(
+      'the hub answered 403 FORBIDDEN: "shop" is not an admin',
     );
+    const page = (status: number, type: string, body: string): Response =>
+      new Response(body, { status, headers: { 'content-type': type } });
+    const html = await errorFromResponse(page(404, 'text/html; charset=utf-8', '<html>'), 'GET /v1/sse');
+    expect((cliError(html, hub, 'GET /v1/sse?types=a') as Error).message).toBe(
+      'http://x: not a Herald hub (got 404 text/html from GET /v1/sse)',
+    );
+    const proxy = await errorFromResponse(page(502, 'text/plain', 'Bad Gateway\n'), 'GET /v1/sse');
+    expect((cliError(proxy, hub, 'GET /v1/sse') as Error).message).toBe('the hub answered 502 Bad Gateway');
+    const notSse = new HubError('INTERNAL', 'not an event stream', {
+      status: 200,
+      details: { status: 200, contentType: 'text/html' },
+    });
+    expect((cliError(notSse, hub, 'GET /v1/sse') as Error).message).toBe(
+      'http://x: not a Herald hub (got text/html from GET /v1/sse)',
+    );
+    const down = new HubError('TRANSPORT_UNAVAILABLE', 'cannot reach the hub at http://x: boom', {
+      status: 0,
+    });
+    expect(cliError(down, hub, 'GET /v1/groups')).toBe(down);
+    const plain = new Error('--from must be start');
+    expect(cliError(plain, hub, 'GET /v1/groups')).toBe(plain);
   });
 });

@@ -1,4 +1,6 @@
 import { Option, type Command } from 'commander';
+import { errorFromResponse, HubError, isHubReply } from '../client/errors.js';
+import { hubFetch, hubHeaders, type HttpContext } from '../client/http.js';
 
 /** Where the client commands find the hub, and how they prove who they are. */
 export interface Hub {
@@ -48,44 +50,63 @@ export function hubFrom(options: { url?: unknown; token?: unknown }): Hub {
   return { url: url.replace(/\/+$/, ''), token };
 }
 
+/** The client's request context for `hub`: its URL, its token, the global `fetch`. */
+export function httpContext(hub: Hub): HttpContext {
+  return { url: hub.url, token: hub.token, fetch: globalThis.fetch.bind(globalThis) };
+}
+
 /**
- * `fetch` against the hub with the token; a network failure becomes
- * "cannot reach the hub at <url>: <cause>".
+ * The error the CLI prints for a failure of herald/client's request `what` (`GET /v1/sse`): the
+ * hub's own JSON errors as "the hub answered <status> <CODE>: <message>"; a reply no hub would send
+ * (a page, a 4xx that is not JSON) as "<url>: not a Herald hub (got text/html from GET /v1/sse)";
+ * a 5xx that is not JSON, which may come from a proxy in front of a hub that is restarting, as
+ * "the hub answered 502 Bad Gateway"; anything else ("cannot reach the hub at <url>: <cause>") as
+ * it is.
  *
  * @example
  * ```ts
- * const res = await hubFetch(hub, '/v1/events?limit=1');
+ * cliError(err, hub, 'GET /v1/groups').message; // 'the hub answered 403 FORBIDDEN: "shop" is not an admin'
  * ```
  */
-export async function hubFetch(hub: Hub, path: string, init: RequestInit = {}): Promise<Response> {
-  const headers = new Headers(init.headers);
-  if (hub.token !== undefined) headers.set('authorization', `Bearer ${hub.token}`);
-  try {
-    return await fetch(`${hub.url}${path}`, { ...init, headers });
-  } catch (error) {
-    if (init.signal?.aborted === true) throw error;
-    throw unreachable(hub, error);
+export function cliError(error: unknown, hub: Hub, what: string): unknown {
+  if (!(error instanceof HubError) || error.status === 0) return error;
+  if (isHubReply(error))
+    return new Error(`the hub answered ${error.status} ${error.code}: ${error.message}`, { cause: error });
+  const { contentType, body } = error.details;
+  if (typeof contentType !== 'string') return error;
+  if (error.status >= 500) {
+    const text = typeof body === 'string' ? body : '';
+    return new Error(`the hub answered ${error.status}${text && ` ${text}`}`, { cause: error });
   }
+  return notAHub(hub, what, error.status, contentType);
 }
 
 /**
- * The error for a hub that cannot be reached, with the deepest cause (`connect ECONNREFUSED ...`).
+ * The error for a reply that no Herald hub would send (an HTML page, say: the URL points at a web
+ * server or a proxy's login page): "<url>: not a Herald hub (got text/html from GET /v1/groups)".
+ * `got` replaces the content type in the message when it is not the problem.
  *
  * @example
  * ```ts
- * unreachable(hub, err).message; // 'cannot reach the hub at http://127.0.0.1:4021: connect ECONNREFUSED 127.0.0.1:4021'
+ * notAHub(hub, 'GET /v1/groups?x=1', 200, 'text/html').message; // 'http://x: not a Herald hub (got text/html from GET /v1/groups)'
  * ```
  */
-export function unreachable(hub: Hub, error: unknown): Error {
-  let cause: unknown = error;
-  while (cause instanceof Error && cause.cause !== undefined) cause = cause.cause;
-  const reason = cause instanceof Error ? cause.message : String(cause);
-  return new Error(`cannot reach the hub at ${hub.url}: ${reason}`, { cause: error });
+export function notAHub(hub: Hub, what: string, status: number, contentType: string, got?: string): Error {
+  const type = mediaType(contentType);
+  const shown = got ?? (type === '' ? 'a reply with no content type' : type);
+  const code = status >= 200 && status < 300 ? '' : `${status} `;
+  return new Error(`${hub.url}: not a Herald hub (got ${code}${shown} from ${what.split('?')[0]!})`);
+}
+
+/** A media type, lower case and without parameters (`text/html`), or `''` for none. */
+function mediaType(contentType: string | null): string {
+  const type = (contentType ?? '').split(';')[0]!.trim().toLowerCase();
+  return type === 'no content type' ? '' : type;
 }
 
 /**
- * Sends a request and returns the JSON reply; a non-2xx reply throws
- * "the hub answered <status> <CODE>: <message>" with the hub's error code and message.
+ * Sends a request with herald/client's HTTP helpers and returns the JSON reply; a failure throws
+ * as `cliError` words it, a 2xx that is not JSON (or does not parse) as `notAHub`.
  *
  * @example
  * ```ts
@@ -99,87 +120,31 @@ export async function hubJson<T>(
   body?: unknown,
   headers: Record<string, string> = {},
 ): Promise<T> {
-  const res = await hubFetch(hub, path, {
-    method,
-    headers: {
+  const ctx = httpContext(hub);
+  const what = `${method} ${path}`;
+  let res: Response;
+  try {
+    const sent = await hubHeaders(ctx, {
       accept: 'application/json',
       // Every POST says JSON, even with no body: the hub refuses CORS-simple POSTs.
       ...((body !== undefined || method !== 'GET') && { 'content-type': 'application/json' }),
       ...headers,
-    },
-    ...(body !== undefined && { body: JSON.stringify(body) }),
-  });
-  if (!res.ok) throw await hubError(res, { hub, method, path });
-  if (!isJson(res)) throw notAHub(hub, method, path, res);
+    });
+    const init = { method, headers: sent, ...(body !== undefined && { body: JSON.stringify(body) }) };
+    res = await hubFetch(ctx, path, init, undefined);
+    if (!res.ok) throw await errorFromResponse(res, what);
+  } catch (error) {
+    throw cliError(error, hub, what);
+  }
+  const type = res.headers.get('content-type');
+  if (mediaType(type) !== 'application/json' && !mediaType(type).endsWith('+json')) {
+    await res.body?.cancel().catch(() => undefined);
+    throw notAHub(hub, what, res.status, type ?? '');
+  }
   const text = await res.text();
   try {
     return JSON.parse(text) as T;
   } catch {
-    throw notAHub(hub, method, path, res, 'JSON that does not parse');
+    throw notAHub(hub, what, res.status, type ?? '', 'JSON that does not parse');
   }
-}
-
-/** Where a reply came from, to name it in errors. */
-export interface HubRequest {
-  readonly hub: Hub;
-  readonly method: string;
-  /** The path asked for; its query is left out of messages. */
-  readonly path: string;
-}
-
-/**
- * The error for a reply that no Herald hub would send (an HTML page, say: the URL points at a web
- * server or a proxy's login page): "<url>: not a Herald hub (got text/html from GET /v1/groups)".
- * `got` replaces the content type in the message when it is not the problem.
- *
- * @example
- * ```ts
- * notAHub(hub, 'GET', '/v1/groups?x=1', res).message; // 'http://x: not a Herald hub (got text/html from GET /v1/groups)'
- * ```
- */
-export function notAHub(hub: Hub, method: string, path: string, res: Response, got?: string): Error {
-  const type = mediaType(res);
-  const what = got ?? (type === '' ? 'a reply with no content type' : type);
-  const status = res.ok ? '' : `${res.status} `;
-  const route = path.split('?')[0]!;
-  return new Error(`${hub.url}: not a Herald hub (got ${status}${what} from ${method} ${route})`);
-}
-
-/** The media type of a reply, lower case and without parameters (`text/html`), or `''`. */
-function mediaType(res: Response): string {
-  return (res.headers.get('content-type') ?? '').split(';')[0]!.trim().toLowerCase();
-}
-
-function isJson(res: Response): boolean {
-  const type = mediaType(res);
-  return type === 'application/json' || type.endsWith('+json');
-}
-
-/**
- * The error of a non-2xx reply: the hub's `{ error: { code, message } }` when it sent one, else
- * the status and the start of the body. Given the request, a 4xx that is not JSON (every error of
- * a hub is) says the server is not a Herald hub, as `notAHub` does; a 5xx that is not JSON may
- * come from a proxy in front of a hub that is restarting, so it keeps the status and the text.
- *
- * @example
- * ```ts
- * if (!res.ok) throw await hubError(res); // the hub answered 403 FORBIDDEN: "shop" is not an admin
- * ```
- */
-export async function hubError(res: Response, request?: HubRequest): Promise<Error> {
-  if (request !== undefined && res.status < 500 && !isJson(res)) {
-    await res.body?.cancel().catch(() => undefined);
-    return notAHub(request.hub, request.method, request.path, res);
-  }
-  const text = await res.text().catch(() => '');
-  let detail = text.trim().slice(0, 200);
-  try {
-    const parsed = JSON.parse(text) as { error?: { code?: unknown; message?: unknown }; message?: unknown };
-    if (typeof parsed.error?.code === 'string')
-      detail = `${parsed.error.code}: ${String(parsed.error.message)}`;
-    else if (typeof parsed.message === 'string') detail = parsed.message;
-  } catch {
-    // not JSON: keep the text
-  }
-  return new Error(`the hub answered ${res.status}${detail ? ` ${detail}` : ''}`);
 }

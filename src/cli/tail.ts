@@ -1,10 +1,12 @@
 import type { Command } from 'commander';
 import { isValidPattern } from '../subject/subject.js';
-import { eventLine, type ShownEvent } from './format.js';
-import { addHubOptions, hubFrom, type Hub } from './hub-client.js';
+import { eventLine } from './format.js';
+import { createClient } from '../client/create-client.js';
+import type { HeraldEvent } from '../event/types.js';
+import { addHubOptions, cliError, hubFrom, type Hub } from './hub-client.js';
 import { stdio, type Output } from './output.js';
-import type { SseMessage } from './sse-parser.js';
-import { streamSse } from './sse-stream.js';
+
+const SSE = 'GET /v1/sse';
 
 /** Options of `herald tail`. */
 export interface TailOptions {
@@ -15,10 +17,12 @@ export interface TailOptions {
 }
 
 /**
- * Follows the events whose types match `patterns` over `GET /v1/sse` until `signal` aborts,
- * printing one line per event (`<position> <time> <type> [subject] <data>`, or the event as JSON
- * with `json`). Reconnects after a dropped connection with `Last-Event-ID`, so no event is missed
- * or repeated.
+ * Follows the events whose types match `patterns` with herald/client's `events()` (`GET /v1/sse`)
+ * until `signal` aborts, printing one line per event (`<position> <time> <type> [subject] <data>`,
+ * or the event as JSON with `json`). A hub that cannot be reached at first, or that answers what
+ * retrying cannot fix, ends it with an error; once connected, the client reconnects after a drop
+ * (backoff from the hub's `retry:`) with `Last-Event-ID`, so no event is missed or repeated, and
+ * `io.err` says so. The hub's `: herald: ...` comments go to `io.err` too.
  *
  * @example
  * ```ts
@@ -42,26 +46,39 @@ export async function tail(
   if (!/^(start|end|\d+)$/.test(from) && Number.isNaN(Date.parse(from))) {
     throw new Error(`--from must be start, end, a position or an RFC 3339 time, got "${from}"`);
   }
-  const query = new URLSearchParams({ types: patterns.join(','), from });
-  await streamSse(hub, `/v1/sse?${query.toString()}`, {
+  const client = createClient({ url: hub.url, token: hub.token });
+  let opened = false;
+  let failure: unknown;
+  const stream = client.events(patterns, {
+    from: from === 'start' || from === 'end' ? from : /^\d+$/.test(from) ? Number(from) : new Date(from),
     signal,
-    io,
-    onMessage: (message) => io.out(show(message, options.json === true)),
+    onOpen: () => (opened = true),
+    onNote: (text) => io.err(text),
+    onRetry: ({ delayMs, error, lastEventId }) => {
+      if (!opened) {
+        // Never connected: a wrong --url or a hub that is down, not a drop to ride out.
+        failure = error;
+        stream.close();
+        return;
+      }
+      const message = (cliError(error, hub, SSE) as Error).message;
+      io.err(
+        `herald: ${message}; reconnecting in ${delayMs} ms${lastEventId ? ` after ${lastEventId}` : ''}`,
+      );
+    },
   });
+  try {
+    for await (const event of stream) io.out(show(event, options.json === true));
+  } catch (error) {
+    if (!signal.aborted) throw cliError(error, hub, SSE);
+  } finally {
+    client.close();
+  }
+  if (failure !== undefined && !signal.aborted) throw cliError(failure, hub, SSE);
 }
 
-function show(message: SseMessage, json: boolean): string {
-  let event: ShownEvent | undefined;
-  try {
-    event = JSON.parse(message.data) as ShownEvent;
-  } catch {
-    // not JSON: shown as it came
-  }
-  if (json)
-    return event === undefined ? JSON.stringify({ event: message.event, data: message.data }) : message.data;
-  return event === undefined || typeof event !== 'object'
-    ? `${message.event} ${message.data}`
-    : eventLine(event);
+function show(event: HeraldEvent, json: boolean): string {
+  return json ? JSON.stringify(event) : eventLine(event);
 }
 
 /**

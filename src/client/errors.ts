@@ -77,19 +77,41 @@ export async function errorFromResponse(res: Response, what: string): Promise<Hu
   }
   const error = isRecord(body) && isRecord(body.error) ? body.error : undefined;
   if (error && typeof error.code === 'string' && typeof error.message === 'string') {
-    return new HubError(error.code as HubErrorCode, error.message, {
+    const reply = new HubError(error.code as HubErrorCode, error.message, {
       status: res.status,
       requestId,
       details: isRecord(error.details) ? error.details : {},
     });
+    hubReplies.add(reply);
+    return reply;
   }
   const code = CODE_BY_STATUS[res.status] ?? 'INTERNAL';
   const type = res.headers.get('content-type') ?? 'no content type';
   return new HubError(
     code,
     `${what} answered ${res.status} with ${type}, not a Herald error (is this a Herald hub?)`,
-    { status: res.status, requestId, details: { status: res.status, contentType: type } },
+    {
+      status: res.status,
+      requestId,
+      details: { status: res.status, contentType: type, body: text.trim().slice(0, 200) },
+    },
   );
+}
+
+const hubReplies = new WeakSet<HubError>();
+
+/**
+ * Whether `error` is the hub's own JSON error (its code and message as the hub sent them), not one
+ * the client made up: a network failure, or a reply that was not the hub's (then `details` holds
+ * the `status`, `contentType` and the start of the `body` that came).
+ *
+ * @example
+ * ```ts
+ * if (isHubReply(err)) console.error(`the hub answered ${err.status} ${err.code}: ${err.message}`);
+ * ```
+ */
+export function isHubReply(error: HubError): boolean {
+  return hubReplies.has(error);
 }
 
 /**

@@ -78,7 +78,12 @@ export async function followWs(
     failures = outcome.opened ? 1 : failures + 1;
     if (failures > maxAttempts) throw outcome.error;
     const delayMs = backoffDelay(failures - 1, initialMs, maxMs);
-    request.onRetry?.({ attempt: failures, delayMs, error: outcome.error });
+    request.onRetry?.({
+      attempt: failures,
+      delayMs,
+      error: outcome.error,
+      lastEventId: state.lastEventId,
+    });
     await sleep(delayMs, signal);
   }
 }

@@ -23,6 +23,8 @@ export interface RetryInfo {
   readonly delayMs: number;
   /** Why: the hub closed the stream, the network failed, or the hub answered a retryable error. */
   readonly error: HubError;
+  /** The id the next connection resumes after (`Last-Event-ID`), if any. */
+  readonly lastEventId: string | undefined;
 }
 
 /** Callbacks of a live stream. */
@@ -107,7 +109,11 @@ export async function follow(
       }
       const type = res.headers.get('content-type') ?? '';
       if (!type.startsWith('text/event-stream') || !res.body) {
-        throw hubError('INTERNAL', `GET /v1/sse answered 200 with "${type}", not an event stream`, 200);
+        await res.body?.cancel().catch(() => undefined);
+        throw new HubError('INTERNAL', `GET /v1/sse answered 200 with "${type}", not an event stream`, {
+          status: 200,
+          details: { status: 200, contentType: type },
+        });
       }
       failures = 0;
       request.onOpen?.({ reconnected: opened });
@@ -167,7 +173,7 @@ export async function follow(
     failures++;
     if (failures > maxAttempts) throw problem;
     const delayMs = Math.max(waitAtLeast, backoffDelay(failures - 1, serverRetry ?? initialMs, maxMs));
-    request.onRetry?.({ attempt: failures, delayMs, error: problem });
+    request.onRetry?.({ attempt: failures, delayMs, error: problem, lastEventId: state.lastEventId });
     await sleep(delayMs, signal);
   }
 }
