@@ -185,7 +185,7 @@ expect_failure 'run `npm install --save-dev vitest`' node --input-type=module -e
 step "install the optional drivers, vitest, TypeScript 5 and 6, @types/node@20"
 # The NATS client at 3.3.x: 3.4 depends on @nats-io/nuid 3, which wants Node 22.
 npm install --no-audit --no-fund pg ioredis @nats-io/transport-node@~3.3.1 @nats-io/jetstream@~3.3.1 \
-  vitest @types/node@20 @types/pg typescript5@npm:typescript@5 typescript6@npm:typescript@6 \
+  vitest zod @types/node@20 @types/pg typescript5@npm:typescript@5 typescript6@npm:typescript@6 \
   > "$work/install-extra.log" 2>&1 || {
   cat "$work/install-extra.log"
   fail "npm install of the drivers and tools"
@@ -246,5 +246,33 @@ for ts in typescript5 typescript6; do
   done
   echo "  TypeScript $version: main.ts (every subpath) and core.ts (herald alone) compile, skipLibCheck off"
 done
+
+step "the README's TypeScript compiles against the installed package"
+# Each ```ts block of the README becomes a module of this project (a `<!-- fragment: a, b -->`
+# line before a block declares the names it leaves to the reader, as test/docs-compile does).
+mkdir -p readme
+README_PATH="$repo/README.md" node --input-type=module -e '
+  import { readFileSync, writeFileSync } from "node:fs";
+  const lines = readFileSync(process.env.README_PATH, "utf8").split(/\r?\n/);
+  let count = 0, fence;
+  for (let i = 0; i < lines.length; i++) {
+    if (fence !== undefined) { if (lines[i].trim() === fence) fence = undefined; continue; }
+    const open = /^\s*(`{3,}|~{3,})(\w*)\s*$/.exec(lines[i]);
+    if (!open) continue;
+    if (open[2] !== "ts" && open[2] !== "typescript") { fence = open[1]; continue; }
+    const body = [];
+    let j = i + 1;
+    while (lines[j].trim() !== "```") body.push(lines[j++]);
+    const names = /<!--\s*fragment:(.*?)-->/.exec(lines[i - 1] ?? "")?.[1];
+    const declared = names ? names.split(",").map((n) => `declare const ${n.trim()}: any;`).join(" ") : "";
+    writeFileSync(`readme/block-${++count}.ts`, `${declared}\n${body.join("\n")}\nexport {};\n`);
+    i = j;
+  }
+  console.log(`  ${count} blocks`);
+'
+printf '{ "compilerOptions": { %s, "types": ["node"], "skipLibCheck": true }, "include": ["readme/*.ts", "shims.d.ts"] }\n' \
+  "$options" > tsconfig.readme.json
+node node_modules/typescript6/bin/tsc -p tsconfig.readme.json || fail "a README block does not compile against the package"
+echo "  every README block compiles (TypeScript $(node -p "require('./node_modules/typescript6/package.json').version"))"
 
 step "package smoke test passed in $((SECONDS - started))s"
