@@ -19,6 +19,9 @@ import { indexRoutes } from './routes/index-page.js';
 import { liveRoutes } from './live/live-routes.js';
 import { closeRefusedUpgrade } from './live/refused-upgrade.js';
 import { metricsRoutes } from './routes/metrics.js';
+import { countingMetrics } from './stats/counting-metrics.js';
+import { HubStats } from './stats/hub-stats.js';
+import { statsRoutes } from './stats/stats-route.js';
 import { openApiRoutes } from './openapi.js';
 import { ipAllowHook, registerSecurity, securityHeaders, securityHeadersHook } from './security.js';
 import { requestGuard } from './request-guard.js';
@@ -107,9 +110,13 @@ export function createServer(options: ServerOptions): FastifyInstance {
     frameworkErrors: frameworkErrorHandler(headers),
     clientErrorHandler: clientErrorHandler(headers),
   });
+  const stats = new HubStats();
   const ctx: HubContext = {
     log: options.log,
-    metrics: options.metrics ?? createHubMetrics(),
+    // One seam feeds both: every publish, delivery and live client counted for Prometheus is
+    // counted in this hub's stats ring too.
+    metrics: countingMetrics(options.metrics ?? createHubMetrics(), stats),
+    stats,
     defaultSource: options.defaultSource ?? 'http',
   };
   // Every body arrives as bytes: the CloudEvents binding decides by content type and ce-* headers.
@@ -171,6 +178,7 @@ export function createServer(options: ServerOptions): FastifyInstance {
     groupRoutes(api, ctx);
     groupConsumeRoutes(api, ctx, options.groups);
     metricsRoutes(api, ctx, { public: options.metricsPublic === true });
+    statsRoutes(api, ctx);
     openApiRoutes(api);
     liveRoutes(api, ctx, options.live);
     // The last preClose hook (after the live clients were told to go): `server.close()` follows.

@@ -6,6 +6,7 @@ import { CONSUME_PATHS } from './openapi/consume-paths.js';
 import { EVENT_PATHS } from './openapi/event-paths.js';
 import { LIVE_PATHS } from './openapi/live-paths.js';
 import { OPS_PATHS } from './openapi/ops-paths.js';
+import { STATS_PATHS } from './openapi/stats-paths.js';
 import { hubVersion } from './hub-version.js';
 import type { OpenApiDocument } from './openapi/types.js';
 
@@ -36,10 +37,10 @@ export function openApiDocument(): OpenApiDocument {
       { name: 'live', description: 'Events pushed as they are appended, resuming from the log.' },
       { name: 'groups', description: 'Consume a consumer group: pull, ack, nack (one member per caller).' },
       { name: 'admin', description: 'Consumer groups and dead letters (admins only).' },
-      { name: 'operations', description: 'Health, readiness, metrics and this document.' },
+      { name: 'operations', description: 'Health, readiness, metrics, stats and this document.' },
     ],
     security: [{ bearerAuth: [] }, { accessToken: [] }],
-    paths: mergePaths(EVENT_PATHS, LIVE_PATHS, CONSUME_PATHS, ADMIN_PATHS, OPS_PATHS),
+    paths: mergePaths(EVENT_PATHS, LIVE_PATHS, CONSUME_PATHS, ADMIN_PATHS, OPS_PATHS, STATS_PATHS),
     components: COMPONENTS,
   };
 }
