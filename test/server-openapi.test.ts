@@ -299,7 +299,19 @@ describe('real responses match the documented schemas', () => {
     await conforms('/v1/groups/{name}', 'get', '/v1/groups/doc-group');
     const dead = await conforms('/v1/groups/{name}/dead-letters', 'get', '/v1/groups/doc-group/dead-letters');
     expect((dead.deadLetters as unknown[]).length).toBe(1);
+    const grouped = await conforms(
+      '/v1/groups/{name}/dead-letters/errors',
+      'get',
+      '/v1/groups/doc-group/dead-letters/errors',
+    );
+    expect(grouped.errors).toMatchObject([{ error: 'boom', count: 1 }]);
     const json = { 'content-type': 'application/json' };
+    await conforms(
+      '/v1/groups/{name}/dead-letters/redrive',
+      'post',
+      '/v1/groups/doc-group/dead-letters/redrive',
+      { headers: json, body: JSON.stringify({ error: 'no such error' }) },
+    );
     await conforms(
       '/v1/groups/{name}/dead-letters/redrive',
       'post',

@@ -100,6 +100,7 @@ const EXPECTED: Record<string, Record<Grant, number>> = {
   'GET /v1/groups': { admin: 200, pub: 403, sub: 403, none: 403, streamer: 403 },
   'GET /v1/groups/{name}': { admin: 200, pub: 403, sub: 403, none: 403, streamer: 403 },
   'GET /v1/groups/{name}/dead-letters': { admin: 200, pub: 403, sub: 403, none: 403, streamer: 403 },
+  'GET /v1/groups/{name}/dead-letters/errors': { admin: 200, pub: 403, sub: 403, none: 403, streamer: 403 },
   'POST /v1/groups/{name}/dead-letters/redrive': { admin: 200, pub: 403, sub: 403, none: 403, streamer: 403 },
   'POST /v1/groups/{name}/dead-letters/purge': { admin: 200, pub: 403, sub: 403, none: 403, streamer: 403 },
   'GET /metrics': { admin: 200, pub: 403, sub: 403, none: 403, streamer: 403 },

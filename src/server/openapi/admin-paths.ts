@@ -3,13 +3,19 @@ import type { Operation, PathItem } from './types.js';
 
 const ADMIN = 'Admins only (403 FORBIDDEN otherwise).';
 
-const settle = (operationId: string, verb: string, result: string): Operation => ({
+const settle = (
+  operationId: string,
+  verb: string,
+  result: string,
+  body: string,
+  more = { summary: '', description: '' },
+): Operation => ({
   operationId,
-  summary: `${verb} dead letters of a group (all, or the positions given)`,
-  description: `${ADMIN} No body or \`{}\` acts on every dead letter; \`{"positions": []}\` on none. Positions that are not dead letters are skipped.`,
+  summary: `${verb} dead letters of a group (all, or the positions given${more.summary})`,
+  description: `${ADMIN} No body or \`{}\` acts on every dead letter; \`{"positions": []}\` on none. Positions that are not dead letters are skipped.${more.description}`,
   tags: ['admin'],
   parameters: [ref('parameters', 'GroupName')],
-  requestBody: { required: false, content: json(ref('schemas', 'PositionsBody')) },
+  requestBody: { required: false, content: json(ref('schemas', body)) },
   responses: {
     '200': ok(`How many were ${verb.toLowerCase()}d.`, ref('schemas', result)),
     ...errors(400, 401, 403, 404, 413, 415, 429, 503),
@@ -63,10 +69,35 @@ export const ADMIN_PATHS: Readonly<Record<string, PathItem>> = {
       },
     },
   },
+  '/v1/groups/{name}/dead-letters/errors': {
+    get: {
+      operationId: 'listDeadLetterErrors',
+      summary: "A group's dead letters grouped by normalised error, most frequent first",
+      description: `${ADMIN} Reads the first \`limit\` dead letters (in position order) and groups them by their error with numbers, ids, times and e-mail addresses replaced by placeholders (\`<n>\`, \`<id>\`, \`<time>\`, \`<email>\`); \`truncated\` says the group has more.`,
+      tags: ['admin'],
+      parameters: [
+        ref('parameters', 'GroupName'),
+        {
+          name: 'limit',
+          in: 'query',
+          description: 'Read at most this many dead letters (1 to 100000, default 10000).',
+          schema: { type: 'integer', minimum: 1, maximum: 100_000, default: 10_000 },
+        },
+      ],
+      responses: {
+        '200': ok('The error groups.', ref('schemas', 'DeadLetterErrorList')),
+        ...errors(400, 401, 403, 404, 429, 503),
+      },
+    },
+  },
   '/v1/groups/{name}/dead-letters/redrive': {
-    post: settle('redriveDeadLetters', 'Redrive', 'Redriven'),
+    post: settle('redriveDeadLetters', 'Redrive', 'Redriven', 'RedriveBody', {
+      summary: ', or those with one normalised error',
+      description:
+        ' `{"error": "<normalised error>"}` redrives the dead letters whose normalised error is exactly that string (as `GET .../dead-letters/errors` lists it; `null` for those with no error), among the first 100000; `error` and `positions` together are 400.',
+    }),
   },
   '/v1/groups/{name}/dead-letters/purge': {
-    post: settle('purgeDeadLetters', 'Purge', 'Purged'),
+    post: settle('purgeDeadLetters', 'Purge', 'Purged', 'PositionsBody'),
   },
 };

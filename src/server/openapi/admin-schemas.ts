@@ -81,11 +81,64 @@ export const ADMIN_SCHEMAS: Readonly<Record<string, JsonSchema>> = {
     },
     additionalProperties: false,
   },
+  RedriveBody: {
+    type: 'object',
+    description:
+      'No body, or neither field, means every dead letter of the group. `positions` and `error` together are refused, and so are unknown fields.',
+    properties: {
+      positions: { type: 'array', maxItems: 10_000, items: { type: 'integer', minimum: 1 } },
+      error: {
+        type: ['string', 'null'],
+        maxLength: 500,
+        description:
+          'A normalised error exactly as `GET /v1/groups/{name}/dead-letters/errors` lists it (`null`: the dead letters with no error).',
+      },
+    },
+    additionalProperties: false,
+  },
   Redriven: {
     type: 'object',
     required: ['redriven'],
     properties: {
       redriven: count('Dead letters put back to be delivered again (positions not dead are skipped).'),
+      truncated: {
+        type: 'boolean',
+        description:
+          'Only with `error`: the group has more than 100000 dead letters, and only the first 100000 were matched.',
+      },
+    },
+  },
+  DeadLetterErrorList: {
+    type: 'object',
+    required: ['errors', 'scanned', 'truncated'],
+    properties: {
+      errors: {
+        type: 'array',
+        description: 'By count (most first), then by `firstDeadAt`, then by `error`.',
+        items: ref('schemas', 'DeadLetterError'),
+      },
+      scanned: count('Dead letters read (at most `limit`).'),
+      truncated: { type: 'boolean', description: 'The group has more dead letters than were read.' },
+    },
+  },
+  DeadLetterError: {
+    type: 'object',
+    required: ['error', 'count', 'firstDeadAt', 'lastDeadAt', 'positions'],
+    properties: {
+      error: {
+        type: ['string', 'null'],
+        description:
+          'The normalised error (at most 500 characters), or `null` for dead letters with no error. Pass it as `error` to the redrive route.',
+      },
+      count: count('Dead letters read with this error.'),
+      firstDeadAt: { type: 'string', format: 'date-time', description: 'The earliest dead-letter time.' },
+      lastDeadAt: { type: 'string', format: 'date-time', description: 'The latest dead-letter time.' },
+      positions: {
+        type: 'array',
+        maxItems: 20,
+        description: 'Up to 20 sample positions, the lowest first.',
+        items: { type: 'integer', minimum: 1 },
+      },
     },
   },
   Purged: {

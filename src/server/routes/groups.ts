@@ -2,6 +2,8 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { HeraldError } from '../../errors/herald-error.js';
 import type { ConsumerGroup, EventLog, GroupDeadLetter } from '../../log/types.js';
 import { assertAdmin } from '../auth/principal.js';
+import { groupByError, normalisedErrorOf } from '../groups/error-groups.js';
+import { MAX_NORMALISED_ERROR } from '../groups/normalise-error.js';
 import type { HubContext } from '../hub-context.js';
 import { invalidField, jsonObjectBody } from './json-body.js';
 import { integer, single } from './query-params.js';
@@ -9,10 +11,14 @@ import { integer, single } from './query-params.js';
 const MAX_DEAD_LETTERS = 1_000;
 /** Positions one redrive or purge may name (the body limit bounds it too). */
 const MAX_POSITIONS = 10_000;
+/** Dead letters the errors route reads by default, and at most (also what a redrive by error reads). */
+const DEFAULT_ERROR_SCAN = 10_000;
+const MAX_ERROR_SCAN = 100_000;
 
 /**
  * The admin routes of consumer groups and their dead letters, for admins only:
  * `GET /v1/groups`, `GET /v1/groups/:name`, `GET /v1/groups/:name/dead-letters`,
+ * `GET /v1/groups/:name/dead-letters/errors` (grouped by normalised error),
  * `POST /v1/groups/:name/dead-letters/redrive` and `.../purge`. A name the log does not list is
  * 404 `NOT_FOUND`: these routes never create a group. See `docs/http-admin.md`.
  *
@@ -47,16 +53,31 @@ export function groupRoutes(app: FastifyInstance, ctx: HubContext): void {
     return { deadLetters: (await group.deadLetters({ limit })).map(deadLetter) };
   });
 
+  app.get('/v1/groups/:name/dead-letters/errors', async (request) => {
+    assertAdmin(request.principal);
+    const query = request.query as Record<string, string | string[] | undefined>;
+    const limit = integer(single(query.limit) ?? String(DEFAULT_ERROR_SCAN), 'limit', 1, MAX_ERROR_SCAN);
+    const group = await existing(log, request);
+    const { deadLetters, truncated } = await firstDeadLetters(group, limit);
+    return { errors: groupByError(deadLetters), scanned: deadLetters.length, truncated };
+  });
+
   app.post('/v1/groups/:name/dead-letters/redrive', async (request) => {
     assertAdmin(request.principal);
-    const positions = positionsOf(request);
+    const body = jsonObjectBody(request, ['positions', 'error'], '{"positions": [3, 7]}');
+    const error = errorIn(body);
+    const positions = positionsIn(body);
     const group = await existing(log, request);
-    return { redriven: await group.redrive(positions) };
+    if (error === undefined) return { redriven: await group.redrive(positions) };
+    // By normalised error: the matching positions among the first MAX_ERROR_SCAN dead letters.
+    const { deadLetters, truncated } = await firstDeadLetters(group, MAX_ERROR_SCAN);
+    const matching = deadLetters.filter((d) => normalisedErrorOf(d) === error).map((d) => d.event.position);
+    return { redriven: matching.length === 0 ? 0 : await group.redrive(matching), truncated };
   });
 
   app.post('/v1/groups/:name/dead-letters/purge', async (request) => {
     assertAdmin(request.principal);
-    const positions = positionsOf(request);
+    const positions = positionsIn(jsonObjectBody(request, ['positions'], '{"positions": [3, 7]}'));
     const group = await existing(log, request);
     return { purged: await group.purge(positions) };
   });
@@ -75,12 +96,46 @@ function deadLetter(dead: GroupDeadLetter) {
   return { event: dead.event, deliveries: dead.deliveries, error: dead.error ?? null, at: dead.at };
 }
 
+/** The first `limit` dead letters of a group, and whether it has more (one more is read to know). */
+async function firstDeadLetters(
+  group: ConsumerGroup,
+  limit: number,
+): Promise<{ deadLetters: GroupDeadLetter[]; truncated: boolean }> {
+  const deadLetters = await group.deadLetters({ limit: limit + 1 });
+  const truncated = deadLetters.length > limit;
+  if (truncated) deadLetters.length = limit;
+  return { deadLetters, truncated };
+}
+
 /**
- * The `positions` of a redrive or purge body: `undefined` (every dead letter) for no body or `{}`.
- * Unknown fields are refused, so a typo such as `{"position": [3]}` cannot act on every dead letter.
+ * The `error` of a redrive body: a normalised error (a string of at most 500 characters), `null`
+ * for the dead letters with no error, or `undefined` when absent. Refused together with `positions`.
  */
-function positionsOf(request: FastifyRequest): number[] | undefined {
-  const body = jsonObjectBody(request, ['positions'], '{"positions": [3, 7]}');
+function errorIn(body: Record<string, unknown> | undefined): string | null | undefined {
+  if (body === undefined || !('error' in body)) return undefined;
+  const error = body.error;
+  if ('positions' in body) {
+    throw new HeraldError('INVALID_QUERY', 'give "positions" or "error", not both', {
+      details: { parameter: 'error', fields: ['positions', 'error'] },
+    });
+  }
+  if (error === null) return null;
+  if (typeof error !== 'string' || error.length > MAX_NORMALISED_ERROR) {
+    throw bad(
+      'error',
+      `error must be a normalised error (a string of at most ${MAX_NORMALISED_ERROR} characters, as GET .../dead-letters/errors lists it) or null`,
+      error,
+    );
+  }
+  return error;
+}
+
+/**
+ * The `positions` of a redrive or purge body (parsed by `jsonObjectBody`, which refuses unknown
+ * fields, so a typo such as `{"position": [3]}` cannot act on every dead letter): `undefined`
+ * (every dead letter) for no body or no `positions`.
+ */
+function positionsIn(body: Record<string, unknown> | undefined): number[] | undefined {
   const positions = body?.positions;
   if (positions === undefined) return undefined;
   if (!Array.isArray(positions) || positions.length > MAX_POSITIONS) {
