@@ -93,7 +93,7 @@ function run(): void {
       ],
     });
     // The hub as `herald serve` starts it by default: no auth, no cors, on 127.0.0.1.
-    hub = await startHub({ log: await sqliteLog({ path }), live: { retryMs: 50 } });
+    hub = await startHub({ log: await sqliteLog({ path }), live: { retryMs: 50 }, dashboard: false });
     hubPort = hub.port;
     // The developer's app: another server on another loopback port.
     app = createHttpServer((req, res) => {
@@ -157,7 +157,7 @@ function run(): void {
     hub = undefined;
     const log = await sqliteLog({ path });
     await log.append(orders(106, 2));
-    hub = await startHub({ log, port: hubPort, live: { retryMs: 50 } });
+    hub = await startHub({ log, port: hubPort, live: { retryMs: 50 }, dashboard: false });
     await publish(hub.base, orders(108, 3));
     await waitReceived(page, 10, 20_000);
 
@@ -172,7 +172,7 @@ function run(): void {
     await page.close();
   });
 
-  it("renders the hub's GET / page with no CSP violation", async () => {
+  it("renders the hub's GET / page without the dashboard, with no CSP violation", async () => {
     const page = await browser.newPage();
     const problems: string[] = [];
     page.on('console', (m) => {

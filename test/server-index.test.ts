@@ -1,7 +1,8 @@
 /**
- * `GET /`: a browser gets a small self-contained HTML page (no external resource, its own strict
- * CSP next to the hub's helmet headers), any other client a JSON index; both are public and say
- * nothing about the hub's configuration.
+ * `GET /`: a browser gets the dashboard (dist/dashboard, built by `npm run build`) or, when it is
+ * not built (`dashboard: false` here), a small self-contained HTML page (no external resource, its
+ * own strict CSP next to the hub's helmet headers); any other client a JSON index; all are public
+ * and say nothing about the hub's configuration.
  */
 import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -18,18 +19,82 @@ const KEY = 'index-admin-key-12345678';
 
 let open: TestHub;
 let authed: TestHub;
+let withDashboard: TestHub;
 beforeAll(async () => {
-  open = await startHub({ log: memoryLog() });
-  authed = await startHub({ log: memoryLog(), auth: { keys: [{ name: 'admin', key: KEY, admin: true }] } });
+  // The simple page is what a hub serves when the dashboard is not built.
+  open = await startHub({ log: memoryLog(), dashboard: false });
+  authed = await startHub({
+    log: memoryLog(),
+    dashboard: false,
+    auth: { keys: [{ name: 'admin', key: KEY, admin: true }] },
+  });
+  withDashboard = await startHub({ log: memoryLog() });
 });
 afterAll(async () => {
-  for (const hub of [open, authed]) {
+  for (const hub of [open, authed, withDashboard]) {
     await hub.app.close();
     await hub.log.close();
   }
 });
 
-describe('GET /', () => {
+describe('GET / with the dashboard built', () => {
+  it('answers a browser with the dashboard page: no inline script, files under /dashboard/', async () => {
+    const res = await fetch(`${withDashboard.base}/`, { headers: { accept: BROWSER_ACCEPT } });
+    expect(res.status).toBe(200);
+    expect(res.headers.get('content-type')).toBe('text/html; charset=utf-8');
+    expect(res.headers.get('vary')).toMatch(/accept/i);
+    expect(res.headers.get('cache-control')).toBe('no-cache');
+    expect(res.headers.get('etag')).toMatch(/^"[\w-]+"$/);
+    const csp = res.headers.get('content-security-policy') ?? '';
+    for (const directive of [
+      "default-src 'self'",
+      "script-src 'self'",
+      "connect-src 'self'",
+      "frame-ancestors 'none'",
+    ])
+      expect(csp).toContain(directive);
+    expect(csp).not.toMatch(/unsafe-inline|unsafe-eval|https?:|\*/);
+    expect(res.headers.get('x-content-type-options')).toBe('nosniff');
+    const html = await res.text();
+    expect(html).toMatch(/^<!doctype html>/);
+    // Every script has a src (no inline script), and every file is ours.
+    expect(html).not.toMatch(/<script(?![^>]*\ssrc=)[^>]*>/);
+    const refs = [...html.matchAll(/(?:src|href)="([^"]+)"/g)].map((m) => m[1]!);
+    // The empty favicon (`data:,`) spares the browser a 404; everything else is a file of ours.
+    expect(refs.filter((r) => !r.startsWith('/dashboard/'))).toEqual(['data:,']);
+    const files = refs.filter((r) => r.startsWith('/dashboard/'));
+    expect(files.length).toBe(2);
+    for (const file of files) {
+      expect(file).toMatch(/^\/dashboard\/app-[0-9a-f]{10}\.(js|css)$/);
+      const asset = await fetch(`${withDashboard.base}${file}`);
+      expect(asset.status).toBe(200);
+      expect(asset.headers.get('content-type')).toMatch(
+        file.endsWith('.js') ? /^text\/javascript/ : /^text\/css/,
+      );
+      expect(asset.headers.get('cache-control')).toBe('public, max-age=31536000, immutable');
+      const etag = asset.headers.get('etag')!;
+      const again = await fetch(`${withDashboard.base}${file}`, { headers: { 'if-none-match': etag } });
+      expect(again.status).toBe(304);
+    }
+  });
+
+  it('still answers other clients with the JSON index', async () => {
+    const res = await fetch(`${withDashboard.base}/`);
+    expect(res.headers.get('content-type')).toBe('application/json; charset=utf-8');
+    expect(((await res.json()) as { version: string }).version).toBe(VERSION);
+  });
+
+  it('serves only the files of the build, nothing else of the disk', async () => {
+    for (const path of ['manifest.json', 'nope.js', '..%2Fpackage.json', '%2E%2E%2F%2E%2E%2Fpackage.json']) {
+      const res = await fetch(`${withDashboard.base}/dashboard/${path}`);
+      expect(res.status, path).toBe(404);
+      expect(((await res.json()) as { error: { code: string } }).error.code).toBe('NOT_FOUND');
+    }
+    expect((await fetch(`${open.base}/dashboard/index.html`)).status).toBe(404);
+  });
+});
+
+describe('GET / without the dashboard', () => {
   it('answers a browser with a small HTML page naming the hub, its version and its links', async () => {
     const res = await fetch(`${open.base}/`, { headers: { accept: BROWSER_ACCEPT } });
     expect(res.status).toBe(200);

@@ -40,6 +40,12 @@ export interface ServerOptions {
   bodyLimit?: number;
   /** `source` of plain-JSON events that set none, when auth is off (default `'http'`). */
   defaultSource?: string;
+  /**
+   * The built dashboard served at `/` to browsers (default: `dist/dashboard` of this package, built
+   * by `npm run build`); `false`, or a folder without its `manifest.json`, serves the small HTML
+   * index page instead.
+   */
+  dashboard?: string | false;
   /** Fastify's logger option: `true` for pino at info, or pino options (default off). */
   logger?: boolean | Record<string, unknown>;
   /** The hub's metrics (default: a fresh registry). */
@@ -172,7 +178,7 @@ export function createServer(options: ServerOptions): FastifyInstance {
   // Routes go in a plugin registered after the security plugins, so their per-route hooks
   // (rate limit, CORS) apply to every route. Register new route modules inside it.
   void app.register((api, _opts, done) => {
-    indexRoutes(api);
+    indexRoutes(api, options.dashboard);
     healthRoutes(api, ctx);
     eventRoutes(api, ctx);
     groupRoutes(api, ctx);

@@ -109,8 +109,15 @@ const EXPECTED: Record<string, Record<Grant, number>> = {
   'GET /readyz': { admin: 200, pub: 200, sub: 200, none: 200, streamer: 200 },
   'GET /v1/openapi.json': { admin: 200, pub: 200, sub: 200, none: 200, streamer: 200 },
   'GET /': { admin: 200, pub: 200, sub: 200, none: 200, streamer: 200 },
+  'GET /dashboard/{file}': { admin: 200, pub: 200, sub: 200, none: 200, streamer: 200 },
 };
-const PUBLIC = new Set(['GET /', 'GET /healthz', 'GET /readyz', 'GET /v1/openapi.json']);
+const PUBLIC = new Set([
+  'GET /',
+  'GET /dashboard/{file}',
+  'GET /healthz',
+  'GET /readyz',
+  'GET /v1/openapi.json',
+]);
 
 /** The request of a route for a grant shape (path parameters and bodies filled in). */
 function requestOf(route: string, grant: Grant): { path: string; init: RequestInit } {
@@ -118,6 +125,7 @@ function requestOf(route: string, grant: Grant): { path: string; init: RequestIn
   const path = template
     .replace('{id}', eventId)
     .replace('{stream}', 'm-1')
+    .replace('{file}', 'index.html')
     // A group per grant shape, so each pull creates (or finds) its own.
     .replace('{name}', `matrix-${grant}`);
   const bodies: Record<string, unknown> = {

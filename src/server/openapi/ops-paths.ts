@@ -15,7 +15,7 @@ export const OPS_PATHS: Readonly<Record<string, PathItem>> = {
       operationId: 'index',
       summary: 'What this server is: an HTML page for browsers, a JSON index for other clients',
       description:
-        "Public, and says nothing about the hub's configuration or data. A client whose `Accept` ranks `text/html` above `application/json` (a browser) gets a small page with no external resources (its own Content-Security-Policy allows only its inline style) naming the hub and its version, with links to this document, health, metrics and the docs; any other client (`application/json`, `*/*`, no `Accept`) gets the JSON index.",
+        "Public, and says nothing about the hub's configuration or data. A client whose `Accept` ranks `text/html` above `application/json` (a browser) gets the dashboard (a page whose script and style are files under `/dashboard/`, with a Content-Security-Policy allowing only this origin and no inline script), or, when the dashboard is not built, a small page with no external resources (its own Content-Security-Policy allows only its inline style) naming the hub and its version, with links to this document, health, metrics and the docs; any other client (`application/json`, `*/*`, no `Accept`) gets the JSON index.",
       tags: ['operations'],
       security: [],
       responses: {
@@ -48,6 +48,38 @@ export const OPS_PATHS: Readonly<Record<string, PathItem>> = {
           },
         },
         ...errors(429),
+      },
+    },
+  },
+  '/dashboard/{file}': {
+    get: {
+      operationId: 'dashboardFile',
+      summary:
+        "A file of the dashboard page (its script, style and page), when the package's dashboard is built",
+      description:
+        "Public: the files hold no data (the page reads the API with the caller's token). Hashed names (`app-<hash>.js`) are immutable and cached for a year; other files are revalidated by ETag. Only the files of the build's manifest exist; anything else is 404.",
+      tags: ['operations'],
+      security: [],
+      parameters: [
+        {
+          name: 'file',
+          in: 'path',
+          required: true,
+          description: 'The file name.',
+          schema: { type: 'string' },
+        },
+      ],
+      responses: {
+        '200': {
+          description: 'The file.',
+          content: {
+            'text/javascript': { schema: { type: 'string' } },
+            'text/css': { schema: { type: 'string' } },
+            'text/html': { schema: { type: 'string' } },
+          },
+        },
+        '304': { description: 'Not modified (If-None-Match matched the ETag).' },
+        ...errors(404, 429),
       },
     },
   },

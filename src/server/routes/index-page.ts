@@ -1,5 +1,9 @@
 import { createHash } from 'node:crypto';
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { HeraldError } from '../../errors/herald-error.js';
 import { hubVersion } from '../hub-version.js';
 
 /** Where a newcomer goes next: every link is a route of this hub. */
@@ -34,6 +38,66 @@ const PAGE_CSP = [
 ].join('; ');
 
 /**
+ * The dashboard's policy: its own script and style files only (no inline script or style), API
+ * calls to this origin only, nothing from any other origin, no framing.
+ */
+const DASHBOARD_CSP = [
+  "default-src 'self'",
+  "script-src 'self'",
+  "style-src 'self'",
+  "connect-src 'self'",
+  "img-src 'self' data:",
+  "object-src 'none'",
+  "base-uri 'none'",
+  "form-action 'none'",
+  "frame-ancestors 'none'",
+].join('; ');
+
+interface Asset {
+  readonly body: Buffer;
+  readonly type: string;
+  readonly etag: string;
+}
+
+const TYPES: Record<string, string> = {
+  js: 'text/javascript; charset=utf-8',
+  css: 'text/css; charset=utf-8',
+  html: 'text/html; charset=utf-8',
+};
+
+/** Where the built dashboard is: dist/dashboard next to dist/server (or, from src, under dist). */
+function defaultDashboardDir(): string | undefined {
+  for (const rel of ['../../dashboard/', '../../../dist/dashboard/']) {
+    const dir = fileURLToPath(new URL(rel, import.meta.url));
+    if (existsSync(join(dir, 'manifest.json'))) return dir;
+  }
+  return undefined;
+}
+
+/**
+ * The dashboard's files, read once at start (they change only with a build): the ones its
+ * `manifest.json` lists, so nothing else in the folder can be served. Undefined when not built.
+ */
+function loadDashboard(dir: string | false | undefined): Map<string, Asset> | undefined {
+  const root = dir === false ? undefined : (dir ?? defaultDashboardDir());
+  if (root === undefined || !existsSync(join(root, 'manifest.json'))) return undefined;
+  const manifest = JSON.parse(readFileSync(join(root, 'manifest.json'), 'utf8')) as { files?: unknown };
+  const assets = new Map<string, Asset>();
+  for (const name of Array.isArray(manifest.files) ? manifest.files : []) {
+    if (typeof name !== 'string' || !/^[\w.-]+$/.test(name)) continue;
+    const type = TYPES[name.slice(name.lastIndexOf('.') + 1)];
+    if (type === undefined) continue;
+    const body = readFileSync(join(root, name));
+    const etag = `"${createHash('sha256').update(body).digest('base64url').slice(0, 22)}"`;
+    assets.set(name, { body, type, etag });
+  }
+  return assets.has('index.html') ? assets : undefined;
+}
+
+/** Hashed names (`app-<hash>.js`) never change content: cached for a year; the page revalidates. */
+const IMMUTABLE = /-[0-9a-f]{8,}\.\w+$/;
+
+/**
  * `GET /`: what this server is. A browser (`Accept` preferring `text/html`) gets a small page,
  * with no external resource, naming the hub and its version and linking to the OpenAPI document,
  * health, metrics and the docs; any other client a small JSON index. Public (no token, even when
@@ -44,9 +108,11 @@ const PAGE_CSP = [
  * indexRoutes(app);
  * ```
  */
-export function indexRoutes(app: FastifyInstance): void {
+export function indexRoutes(app: FastifyInstance, dashboardDir?: string | false): void {
   const version = hubVersion();
   const html = page(version);
+  const dashboard = loadDashboard(dashboardDir);
+  const dashboardPage = dashboard?.get('index.html');
   const json = JSON.stringify({
     name: 'herald',
     description: 'Herald event hub: CloudEvents ingest, queries, and live delivery over SSE and WebSocket.',
@@ -57,6 +123,14 @@ export function indexRoutes(app: FastifyInstance): void {
   app.get('/', { config: { public: true } }, (request, reply) => {
     void reply.header('vary', 'Accept');
     if (prefersHtml(request)) {
+      if (dashboardPage !== undefined) {
+        return reply
+          .header('content-security-policy', DASHBOARD_CSP)
+          .header('cache-control', 'no-cache')
+          .header('etag', dashboardPage.etag)
+          .type(dashboardPage.type)
+          .send(dashboardPage.body);
+      }
       return reply
         .header('content-security-policy', PAGE_CSP)
         .header('cache-control', 'no-cache')
@@ -65,6 +139,25 @@ export function indexRoutes(app: FastifyInstance): void {
     }
     return reply.type('application/json; charset=utf-8').send(json);
   });
+  // The dashboard's own files, public like the page (they hold no data): hashed names are
+  // immutable, anything else (index.html) is revalidated by ETag.
+  app.get<{ Params: { file: string } }>(
+    '/dashboard/:file',
+    { config: { public: true } },
+    (request, reply) => {
+      const asset = dashboard?.get(request.params.file);
+      if (asset === undefined) throw new HeraldError('NOT_FOUND', 'no such dashboard file');
+      void reply
+        .header('content-security-policy', DASHBOARD_CSP)
+        .header('etag', asset.etag)
+        .header(
+          'cache-control',
+          IMMUTABLE.test(request.params.file) ? 'public, max-age=31536000, immutable' : 'no-cache',
+        );
+      if (request.headers['if-none-match'] === asset.etag) return reply.code(304).send();
+      return reply.type(asset.type).send(asset.body);
+    },
+  );
 }
 
 function page(version: string): string {
