@@ -183,6 +183,20 @@ export function isValidPattern(s: string): boolean {
 }
 
 /**
+ * What is wrong with `pattern` in words (the text of {@link validatePattern}'s message), or
+ * `undefined` when it is valid; never throws. For forms that check as the user types.
+ *
+ * @example
+ * ```ts
+ * patternProblem('orders.>.x'); // '">" at position 7 is not the last token'
+ * patternProblem('orders.>'); // undefined
+ * ```
+ */
+export function patternProblem(pattern: string): string | undefined {
+  return findViolation(pattern, true)?.text;
+}
+
+/**
  * Whether `pattern` matches `type` under NATS rules: `*` matches exactly one token, `>` one or more
  * trailing tokens (so `orders.>` does not match `orders`). Compares in place, without splitting.
  * Both arguments must already be valid; the result for invalid input is unspecified.
