@@ -22,6 +22,7 @@ import { metricsRoutes } from './routes/metrics.js';
 import { countingMetrics } from './stats/counting-metrics.js';
 import { HubStats } from './stats/hub-stats.js';
 import { statsRoutes } from './stats/stats-route.js';
+import { meRoutes } from './routes/me.js';
 import { openApiRoutes } from './openapi.js';
 import { ipAllowHook, registerSecurity, securityHeaders, securityHeadersHook } from './security.js';
 import { requestGuard } from './request-guard.js';
@@ -185,6 +186,7 @@ export function createServer(options: ServerOptions): FastifyInstance {
     groupConsumeRoutes(api, ctx, options.groups);
     metricsRoutes(api, ctx, { public: options.metricsPublic === true });
     statsRoutes(api, ctx);
+    meRoutes(api);
     openApiRoutes(api);
     liveRoutes(api, ctx, options.live);
     // The last preClose hook (after the live clients were told to go): `server.close()` follows.

@@ -105,6 +105,7 @@ const EXPECTED: Record<string, Record<Grant, number>> = {
   'POST /v1/groups/{name}/dead-letters/purge': { admin: 200, pub: 403, sub: 403, none: 403, streamer: 403 },
   'GET /metrics': { admin: 200, pub: 403, sub: 403, none: 403, streamer: 403 },
   'GET /v1/stats': { admin: 200, pub: 200, sub: 200, none: 200, streamer: 200 },
+  'GET /v1/me': { admin: 200, pub: 200, sub: 200, none: 200, streamer: 200 },
   'GET /healthz': { admin: 200, pub: 200, sub: 200, none: 200, streamer: 200 },
   'GET /readyz': { admin: 200, pub: 200, sub: 200, none: 200, streamer: 200 },
   'GET /v1/openapi.json': { admin: 200, pub: 200, sub: 200, none: 200, streamer: 200 },

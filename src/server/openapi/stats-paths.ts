@@ -70,6 +70,33 @@ const STATS: JsonSchema = {
   },
 };
 
+const patterns = (description: string): JsonSchema => ({
+  type: 'array',
+  description,
+  items: { type: 'string' },
+});
+
+const ME: JsonSchema = {
+  type: 'object',
+  required: ['id', 'auth', 'admin', 'publish', 'subscribe', 'streams', 'expiresAt'],
+  properties: {
+    id: { type: 'string', description: "The API key's name, the JWT's `sub`, or `anonymous` without auth." },
+    auth: {
+      type: 'boolean',
+      description: 'False when the hub runs without auth (every caller may do everything).',
+    },
+    admin: { type: 'boolean', description: 'May use the admin routes (groups, dead letters).' },
+    publish: patterns('Type patterns the caller may publish (`>`: every type).'),
+    subscribe: patterns('Type patterns the caller may read.'),
+    streams: patterns('Streams the caller may address by name (`prefix*`, `*` every stream).'),
+    expiresAt: {
+      type: ['string', 'null'],
+      format: 'date-time',
+      description: 'When the credential expires (a JWT `exp`), or null.',
+    },
+  },
+};
+
 /**
  * `GET /v1/stats`: the overview a dashboard shows (backend, head, live clients, rates, lagging groups).
  *
@@ -104,6 +131,19 @@ export const STATS_PATHS: Readonly<Record<string, PathItem>> = {
       responses: {
         '200': ok('The overview.', STATS),
         ...errors(400, 401, 403, 429, 503),
+      },
+    },
+  },
+  '/v1/me': {
+    get: {
+      operationId: 'me',
+      summary: "The caller's identity and grants",
+      description:
+        'Who the hub thinks the caller is and what it may publish, read and administer, so a client can show only what the token allows. Any authenticated caller may read its own grants; no secret is returned. The hub checks every request regardless.',
+      tags: ['operations'],
+      responses: {
+        '200': ok('The caller.', ME),
+        ...errors(401, 429),
       },
     },
   },
