@@ -1,28 +1,21 @@
 /**
- * Herald's dashboard: a page served by the hub at `/`, a client of the hub's public API only
- * (herald/client for live events, `GET /` and `GET /v1/stats` for the header). This first slice
- * has the header, the token field and the Live tail view.
+ * Herald's dashboard: a page served by the hub at `/`, a client of the hub's public API only.
+ * This file is the shell: the header (name, version, backend, head), the token field, the
+ * navigation (admin views only for admin tokens, from `GET /v1/me`; the hub refuses them anyway)
+ * and the view the URL's hash names. Each view is in `views/`. The Live tail stays mounted while
+ * another view is shown, so a running tail keeps its rows (bounded) and its position.
  */
-import htm from 'htm';
-import { h, render } from 'preact';
-import { useEffect, useRef, useState } from 'preact/hooks';
-import { createClient, type HeraldEvent, type Subscription } from '../src/client/index.js';
-import { patternError } from './pattern.js';
-
-const html = htm.bind(h);
-
-/** The tail keeps this many rows; older ones are dropped (stated in the page). */
-export const MAX_ROWS = 1000;
-const TOKEN_KEY = 'herald.dashboard.token';
-declare const HERALD_HUB_URL: string | undefined;
-const HUB = typeof HERALD_HUB_URL === 'string' && HERALD_HUB_URL !== '' ? HERALD_HUB_URL : location.origin;
-
-let token = sessionStorage.getItem(TOKEN_KEY) ?? '';
-const client = createClient({ url: HUB, token: () => (token === '' ? undefined : token) });
-
-function authHeaders(): Record<string, string> {
-  return token === '' ? {} : { authorization: `Bearer ${token}` };
-}
+import { render } from 'preact';
+import { useEffect, useState } from 'preact/hooks';
+import { currentToken, getJson, loadMe, setToken, useHead, type Me } from './api.js';
+import { href, useRoute, type View } from './router.js';
+import { html } from './ui.js';
+import { DeadLettersView } from './views/dead-letters.js';
+import { GroupsView } from './views/groups.js';
+import { OverviewView } from './views/overview.js';
+import { StreamsView } from './views/streams.js';
+import { TailView } from './views/tail.js';
+import { TraceView } from './views/trace.js';
 
 interface HubInfo {
   name?: string;
@@ -35,27 +28,32 @@ interface HubInfo {
 async function loadInfo(): Promise<HubInfo> {
   const info: HubInfo = {};
   try {
-    const index = (await (await fetch(`${HUB}/`, { headers: { accept: 'application/json' } })).json()) as {
-      name?: string;
-      version?: string;
-    };
+    const index = await getJson<{ name?: string; version?: string }>('/');
     info.name = index.name;
     info.version = index.version;
-    const res = await fetch(`${HUB}/v1/stats`, { headers: authHeaders() });
-    if (res.ok) {
-      const stats = (await res.json()) as { backend?: { name?: string }; head?: number };
-      info.backend = stats.backend?.name;
-      info.head = stats.head;
-    } else {
-      info.error = res.status === 401 || res.status === 403 ? 'stats need a token' : `stats: ${res.status}`;
-    }
+    const stats = await getJson<{ backend?: { name?: string }; head?: number }>('/v1/stats?since=1');
+    info.backend = stats.backend?.name;
+    info.head = stats.head;
   } catch (error) {
-    info.error = error instanceof Error ? error.message : String(error);
+    info.error =
+      error instanceof Error && 'status' in error && (error.status === 401 || error.status === 403)
+        ? 'Enter a token to see this hub.'
+        : error instanceof Error
+          ? error.message
+          : String(error);
   }
   return info;
 }
 
-function Header({ info }: { info: HubInfo }) {
+function Header({ info, me }: { info: HubInfo; me: Me | undefined }) {
+  const seen = useHead();
+  const head = Math.max(info.head ?? 0, seen);
+  const who =
+    me === undefined
+      ? 'no access'
+      : me.auth
+        ? `${me.id}${me.admin ? ' (admin)' : ''}`
+        : 'no auth (everything)';
   return html`<header class="top">
     <h1>${info.name ?? 'herald'} <span class="muted">${info.version ?? ''}</span></h1>
     <dl class="facts">
@@ -65,20 +63,22 @@ function Header({ info }: { info: HubInfo }) {
       </div>
       <div>
         <dt>head</dt>
-        <dd data-testid="head">${info.head ?? '–'}</dd>
+        <dd data-testid="head">${info.head === undefined && seen === 0 ? '–' : head}</dd>
+      </div>
+      <div>
+        <dt>signed in as</dt>
+        <dd data-testid="who">${who}</dd>
       </div>
     </dl>
-    ${info.error === undefined ? null : html`<p class="muted">${info.error}</p>`}
+    ${info.error === undefined ? null : html`<p class="error" role="alert">${info.error}</p>`}
   </header>`;
 }
 
 function TokenField({ onChange }: { onChange: () => void }) {
-  const [value, setValue] = useState(token);
+  const [value, setValue] = useState(currentToken());
   const save = (e: Event) => {
     e.preventDefault();
-    token = value.trim();
-    if (token === '') sessionStorage.removeItem(TOKEN_KEY);
-    else sessionStorage.setItem(TOKEN_KEY, token);
+    setToken(value);
     onChange();
   };
   return html`<form class="token" onSubmit=${save}>
@@ -96,156 +96,72 @@ function TokenField({ onChange }: { onChange: () => void }) {
   </form>`;
 }
 
-interface Row {
-  key: string;
-  event: HeraldEvent;
-}
+const TITLES: Record<View, string> = {
+  overview: 'Overview',
+  tail: 'Live tail',
+  trace: 'Trace',
+  streams: 'Streams',
+  groups: 'Groups',
+  'dead-letters': 'Dead letters',
+};
+/** Views that only admins may use (the hub answers 403 to anyone else). */
+const ADMIN_VIEWS: ReadonlySet<View> = new Set(['groups', 'dead-letters']);
 
-type TailState = 'idle' | 'live' | 'paused' | 'failed';
-
-function Tail({ generation }: { generation: number }) {
-  const [pattern, setPattern] = useState('>');
-  const [rows, setRows] = useState<Row[]>([]);
-  const [state, setState] = useState<TailState>('idle');
-  const [status, setStatus] = useState('');
-  const sub = useRef<Subscription | undefined>(undefined);
-  const lastId = useRef<string | undefined>(undefined);
-  const pending = useRef<Row[]>([]);
-  const frame = useRef(0);
-  const error = patternError(pattern);
-
-  const flush = () => {
-    frame.current = 0;
-    const batch = pending.current;
-    pending.current = [];
-    setRows((prev) => {
-      const next = prev.concat(batch);
-      return next.length > MAX_ROWS ? next.slice(next.length - MAX_ROWS) : next;
-    });
-  };
-
-  const open = (resume: string | undefined) => {
-    const s = client.subscribe(
-      pattern,
-      (event) => {
-        pending.current.push({ key: `${event.position ?? ''}:${event.id}`, event });
-        if (frame.current === 0) frame.current = requestAnimationFrame(flush);
-      },
-      {
-        ...(resume === undefined ? { from: 'end' as const } : { lastEventId: resume }),
-        onLost: (range) => setStatus(`Events ${range.from} to ${range.to} were deleted by retention.`),
-        onError: (e) => {
-          setStatus(e instanceof Error ? e.message : String(e));
-        },
-      },
-    );
-    sub.current = s;
-    setState('live');
-    setStatus(resume === undefined ? 'Connecting…' : `Resuming after ${resume}…`);
-    s.ready.then(
-      () => setStatus(resume === undefined ? 'Live from the head.' : `Live, resumed after ${resume}.`),
-      () => undefined,
-    );
-    s.closed.catch((e: unknown) => {
-      if (sub.current !== s) return;
-      setState('failed');
-      setStatus(e instanceof Error ? e.message : String(e));
-    });
-  };
-
-  const stop = () => {
-    const s = sub.current;
-    if (s === undefined) return;
-    lastId.current = s.lastEventId ?? lastId.current;
-    sub.current = undefined;
-    s.close();
-  };
-
-  const start = (e?: Event) => {
-    e?.preventDefault();
-    if (error !== undefined) return;
-    stop();
-    lastId.current = undefined;
-    setRows([]);
-    open(undefined);
-  };
-  const pause = () => {
-    stop();
-    setState('paused');
-    setStatus(`Paused after ${lastId.current ?? 'the head'}; resume loses nothing.`);
-  };
-  const resume = () => open(lastId.current);
-
-  // A new token restarts a running tail where it was.
-  useEffect(() => {
-    if (generation === 0 || sub.current === undefined) return;
-    stop();
-    open(lastId.current);
-  }, [generation]);
-  useEffect(() => () => stop(), []);
-
-  return html`<section aria-labelledby="tail-title">
-    <h2 id="tail-title">Live tail</h2>
-    <form class="controls" onSubmit=${start}>
-      <label for="pattern">Pattern</label>
-      <input
-        id="pattern"
-        value=${pattern}
-        spellcheck=${false}
-        autocomplete="off"
-        aria-invalid=${error !== undefined}
-        aria-describedby="pattern-error pattern-help"
-        onInput=${(e: Event) => setPattern((e.target as HTMLInputElement).value)}
-      />
-      <button type="submit" disabled=${error !== undefined}>${state === 'idle' ? 'Start' : 'Restart'}</button>
-      <button type="button" onClick=${pause} disabled=${state !== 'live'}>Pause</button>
-      <button type="button" onClick=${resume} disabled=${state !== 'paused'}>Resume</button>
-    </form>
-    <p id="pattern-help" class="muted">
-      NATS syntax: tokens separated by <code>.</code>, <code>*</code> one token, <code>></code> the rest.
-    </p>
-    <p id="pattern-error" class="error" aria-live="polite" data-testid="pattern-error">${error ?? ''}</p>
-    <p class="status" role="status" data-testid="status">${statusLine(state, rows.length, status)}</p>
-    <ol class="rows" data-testid="rows" aria-label="Events">
-      ${rows.map((row) => html`<${EventRow} key=${row.key} event=${row.event} />`)}
-    </ol>
-  </section>`;
-}
-
-function statusLine(state: TailState, count: number, status: string): string {
-  const bound = `the last ${MAX_ROWS.toLocaleString('en')} are kept`;
-  return `${state} · ${count} row${count === 1 ? '' : 's'} (${bound})${status === '' ? '' : ` · ${status}`}`;
-}
-
-function EventRow({ event }: { event: HeraldEvent }) {
-  const stream = event.stream === undefined ? '' : `${event.stream} v${event.version ?? '?'}`;
-  return html`<li class="row" data-position=${event.position}>
-    <details>
-      <summary>
-        <span class="pos">${event.position}</span>
-        <span class="type">${event.type}</span>
-        <time datetime=${event.time}>${event.time}</time>
-        <span class="stream">${stream}</span>
-        <span class="source">${event.source}</span>
-      </summary>
-      <pre>${JSON.stringify(event, null, 2)}</pre>
-    </details>
-  </li>`;
+function Nav({ current, me }: { current: View; me: Me | undefined }) {
+  const views = (Object.keys(TITLES) as View[]).filter((v) => !ADMIN_VIEWS.has(v) || me?.admin === true);
+  return html`<nav aria-label="Views">
+    <ul>
+      ${views.map(
+        (v) =>
+          html`<li>
+            <a href=${href(v)} aria-current=${v === current ? 'page' : undefined}>${TITLES[v]}</a>
+          </li>`,
+      )}
+    </ul>
+  </nav>`;
 }
 
 function App() {
   const [info, setInfo] = useState<HubInfo>({});
+  const [me, setMe] = useState<Me | undefined>(undefined);
   const [generation, setGeneration] = useState(0);
-  // The header (name, version, backend, head) on load, on a new token, and every 5 s for the head.
+  const route = useRoute();
+  // The header on load and on a new token, then every 5 s; the tail moves the head in between.
   useEffect(() => {
     const load = () => void loadInfo().then(setInfo);
     load();
+    void loadMe().then(setMe);
     const timer = setInterval(load, 5000);
     return () => clearInterval(timer);
   }, [generation]);
-  return html`<${Header} info=${info} />
+  useEffect(() => {
+    document.title = `${TITLES[route.view]} · Herald dashboard`;
+  }, [route.view]);
+  const props = { arg: route.arg, me, generation };
+  const admin = ADMIN_VIEWS.has(route.view) && me !== undefined && !me.admin;
+  return html`<${Header} info=${info} me=${me} />
     <${TokenField} onChange=${() => setGeneration((g) => g + 1)} />
-    <main><${Tail} generation=${generation} /></main>`;
+    <${Nav} current=${route.view} me=${me} />
+    <main>
+      ${
+        admin
+          ? html`<p class="error" role="alert">
+              This view needs an admin token; the hub refuses it to ${me.id}.
+            </p>`
+          : route.view === 'overview'
+            ? html`<${OverviewView} ...${props} />`
+            : route.view === 'tail'
+              ? null
+              : route.view === 'trace'
+                ? html`<${TraceView} ...${props} />`
+                : route.view === 'streams'
+                  ? html`<${StreamsView} ...${props} />`
+                  : route.view === 'groups'
+                    ? html`<${GroupsView} ...${props} />`
+                    : html`<${DeadLettersView} ...${props} />`
+      }
+      <div hidden=${route.view !== 'tail'}><${TailView} generation=${generation} /></div>
+    </main>`;
 }
 
 render(html`<${App} />`, document.getElementById('app')!);

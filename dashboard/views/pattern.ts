@@ -1,4 +1,4 @@
-import { patternProblem } from '../src/subject/subject.js';
+import { patternProblem } from '../../src/subject/subject.js';
 
 /**
  * The hub's own pattern rule (src/subject/subject.ts), so the page refuses exactly what the hub
