@@ -50,6 +50,8 @@ export {
   type GroupDelivery,
   type GroupInfo,
   type GroupOptions,
+  type GroupPageOptions,
+  type GroupPending,
   type LogCapabilities,
   type LogPosition,
   type LogSubscribeOptions,

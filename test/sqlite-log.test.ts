@@ -137,6 +137,17 @@ describe('sqliteLog: the file', () => {
         expect(plan(name), name).not.toMatch(/USE TEMP B-TREE|SCAN events/);
       // Due deliveries are found by the due index and sorted by position: a sort of the due ones only.
       expect(plan('select-due-pending')).toMatch(/SEARCH p USING INDEX group_pending_due/);
+      // A page of pending deliveries walks the key from `after` in position order: no sort.
+      const page = db.prepare(`EXPLAIN QUERY PLAN ${sqlFile('./sql/select-pending-page.sql')}`);
+      const pagePlan = (page.all({ group: 1, after: 0, limit: 100 }) as { detail: string }[])
+        .map((row) => row.detail)
+        .join('; ');
+      expect(pagePlan).toMatch(/SEARCH p USING PRIMARY KEY \(position>\?\)/);
+      expect(pagePlan).not.toMatch(/USE TEMP B-TREE|group_pending_due/);
+      const dead = db.prepare(`EXPLAIN QUERY PLAN ${sqlFile('./sql/select-dead-letters.sql')}`);
+      expect((dead.all(1, 0, 100) as { detail: string }[]).map((row) => row.detail).join('; ')).toMatch(
+        /SEARCH group_dead_letters USING PRIMARY KEY \(group_id=\? AND position>\?\)/,
+      );
     });
   });
 });

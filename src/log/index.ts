@@ -14,6 +14,8 @@ export type {
   GroupDelivery,
   GroupInfo,
   GroupOptions,
+  GroupPageOptions,
+  GroupPending,
   LogCapabilities,
   LogPosition,
   LogSubscribeOptions,
@@ -44,6 +46,7 @@ export {
   GROUP_DEFAULTS,
   type ResolvedGroupOptions,
 } from './group-options.js';
+export { pendingPage, deadLetterPage, PENDING_PAGE, type GroupPage } from './group-page.js';
 export { eventStatus, type EventStatusFacts } from './event-status.js';
 export { invalidOption, checkInteger, checkMillis, checkName } from './invalid-option.js';
 export { Notifier, waitForAny } from './notifier.js';

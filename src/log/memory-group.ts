@@ -1,6 +1,7 @@
 import { describeError } from '../errors/index.js';
 import { byRecorded, type EventList } from './event-list.js';
 import { eventStatus } from './event-status.js';
+import { deadLetterPage, pendingPage, type GroupPage } from './group-page.js';
 import { nackDelay, resolveGroupOptions, type ResolvedGroupOptions } from './group-options.js';
 import { checkInteger, checkMillis } from './invalid-option.js';
 import { Notifier, waitForAny } from './notifier.js';
@@ -14,6 +15,8 @@ import type {
   GroupDelivery,
   GroupInfo,
   GroupOptions,
+  GroupPageOptions,
+  GroupPending,
   StoredEvent,
 } from './types.js';
 
@@ -225,14 +228,24 @@ export class MemoryGroup implements ConsumerGroup {
     });
   }
 
-  deadLetters(options: { limit?: number } = {}): Promise<GroupDeadLetter[]> {
-    return settle(() => this.#deadLetters(options));
+  deadLetters(options: GroupPageOptions = {}): Promise<GroupDeadLetter[]> {
+    return settle(() => {
+      this.#host.assertOpen();
+      return page(this.#dead, deadLetterPage(options));
+    });
   }
 
-  #deadLetters(options: { limit?: number }): GroupDeadLetter[] {
-    this.#host.assertOpen();
-    const limit = checkInteger('limit', options.limit ?? Number.MAX_SAFE_INTEGER, 0);
-    return [...this.#dead.values()].sort((a, b) => a.event.position - b.event.position).slice(0, limit);
+  /** In-hands and waiting deliveries; sorts those above `after` (O(P log P) for P pending). */
+  pending(options: GroupPageOptions = {}): Promise<GroupPending[]> {
+    return settle(() => {
+      this.#host.assertOpen();
+      return page(this.#pending, pendingPage(options)).map((entry) => ({
+        event: entry.event,
+        deliveries: entry.count,
+        error: entry.error,
+        dueAt: new Date(entry.dueAt).toISOString(),
+      }));
+    });
   }
 
   redrive(positions?: readonly number[]): Promise<number> {
@@ -272,6 +285,15 @@ export class MemoryGroup implements ConsumerGroup {
     for (const position of positions) if (this.#dead.delete(position)) count++;
     return count;
   }
+}
+
+/** The values of a map keyed by position: those above `after`, in position order, at most `limit`. */
+function page<T>(byPosition: ReadonlyMap<number, T>, { limit, after }: GroupPage): T[] {
+  const positions: number[] = [];
+  for (const position of byPosition.keys()) if (position > after) positions.push(position);
+  positions.sort((a, b) => a - b);
+  if (positions.length > limit) positions.length = limit;
+  return positions.map((position) => byPosition.get(position)!);
 }
 
 /** The cursor of a new group: the position just before the first event it takes. */

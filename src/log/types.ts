@@ -136,6 +136,28 @@ export interface GroupDeadLetter {
 }
 
 /**
+ * A delivery handed out and not yet acked: in a member's hands, or waiting to be redelivered (a
+ * nack's delay, an expired ack deadline, a redriven dead letter).
+ */
+export interface GroupPending {
+  readonly event: StoredEvent;
+  /** Times it has been delivered so far (0 for a redriven dead letter not yet delivered again). */
+  readonly deliveries: number;
+  /** The error of its last nack, if any. */
+  readonly error: string | undefined;
+  /** When it is (re)delivered next if not acked (RFC 3339): the ack deadline, or the nack's backoff end. */
+  readonly dueAt: string;
+}
+
+/** Options of `ConsumerGroup.pending` and `ConsumerGroup.deadLetters`: one page in position order. */
+export interface GroupPageOptions {
+  /** At most this many (`pending`: 1 to 1,000, default 100; `deadLetters`: 0 or more, default all). */
+  limit?: number;
+  /** Only positions above this one (default 0): the last position of the previous page. */
+  after?: number;
+}
+
+/**
  * A durable consumer group: members `pull` deliveries (each delivery goes to one member), `ack`
  * or `nack` them; unacked deliveries come back after `ackWaitMs`; past `maxDeliveries` they
  * become dead letters. Its state survives a restart of a durable log.
@@ -150,7 +172,32 @@ export interface ConsumerGroup {
   pull(options?: { max?: number; waitMs?: number; signal?: AbortSignal }): Promise<GroupDelivery[]>;
   info(): Promise<GroupInfo>;
   status(position: number): Promise<EventStatus | undefined>;
-  deadLetters(options?: { limit?: number }): Promise<GroupDeadLetter[]>;
+  /**
+   * The group's dead letters in position order, positions above `after` (default 0), at most
+   * `limit` (default: all). Pass the last position of a page as the next page's `after`.
+   *
+   * @example
+   * ```ts
+   * let page = await group.deadLetters({ limit: 1000 });
+   * while (page.length > 0) {
+   *   await group.redrive(page.map((d) => d.event.position));
+   *   page = await group.deadLetters({ limit: 1000, after: page.at(-1)!.event.position });
+   * }
+   * ```
+   */
+  deadLetters(options?: GroupPageOptions): Promise<GroupDeadLetter[]>;
+  /**
+   * The deliveries handed out and not yet acked, in position order: positions above `after`
+   * (default 0), at most `limit` (1 to 1,000, default 100; else `INVALID_OPTION`), each with its
+   * delivery count, last error and when it is due again. Acked ones leave the list; dead letters
+   * are not in it. What each backend can see, and what a page costs, is in its docs.
+   *
+   * @example
+   * ```ts
+   * for (const p of await group.pending({ limit: 10 })) console.log(p.event.position, p.deliveries, p.error, p.dueAt);
+   * ```
+   */
+  pending(options?: GroupPageOptions): Promise<GroupPending[]>;
   /** Puts dead letters (all, or these positions) back to be delivered again, counts reset. */
   redrive(positions?: readonly number[]): Promise<number>;
   purge(positions?: readonly number[]): Promise<number>;

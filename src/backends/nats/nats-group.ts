@@ -3,6 +3,7 @@ import { nanos, type Msg, type NatsConnection } from '@nats-io/transport-node';
 import { describeError } from '../../errors/index.js';
 import { eventStatus } from '../../log/event-status.js';
 import { nackDelay, type ResolvedGroupOptions } from '../../log/group-options.js';
+import { deadLetterPage, pendingPage } from '../../log/group-page.js';
 import { checkInteger, checkMillis } from '../../log/invalid-option.js';
 import { typeMatcher } from '../../log/type-matcher.js';
 import type {
@@ -11,6 +12,8 @@ import type {
   GroupDeadLetter,
   GroupDelivery,
   GroupInfo,
+  GroupPageOptions,
+  GroupPending,
   StoredEvent,
 } from '../../log/types.js';
 import type { AckBatcher } from './ack-batcher.js';
@@ -20,6 +23,11 @@ import { deliveryInfo, pullMessages, type DeliveryInfo, type PullRequest } from 
 
 /** This process's view of one delivered event of a group (JetStream keeps no per-message state it would show). */
 export interface Tracked {
+  readonly event: StoredEvent;
+  /** The delivery count JetStream gave its latest delivery here. */
+  readonly deliveries: number;
+  /** Delivered through the redrive consumer (the group consumer's ack floor says nothing of it). */
+  readonly redriven: boolean;
   deadline: number;
   acked: boolean;
   error: string | undefined;
@@ -182,7 +190,14 @@ export class NatsGroup implements ConsumerGroup {
         await this.#bury(m, event, info.deliveryCount - 1, error, redriven);
         continue;
       }
-      const entry: Tracked = { deadline: Date.now() + ackWaitMs, acked: false, error };
+      const entry: Tracked = {
+        event,
+        deliveries: info.deliveryCount,
+        redriven,
+        deadline: Date.now() + ackWaitMs,
+        acked: false,
+        error,
+      };
       tracked.set(position, entry);
       out.push(new NatsDelivery(this, { message: m, info, event, entry, redriven }));
     }
@@ -287,10 +302,41 @@ export class NatsGroup implements ConsumerGroup {
     });
   }
 
-  async deadLetters(options: { limit?: number } = {}): Promise<GroupDeadLetter[]> {
+  /**
+   * The dead-letter stream holds no index by position: every dead letter of the group is read
+   * (one request each) and sorted, then the page is cut (O(D) requests for D dead letters).
+   */
+  async deadLetters(options: GroupPageOptions = {}): Promise<GroupDeadLetter[]> {
     this.#ctx.assertOpen();
-    const limit = checkInteger('limit', options.limit ?? Number.MAX_SAFE_INTEGER, 0);
-    return (await this.#ctx.dead.list()).slice(0, limit).map(({ seq: _, ...letter }) => letter);
+    const { limit, after } = deadLetterPage(options);
+    const letters = (await this.#ctx.dead.list()).filter((d) => d.event.position > after);
+    return letters.slice(0, limit).map(({ seq: _, ...letter }) => letter);
+  }
+
+  /**
+   * JetStream lists no consumer's pending messages, so this is the process's own record: the
+   * deliveries this process handed out and has not seen acked or dead-lettered, those of the group
+   * consumer above its ack floor (one `CONSUMER.INFO`; below it another process settled them),
+   * sorted by position (O(T log T) for T records, at most 10,000 beyond the unacked). Deliveries
+   * other processes hold, and redriven events not yet delivered again (counted as `lag` by
+   * `info()`), are not listed. Due times are this process's clock.
+   */
+  async pending(options: GroupPageOptions = {}): Promise<GroupPending[]> {
+    this.#ctx.assertOpen();
+    const { limit, after } = pendingPage(options);
+    const main = await this.#ctx.jsm.consumers.info(this.#place.stream, this.#place.durable);
+    const floor = main.ack_floor.stream_seq;
+    const open: Tracked[] = [];
+    for (const [position, t] of this.#ctx.tracked) {
+      if (!t.acked && position > after && (t.redriven || position > floor)) open.push(t);
+    }
+    open.sort((a, b) => a.event.position - b.event.position);
+    return open.slice(0, limit).map((t) => ({
+      event: t.event,
+      deliveries: t.deliveries,
+      error: t.error,
+      dueAt: new Date(t.deadline).toISOString(),
+    }));
   }
 
   async #chosen(positions: readonly number[] | undefined): Promise<StoredDeadLetter[]> {

@@ -1,6 +1,7 @@
 import { describeError } from '../../errors/index.js';
 import { eventStatus } from '../../log/event-status.js';
 import { nackDelay, resolveGroupOptions, type ResolvedGroupOptions } from '../../log/group-options.js';
+import { deadLetterPage, pendingPage } from '../../log/group-page.js';
 import { checkInteger, checkMillis } from '../../log/invalid-option.js';
 import { waitForAny } from '../../log/notifier.js';
 import { typeMatcher } from '../../log/type-matcher.js';
@@ -10,6 +11,8 @@ import type {
   GroupDeadLetter,
   GroupDelivery,
   GroupInfo,
+  GroupPageOptions,
+  GroupPending,
   StoredEvent,
 } from '../../log/types.js';
 import type { PgContext } from './log-context.js';
@@ -234,16 +237,35 @@ export class PgGroup implements ConsumerGroup {
     });
   }
 
-  async deadLetters(options: { limit?: number } = {}): Promise<GroupDeadLetter[]> {
+  /** One page by the dead letters' key (group, position): O(limit). */
+  async deadLetters(options: GroupPageOptions = {}): Promise<GroupDeadLetter[]> {
     this.#ctx.assertOpen();
-    const limit = checkInteger('limit', options.limit ?? Number.MAX_SAFE_INTEGER, 0);
-    const query = this.#ctx.sql.query('select-dead-letters', [this.#id, limit]);
+    const { limit, after } = deadLetterPage(options);
+    const query = this.#ctx.sql.query('select-dead-letters', [this.#id, after, limit]);
     const { rows } = await this.#run<DeadRow>(query);
     return rows.map((r) => ({
       event: r.event,
       deliveries: r.deliveries,
       error: r.error ?? undefined,
       at: r.dead_at,
+    }));
+  }
+
+  /**
+   * One page of `group_pending` by its primary key (position, group), from `after`: O(limit) rows
+   * of this group plus the pending rows of other groups at positions in between. Due times are
+   * the database's clock.
+   */
+  async pending(options: GroupPageOptions = {}): Promise<GroupPending[]> {
+    this.#ctx.assertOpen();
+    const { limit, after } = pendingPage(options);
+    const query = this.#ctx.sql.query('select-pending-page', [this.#id, after, limit]);
+    const { rows } = await this.#run<PendingPageRow>(query);
+    return rows.map((r) => ({
+      event: r.event,
+      deliveries: r.deliveries,
+      error: r.last_error ?? undefined,
+      dueAt: r.due_at,
     }));
   }
 
@@ -280,6 +302,13 @@ interface StatusRow {
   readonly type: string | null;
   readonly due: boolean | null;
   readonly dead: boolean;
+}
+
+interface PendingPageRow {
+  readonly event: StoredEvent;
+  readonly deliveries: number;
+  readonly last_error: string | null;
+  readonly due_at: string;
 }
 
 interface DeadRow {

@@ -2,6 +2,7 @@ import type { Redis } from 'ioredis';
 import { describeError } from '../../errors/index.js';
 import { eventStatus } from '../../log/event-status.js';
 import { nackDelay, resolveGroupOptions, type ResolvedGroupOptions } from '../../log/group-options.js';
+import { deadLetterPage, pendingPage } from '../../log/group-page.js';
 import { checkInteger, checkMillis } from '../../log/invalid-option.js';
 import { waitForAny } from '../../log/notifier.js';
 import { typeMatcher } from '../../log/type-matcher.js';
@@ -11,6 +12,8 @@ import type {
   GroupDeadLetter,
   GroupDelivery,
   GroupInfo,
+  GroupPageOptions,
+  GroupPending,
   StoredEvent,
 } from '../../log/types.js';
 import {
@@ -403,13 +406,15 @@ export class RedisGroup implements ConsumerGroup {
     });
   }
 
-  async deadLetters(options: { limit?: number } = {}): Promise<GroupDeadLetter[]> {
+  /** One page of the dead zset (scored by position) from `after`: O(log D + limit). */
+  async deadLetters(options: GroupPageOptions = {}): Promise<GroupDeadLetter[]> {
     const ctx = this.#ctx;
     ctx.assertOpen();
-    const limit = checkInteger('limit', options.limit ?? Number.MAX_SAFE_INTEGER, 0);
+    const { limit, after } = deadLetterPage(options);
     if (limit === 0) return [];
     const k = this.#keys;
-    const positions = await ctx.call((c) => c.zrange(k.dead, '0', String(Math.min(limit, 2 ** 31) - 1)));
+    const count = String(Math.min(limit, 2 ** 31 - 1));
+    const positions = await ctx.call((c) => c.zrangebyscore(k.dead, `(${after}`, '+inf', 'LIMIT', 0, count));
     if (positions.length === 0) return [];
     const infos = await ctx.call((c) => c.hmget(k.deadInfo, ...positions));
     const out: GroupDeadLetter[] = [];
@@ -425,6 +430,32 @@ export class RedisGroup implements ConsumerGroup {
       });
     });
     return out;
+  }
+
+  /**
+   * One page from `group-pending.lua`: the PEL read in position order from `after` (XPENDING,
+   * O(limit) entries) merged with the due zset, which is ordered by due time and so read whole
+   * (O(Z log Z) for Z nacked or redriven deliveries not yet acked). Due times are the server's clock.
+   */
+  async pending(options: GroupPageOptions = {}): Promise<GroupPending[]> {
+    const ctx = this.#ctx;
+    ctx.assertOpen();
+    const { limit, after } = pendingPage(options);
+    const k = this.#keys;
+    const keys = [k.due, k.counts, k.errors, ctx.keys.events, k.hash];
+    const rows = (await ctx.script('group-pending', keys, [this.name, after, limit])) as [
+      number,
+      number,
+      number,
+      string | null,
+      string[],
+    ][];
+    return rows.map(([position, deliveries, dueAt, error, fields]) => ({
+      event: decodeFields(position, fields),
+      deliveries,
+      error: error ?? undefined,
+      dueAt: new Date(dueAt).toISOString(),
+    }));
   }
 
   async redrive(positions?: readonly number[]): Promise<number> {

@@ -14,7 +14,8 @@ export type ScriptName =
   | 'redrive'
   | 'purge'
   | 'group-info'
-  | 'group-status';
+  | 'group-status'
+  | 'group-pending';
 
 const NAMES: readonly ScriptName[] = [
   'append',
@@ -28,6 +29,7 @@ const NAMES: readonly ScriptName[] = [
   'purge',
   'group-info',
   'group-status',
+  'group-pending',
 ];
 
 interface Script {

@@ -1,6 +1,7 @@
 import { describeError } from '../../errors/index.js';
 import { eventStatus } from '../../log/event-status.js';
 import { nackDelay, type ResolvedGroupOptions } from '../../log/group-options.js';
+import { deadLetterPage, pendingPage } from '../../log/group-page.js';
 import { checkInteger, checkMillis } from '../../log/invalid-option.js';
 import { waitForAny } from '../../log/notifier.js';
 import { settle } from '../../log/settle.js';
@@ -11,6 +12,8 @@ import type {
   GroupDeadLetter,
   GroupDelivery,
   GroupInfo,
+  GroupPageOptions,
+  GroupPending,
   StoredEvent,
 } from '../../log/types.js';
 import {
@@ -191,15 +194,34 @@ export class SqliteGroup implements ConsumerGroup {
     });
   }
 
-  deadLetters(options: { limit?: number } = {}): Promise<GroupDeadLetter[]> {
+  /** One page by the dead letters' key (group, position): O(limit). */
+  deadLetters(options: GroupPageOptions = {}): Promise<GroupDeadLetter[]> {
     return this.#snapshot(() => {
-      const limit = checkInteger('limit', options.limit ?? Number.MAX_SAFE_INTEGER, 0);
-      const rows = this.#ctx.sql['select-dead-letters'].all(this.#id, limit) as DeadRow[];
+      const { limit, after } = deadLetterPage(options);
+      const rows = this.#ctx.sql['select-dead-letters'].all(this.#id, after, limit) as DeadRow[];
       return rows.map((r) => ({
         event: JSON.parse(r.event) as StoredEvent,
         deliveries: r.deliveries,
         error: r.error ?? undefined,
         at: isoAt(r.dead_at),
+      }));
+    });
+  }
+
+  /**
+   * One page of `group_pending` by its key (position, group), from `after`: O(limit) rows of this
+   * group plus the pending rows of other groups at positions in between.
+   */
+  pending(options: GroupPageOptions = {}): Promise<GroupPending[]> {
+    return this.#snapshot(() => {
+      const { limit, after } = pendingPage(options);
+      const params = { group: this.#id, after, limit };
+      const rows = this.#ctx.sql['select-pending-page'].all(params) as PendingPageRow[];
+      return rows.map((r) => ({
+        event: JSON.parse(r.event) as StoredEvent,
+        deliveries: r.deliveries,
+        error: r.last_error ?? undefined,
+        dueAt: isoAt(r.due_at),
       }));
     });
   }
@@ -240,6 +262,13 @@ interface PendingRow {
   readonly due_at: number;
   readonly last_error: string | null;
   readonly token: number;
+}
+
+interface PendingPageRow {
+  readonly event: string;
+  readonly deliveries: number;
+  readonly due_at: number;
+  readonly last_error: string | null;
 }
 
 interface GroupStats {

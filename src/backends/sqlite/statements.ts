@@ -45,6 +45,7 @@ const NAMES = [
   'select-next-due',
   'select-nth-position',
   'select-pending',
+  'select-pending-page',
   'select-pending-types',
   'select-stream-version',
   'select-types-since',

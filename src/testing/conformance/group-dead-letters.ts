@@ -1,6 +1,6 @@
 import { expect } from 'vitest';
 import { waitFor } from '../wait-for.js';
-import { numbered, pullUntil, recordedMs } from './helpers.js';
+import { caught, numbered, pullUntil, recordedMs } from './helpers.js';
 import type { CaseContext, Suite } from './suite.js';
 
 /** Three events, each delivered once and nacked, dead-lettered at maxDeliveries 1. */
@@ -125,4 +125,75 @@ export function groupDeadLettersCases(suite: Suite): void {
     );
     for (const d of dead) expect(recordedMs(d.event)).toBeGreaterThan(0);
   });
+
+  suite.test(
+    'deadLetters pages in position order with after, whatever order they died in',
+    ['consumerGroups'],
+    async (t) => {
+      const group = await t.log.group(t.name('g'), {
+        types: [t.type('>')],
+        maxDeliveries: 1,
+        ackWaitMs: 60_000,
+      });
+      const positions = (await t.log.append(numbered(t.type('a'), 4))).map((a) => a.position);
+      const deliveries = await pullUntil(group, (all) => all.length >= 4);
+      // Dead-lettered last position first: the list is still in position order.
+      deliveries.sort((a, b) => b.event.position - a.event.position);
+      for (const d of deliveries) await d.nack({ error: `failed ${d.event.position}` });
+      await waitFor(async () => (await group.deadLetters()).length === 4);
+      const page = async (options: { limit?: number; after?: number }) =>
+        (await group.deadLetters(options)).map((d) => d.event.position);
+      expect(await page({})).toEqual(positions);
+      expect(await page({ after: positions[0]! })).toEqual(positions.slice(1));
+      expect(await page({ after: positions[0]!, limit: 2 })).toEqual(positions.slice(1, 3));
+      expect(await page({ after: positions[2]!, limit: 2 })).toEqual(positions.slice(3));
+      expect(await page({ after: positions[3]! })).toEqual([]);
+      expect(await page({ after: 0, limit: 0 })).toEqual([]);
+      const [second] = await group.deadLetters({ after: positions[0]!, limit: 1 });
+      expect(second).toMatchObject({ deliveries: 1, error: `failed ${positions[1]}` });
+      expect(await caught(() => group.deadLetters({ after: 1.5 }))).toMatchObject({ code: 'INVALID_OPTION' });
+    },
+  );
+
+  suite.test(
+    'a redriven dead letter that fails again carries its new error, not the old one, counted afresh',
+    ['consumerGroups'],
+    async (t) => {
+      const group = await t.log.group(t.name('g'), {
+        types: [t.type('>')],
+        maxDeliveries: 2,
+        backoff: [0],
+        ackWaitMs: 60_000,
+      });
+      const [appended] = await t.log.append(numbered(t.type('a'), 1));
+      for (const count of [1, 2]) {
+        const [d] = await pullUntil(group, (all) => all.length >= 1);
+        expect(d!.deliveryCount).toBe(count);
+        await d!.nack({ error: new Error('error A') });
+      }
+      await waitFor(async () => (await group.deadLetters()).length === 1);
+      const [before] = await group.deadLetters();
+      expect(before).toMatchObject({ deliveries: 2 });
+      expect(before!.error).toContain('error A');
+      expect(await group.redrive()).toBe(1);
+      // Error B on the first failure after the redrive, none on the second: the last error is B.
+      const [r1] = await pullUntil(group, (all) => all.length >= 1);
+      expect(r1!.deliveryCount).toBe(1);
+      await r1!.nack({ error: new Error('error B') });
+      const [waiting] = await group.pending();
+      expect([waiting!.event.position, waiting!.deliveries]).toEqual([appended!.position, 1]);
+      expect(waiting!.error).toContain('error B');
+      expect(waiting!.error).not.toContain('error A');
+      const [r2] = await pullUntil(group, (all) => all.length >= 1);
+      expect(r2!.deliveryCount).toBe(2);
+      await r2!.nack();
+      await waitFor(async () => (await group.deadLetters()).length === 1);
+      const [after] = await group.deadLetters();
+      expect(after!.event.position).toBe(appended!.position);
+      expect(after!.deliveries).toBe(2);
+      expect(after!.error).toContain('error B');
+      expect(after!.error).not.toContain('error A');
+      expect(await group.info()).toMatchObject({ pending: 0, deadLetters: 1 });
+    },
+  );
 }

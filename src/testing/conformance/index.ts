@@ -10,6 +10,7 @@ import { groupDeadLettersCases } from './group-dead-letters.js';
 import { groupLagCases } from './group-lag.js';
 import { groupMembersCases } from './group-members.js';
 import { groupNackDelayCases } from './group-nack-delay.js';
+import { groupPendingCases } from './group-pending.js';
 import { groupRedeliveryCases } from './group-redelivery.js';
 import { groupRestartCases } from './group-restart.js';
 import { groupStatusCases } from './group-status.js';
@@ -34,6 +35,7 @@ const BEHAVIOURS: readonly [string, (suite: Suite) => void][] = [
   ['group nack with delay', groupNackDelayCases],
   ['group redelivery', groupRedeliveryCases],
   ['group dead letters', groupDeadLettersCases],
+  ['group pending', groupPendingCases],
   ['group members', groupMembersCases],
   ['group restart', groupRestartCases],
   ['group lag', groupLagCases],
