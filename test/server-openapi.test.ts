@@ -321,6 +321,10 @@ describe('real responses match the documented schemas', () => {
         body: JSON.stringify({ positions: [a!.position] }),
       },
     );
+    // The redriven dead letter waits to be delivered again: pending, counted afresh.
+    const pending = await conforms('/v1/groups/{name}/pending', 'get', '/v1/groups/doc-group/pending');
+    expect(pending.pending).toMatchObject([{ event: { position: a!.position }, deliveries: 0, error: null }]);
+    await conforms('/v1/groups/{name}/pending', 'get', '/v1/groups/doc-group/pending?after=-1');
     await conforms('/v1/groups/{name}/dead-letters/purge', 'post', '/v1/groups/doc-group/dead-letters/purge');
   });
 

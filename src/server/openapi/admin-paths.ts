@@ -1,7 +1,15 @@
 import { errors, json, ok, ref } from './refs.js';
-import type { Operation, PathItem } from './types.js';
+import type { Operation, Parameter, PathItem } from './types.js';
 
 const ADMIN = 'Admins only (403 FORBIDDEN otherwise).';
+
+/** `after` of a page in position order. */
+const after = (what: string): Parameter => ({
+  name: 'after',
+  in: 'query',
+  description: `Only ${what} at positions above this one (default 0: from the first). Pass the last position of a page for the next page.`,
+  schema: { type: 'integer', minimum: 0, default: 0 },
+});
 
 const settle = (
   operationId: string,
@@ -56,15 +64,28 @@ export const ADMIN_PATHS: Readonly<Record<string, PathItem>> = {
       },
     },
   },
+  '/v1/groups/{name}/pending': {
+    get: {
+      operationId: 'listPendingDeliveries',
+      summary: "A group's deliveries not yet acked, in position order",
+      description: `${ADMIN} Deliveries in a member's hands or waiting to be redelivered (a nack's delay, an expired ack deadline, a redriven dead letter), each with its delivery count, last error and when it is due again. On NATS only the deliveries this hub handed out are known (see docs/nats.md).`,
+      tags: ['admin'],
+      parameters: [ref('parameters', 'GroupName'), after('deliveries'), ref('parameters', 'Limit')],
+      responses: {
+        '200': ok('The first `limit` pending deliveries above `after`.', ref('schemas', 'PendingList')),
+        ...errors(400, 401, 403, 404, 429, 503),
+      },
+    },
+  },
   '/v1/groups/{name}/dead-letters': {
     get: {
       operationId: 'listDeadLetters',
       summary: "A group's dead letters, in position order",
-      description: ADMIN,
+      description: `${ADMIN} Page through them with \`after\`; each carries its normalised error, the key of \`GET .../dead-letters/errors\` and of a redrive by error.`,
       tags: ['admin'],
-      parameters: [ref('parameters', 'GroupName'), ref('parameters', 'Limit')],
+      parameters: [ref('parameters', 'GroupName'), after('dead letters'), ref('parameters', 'Limit')],
       responses: {
-        '200': ok('The first `limit` dead letters.', ref('schemas', 'DeadLetterList')),
+        '200': ok('The first `limit` dead letters above `after`.', ref('schemas', 'DeadLetterList')),
         ...errors(400, 401, 403, 404, 429, 503),
       },
     },

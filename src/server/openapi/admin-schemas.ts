@@ -53,11 +53,16 @@ export const ADMIN_SCHEMAS: Readonly<Record<string, JsonSchema>> = {
   },
   DeadLetter: {
     type: 'object',
-    required: ['event', 'deliveries', 'error', 'at'],
+    required: ['event', 'deliveries', 'error', 'normalisedError', 'at'],
     properties: {
       event: ref('schemas', 'StoredEvent'),
       deliveries: count('How many times it was delivered before the group gave up.'),
       error: { type: ['string', 'null'], description: 'The last error a consumer reported.' },
+      normalisedError: {
+        type: ['string', 'null'],
+        description:
+          'The error with numbers, ids, times and e-mail addresses replaced by placeholders: what `GET .../dead-letters/errors` groups by and `POST .../redrive {"error"}` matches (`null`: no error).',
+      },
       at: { type: 'string', format: 'date-time', description: 'When it was dead-lettered.' },
     },
   },
@@ -69,6 +74,34 @@ export const ADMIN_SCHEMAS: Readonly<Record<string, JsonSchema>> = {
         type: 'array',
         description: 'In position order.',
         items: ref('schemas', 'DeadLetter'),
+      },
+    },
+  },
+  PendingDelivery: {
+    type: 'object',
+    required: ['event', 'deliveries', 'error', 'dueAt'],
+    properties: {
+      event: ref('schemas', 'StoredEvent'),
+      deliveries: count(
+        'Times it has been delivered so far (0: a redriven dead letter not yet delivered again).',
+      ),
+      error: { type: ['string', 'null'], description: 'The error of its last nack, if any.' },
+      dueAt: {
+        type: 'string',
+        format: 'date-time',
+        description:
+          "When it is delivered (again) if not acked: the ack deadline, or the end of a nack's delay.",
+      },
+    },
+  },
+  PendingList: {
+    type: 'object',
+    required: ['pending'],
+    properties: {
+      pending: {
+        type: 'array',
+        description: 'In position order.',
+        items: ref('schemas', 'PendingDelivery'),
       },
     },
   },

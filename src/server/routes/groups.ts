@@ -1,6 +1,6 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { HeraldError } from '../../errors/herald-error.js';
-import type { ConsumerGroup, EventLog, GroupDeadLetter } from '../../log/types.js';
+import type { ConsumerGroup, EventLog, GroupDeadLetter, GroupPending } from '../../log/types.js';
 import { assertAdmin } from '../auth/principal.js';
 import { groupByError, normalisedErrorOf } from '../groups/error-groups.js';
 import { MAX_NORMALISED_ERROR } from '../groups/normalise-error.js';
@@ -9,6 +9,8 @@ import { invalidField, jsonObjectBody } from './json-body.js';
 import { integer, single } from './query-params.js';
 
 const MAX_DEAD_LETTERS = 1_000;
+/** Pending deliveries one page may hold (what `ConsumerGroup.pending` accepts). */
+const MAX_PENDING = 1_000;
 /** Positions one redrive or purge may name (the body limit bounds it too). */
 const MAX_POSITIONS = 10_000;
 /** Dead letters the errors route reads by default, and at most (also what a redrive by error reads). */
@@ -17,8 +19,9 @@ const MAX_ERROR_SCAN = 100_000;
 
 /**
  * The admin routes of consumer groups and their dead letters, for admins only:
- * `GET /v1/groups`, `GET /v1/groups/:name`, `GET /v1/groups/:name/dead-letters`,
- * `GET /v1/groups/:name/dead-letters/errors` (grouped by normalised error),
+ * `GET /v1/groups`, `GET /v1/groups/:name`, `GET /v1/groups/:name/pending` (deliveries not yet
+ * acked, a page at a time), `GET /v1/groups/:name/dead-letters` (a page at a time, each with its
+ * normalised error), `GET /v1/groups/:name/dead-letters/errors` (grouped by normalised error),
  * `POST /v1/groups/:name/dead-letters/redrive` and `.../purge`. A name the log does not list is
  * 404 `NOT_FOUND`: these routes never create a group. See `docs/http-admin.md`.
  *
@@ -45,12 +48,18 @@ export function groupRoutes(app: FastifyInstance, ctx: HubContext): void {
     return { ...(await group.info()), options: { types, ackWaitMs, maxDeliveries, backoff } };
   });
 
+  app.get('/v1/groups/:name/pending', async (request) => {
+    assertAdmin(request.principal);
+    const page = pageQuery(request, MAX_PENDING);
+    const group = await existing(log, request);
+    return { pending: (await group.pending(page)).map(pendingDelivery) };
+  });
+
   app.get('/v1/groups/:name/dead-letters', async (request) => {
     assertAdmin(request.principal);
-    const query = request.query as Record<string, string | string[] | undefined>;
-    const limit = integer(single(query.limit) ?? '100', 'limit', 1, MAX_DEAD_LETTERS);
+    const page = pageQuery(request, MAX_DEAD_LETTERS);
     const group = await existing(log, request);
-    return { deadLetters: (await group.deadLetters({ limit })).map(deadLetter) };
+    return { deadLetters: (await group.deadLetters(page)).map(deadLetter) };
   });
 
   app.get('/v1/groups/:name/dead-letters/errors', async (request) => {
@@ -92,8 +101,32 @@ async function existing(log: EventLog, request: FastifyRequest): Promise<Consume
   return log.group(name);
 }
 
+/** `limit` (1..max, default 100) and `after` (a position, default 0) of a page's query. */
+function pageQuery(request: FastifyRequest, max: number): { limit: number; after: number } {
+  const query = request.query as Record<string, string | string[] | undefined>;
+  return {
+    limit: integer(single(query.limit) ?? '100', 'limit', 1, max),
+    after: integer(single(query.after) ?? '0', 'after', 0, Number.MAX_SAFE_INTEGER),
+  };
+}
+
 function deadLetter(dead: GroupDeadLetter) {
-  return { event: dead.event, deliveries: dead.deliveries, error: dead.error ?? null, at: dead.at };
+  return {
+    event: dead.event,
+    deliveries: dead.deliveries,
+    error: dead.error ?? null,
+    normalisedError: normalisedErrorOf(dead),
+    at: dead.at,
+  };
+}
+
+function pendingDelivery(pending: GroupPending) {
+  return {
+    event: pending.event,
+    deliveries: pending.deliveries,
+    error: pending.error ?? null,
+    dueAt: pending.dueAt,
+  };
 }
 
 /** The first `limit` dead letters of a group, and whether it has more (one more is read to know). */
