@@ -24,7 +24,7 @@ afterAll(async () => {
   await log.close();
 });
 
-async function post(body: string | Uint8Array, headers: Record<string, string>) {
+async function post(body: string | Uint8Array<ArrayBuffer>, headers: Record<string, string>) {
   const res = await fetch(`${base}/v1/events`, { method: 'POST', body, headers });
   return { status: res.status, json: (await res.json()) as Record<string, unknown> };
 }
