@@ -26,20 +26,23 @@ local zset = {}
 local all = redis.call('ZRANGE', due, 0, -1, 'WITHSCORES')
 for i = 1, #all, 2 do
   local position = tonumber(all[i])
-  if position > after then zset[#zset + 1] = { position, tonumber(all[i + 1]) } end
+  -- The member's own text too: a number is printed with 14 digits at most (`1e+14`).
+  if position > after then zset[#zset + 1] = { position, tonumber(all[i + 1]), all[i] } end
 end
 table.sort(zset, function(x, y) return x[1] < y[1] end)
 
-local pel, pi, pelFrom, pelDone = {}, 1, after + 1, false
+-- Exclusive ranges ('(' before the id): ids are `<position>-0`, so above `after`, then above the
+-- last id read.
+local pel, pi, pelFrom, pelDone = {}, 1, '(' .. ARGV[2] .. '-0', false
 local function refill()
   pel, pi = {}, 1
   if pelDone then return end
-  local reply = redis.pcall('XPENDING', events, name, pelFrom .. '-0', '+', limit)
+  local reply = redis.pcall('XPENDING', events, name, pelFrom, '+', limit)
   -- NOGROUP: the Redis group is gone (the next pull creates it again); nothing is in its PEL.
   if type(reply) == 'table' and reply.err then reply = {} end
   pel = reply
   if #pel < limit then pelDone = true end
-  if #pel > 0 then pelFrom = tonumber(string.match(pel[#pel][1], '^(%d+)')) + 1 end
+  if #pel > 0 then pelFrom = '(' .. pel[#pel][1] end
 end
 refill()
 
@@ -48,22 +51,23 @@ while #out < limit do
   if pel[pi] == nil and not pelDone then refill() end
   local fromPel, fromZset = pel[pi], zset[zi]
   if fromPel == nil and fromZset == nil then break end
-  local pelPosition = fromPel and tonumber(string.match(fromPel[1], '^(%d+)'))
-  local position, deliveries, dueAt
+  local pelText = fromPel and string.match(fromPel[1], '^(%d+)')
+  local pelPosition = pelText and tonumber(pelText)
+  local position, text, deliveries, dueAt
   if fromZset and (pelPosition == nil or fromZset[1] <= pelPosition) then
     if pelPosition == fromZset[1] then pi = pi + 1 end -- in both (not expected): the zset's record
-    position, dueAt = fromZset[1], fromZset[2]
-    deliveries = tonumber(redis.call('HGET', counts, position) or '0')
+    position, dueAt, text = fromZset[1], fromZset[2], fromZset[3]
+    deliveries = tonumber(redis.call('HGET', counts, text) or '0')
     zi = zi + 1
   else
-    position, deliveries = pelPosition, tonumber(fromPel[4])
+    position, text, deliveries = pelPosition, pelText, tonumber(fromPel[4])
     -- An entry given back by a pull (count 0, long idle) is due at once.
     dueAt = deliveries == 0 and now or now - tonumber(fromPel[3]) + ackWait
     pi = pi + 1
   end
-  local entry = redis.call('XRANGE', events, position .. '-0', position .. '-0')[1]
+  local entry = redis.call('XRANGE', events, text .. '-0', text .. '-0')[1]
   if entry then
-    out[#out + 1] = { position, deliveries, dueAt, redis.call('HGET', errors, position), entry[2] }
+    out[#out + 1] = { position, deliveries, dueAt, redis.call('HGET', errors, text), entry[2] }
   end
 end
 return out
