@@ -111,6 +111,12 @@ export const CONFIG_KEYS: readonly ConfigKey[] = [
     flag: '--metrics-public',
     doc: 'GET /metrics without a token',
   },
+  {
+    key: 'dashboard',
+    type: boolean,
+    default: true,
+    doc: 'serve the dashboard at / to browsers (false: a small HTML index page instead)',
+  },
   { key: 'auth.keys', type: apiKeys, doc: 'API keys and their grants' },
   { key: 'auth.jwt.secret', type: text, doc: 'HS256 shared secret' },
   { key: 'auth.jwt.jwksFile', type: text, path: true, doc: 'JWKS file (RS256, ES256)' },

@@ -30,6 +30,8 @@ export interface HubConfig {
   readonly requestTimeoutMs: number;
   readonly logLevel: LogLevel;
   readonly metricsPublic: boolean;
+  /** Serve the dashboard at `/` to browsers (default true). */
+  readonly dashboard: boolean;
   readonly auth: AuthOptions | undefined;
   readonly cors: { readonly origins: readonly string[] } | undefined;
   readonly rateLimit: { readonly max: number; readonly timeWindowMs: number } | false;

@@ -38,6 +38,7 @@ describe('loadConfig', () => {
       bodyLimit: 1_048_576,
       logLevel: 'info',
       metricsPublic: false,
+      dashboard: true,
       auth: undefined,
       cors: undefined,
       rateLimit: false,
@@ -206,6 +207,18 @@ describe('toServerOptions and the bind rule', () => {
     const none = loadConfig({ env: {}, cwd: '/', flags: { config: path } }).config;
     expect(toServerOptions(none, log).cors).toEqual({ origins: [] });
     expect(toServerOptions(loadConfig({ env: {}, cwd: dir }).config, log)).not.toHaveProperty('cors');
+  });
+
+  it('turns the dashboard off with dashboard: false, and leaves the default (served) alone', () => {
+    const log = memoryLog();
+    const off = loadConfig({ env: { HERALD_DASHBOARD: 'false' }, cwd: dir }).config;
+    expect(off.dashboard).toBe(false);
+    expect(toServerOptions(off, log).dashboard).toBe(false);
+    const path = file('no-dashboard.yaml', 'dashboard: false\n');
+    expect(loadConfig({ env: {}, cwd: '/', flags: { config: path } }).config.dashboard).toBe(false);
+    expect(toServerOptions(loadConfig({ env: {}, cwd: dir }).config, log)).not.toHaveProperty('dashboard');
+    const error = failure(() => loadConfig({ env: { HERALD_DASHBOARD: 'sometimes' }, cwd: dir }));
+    expect(error.details).toMatchObject({ key: 'dashboard', source: 'HERALD_DASHBOARD' });
   });
 
   it('refuses a non-loopback host without auth, naming where the host came from', () => {

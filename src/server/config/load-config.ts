@@ -106,6 +106,7 @@ function build(merged: ReadonlyMap<string, ConfigEntry>, cwd: string): HubConfig
     requestTimeoutMs: value('requestTimeoutMs'),
     logLevel: value('logLevel'),
     metricsPublic: value('metricsPublic'),
+    dashboard: value('dashboard'),
     auth: auth(merged, section('auth.jwt.'), cwd),
     cors: origins === undefined ? undefined : { origins },
     rateLimit: rateLimitOn(merged) && {

@@ -22,6 +22,7 @@ export function toServerOptions(config: HubConfig, log: EventLog): ServerOptions
     requestTimeoutMs: config.requestTimeoutMs,
     logger: { level: config.logLevel },
     metricsPublic: config.metricsPublic,
+    ...(config.dashboard ? {} : { dashboard: false as const }),
     rateLimit: config.rateLimit,
     live: config.live,
     groups: config.groups,
