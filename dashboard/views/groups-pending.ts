@@ -79,7 +79,7 @@ export function PendingDeliveries({ name, generation }: { name: string; generati
     <h3 id="pending-title">Pending deliveries</h3>
     <p class="muted">
       Delivered and not yet acked, in position order, ${PAGE_SIZE} to a page; each is delivered again when it
-      is due unless a member acks it. Given up on:
+      is due unless a member acks it. Given up on:${' '}
       <a href=${href('dead-letters', name)}>dead letters of ${name}</a>.
     </p>
     <${ErrorLine} error=${page.error} />

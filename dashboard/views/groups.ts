@@ -75,7 +75,7 @@ function GroupList({ generation }: { generation: number }) {
           : null
         : groups.length === 0
           ? html`<p class="muted" data-testid="groups-none">
-              No consumer groups yet. A group is created by its first consumer (a pull over HTTP, or
+              No consumer groups yet. A group is created by its first consumer (a pull over HTTP, or${' '}
               <code>broker.subscribe(..., { group })</code>).
             </p>`
           : html`<table data-testid="groups-table">
