@@ -244,6 +244,83 @@ describeInChromium('the Dead letters view', () => {
       expect(problems).toEqual([]);
     });
 
+    it('pages the letters, redrives or purges one letter or an error group, keyboard only', async () => {
+      const many = 'many';
+      const group = await log.group(many, { types: ['many.>'], maxDeliveries: 1, startAt: 'end' });
+      const appended = await log.append(
+        Array.from({ length: 26 }, (_, n) => ({ type: 'many.job', data: { n } })),
+      );
+      const ps = appended.map((a) => a.position);
+      for (;;) {
+        const deliveries = await group.pull({ max: 100 });
+        if (deliveries.length === 0) break;
+        await Promise.all(
+          deliveries.map((d) =>
+            d.nack({ error: d.event.position === ps[25] ? 'bad input' : `step ${d.event.position} failed` }),
+          ),
+        );
+      }
+      const dead = async () => (await group.deadLetters()).map((d) => d.event.position);
+      expect(await dead()).toEqual(ps);
+      const shown = () =>
+        page.$$eval('[data-testid=letter-row]', (rows) => rows.map((r) => Number(r.dataset.position)));
+      /** Tabs from the toolbar's Reload to `selector`, then presses Enter. */
+      const press = async (selector: string) => {
+        await page.locator('[data-testid=reload]').focus();
+        await tabTo(page, selector, 100);
+        await page.keyboard.press('Enter');
+      };
+      const confirm = async (title: string) => {
+        await expect
+          .poll(() => page.locator('[data-testid=confirm-dialog]').evaluate((d: HTMLDialogElement) => d.open))
+          .toBe(true);
+        expect(await page.textContent('#dl-ask-title')).toBe(title);
+        await tabTo(page, '[data-testid=confirm]', 3);
+        await page.keyboard.press('Enter');
+      };
+
+      await page.goto(`${hub.base}/#/dead-letters/${many}`);
+      await expect.poll(errorRows).toEqual(['step <n> failed × 25', 'bad input × 1']);
+      await press('[data-testid=toggle-letters][aria-label="Letters with step <n> failed"]');
+      await expect.poll(shown).toEqual(ps.slice(0, 20));
+      await press('[data-testid=next-letters]');
+      await expect.poll(shown).toEqual(ps.slice(20, 25));
+      await press('[data-testid=previous-letters]');
+      await expect.poll(shown).toEqual(ps.slice(0, 20));
+
+      // One letter redriven: it leaves the list and the hub's dead letters.
+      await press(`[data-testid=redrive-one][aria-label="Redrive position ${ps[0]}"]`);
+      await expect
+        .poll(() => page.textContent('[data-testid=message]'))
+        .toBe(`Position ${ps[0]} redriven: it is delivered again.`);
+      await expect.poll(shown).toEqual(ps.slice(1, 21));
+      expect(await dead()).toEqual(ps.slice(1));
+
+      // One letter purged, after confirmation.
+      await press(`[data-testid=purge-one][aria-label="Purge position ${ps[1]}"]`);
+      await confirm(`Purge position ${ps[1]}?`);
+      await expect.poll(dead).toEqual(ps.slice(2));
+      await expect.poll(shown).toEqual(ps.slice(2, 22));
+
+      // One letter inspected and redriven from its detail, then closed.
+      await press(`[data-testid=inspect][aria-label="Inspect position ${ps[2]}"]`);
+      await expect.poll(() => page.textContent('[data-testid=detail-error]')).toBe(`step ${ps[2]} failed`);
+      await tabTo(page, '[data-testid=detail-redrive]', 3);
+      await page.keyboard.press('Enter');
+      await expect.poll(() => page.isVisible('[data-testid=letter-gone]')).toBe(true);
+      expect(await dead()).toEqual(ps.slice(3));
+      await press('[data-testid=detail-close]');
+      expect(await page.locator('[data-testid=letter-detail]').count()).toBe(0);
+
+      // An error group purged, after confirmation; the other stays.
+      await press('[data-testid=purge-group][aria-label$="with bad input"]');
+      await confirm('Purge 1 dead letter?');
+      await expect.poll(errorRows).toEqual(['step <n> failed × 22']);
+      expect(await dead()).toEqual(ps.slice(3, 25));
+      expect(await axeViolations(page)).toEqual([]);
+      expect(problems).toEqual([]);
+    }, 30_000);
+
     it('shows a non-admin token no dead-letter action, and the hub refuses its forged redrive', async () => {
       // Dead letters to act on: a new failure.
       await call('/v1/events', [{ type: 'job.render', data: { n: 7 } }]);
@@ -319,6 +396,46 @@ describeInChromium('the Dead letters view', () => {
         await expect.poll(() => page.isVisible('[data-testid=no-errors]')).toBe(true);
         expect((await group.info()).deadLetters).toBe(0);
         if (!midway) await screenshot(page, `dead-letters-progress-${name}`);
+
+        // Cancel between chunks: the second chunk of a purge is held until Cancel has been pressed.
+        for (;;) {
+          const deliveries = await group.pull({ max: 1000 });
+          if (deliveries.length === 0) break;
+          await Promise.all(deliveries.map((d) => d.nack({ error: `failed at step ${d.event.position}` })));
+        }
+        expect((await group.info()).deadLetters).toBe(10_000);
+        let held = () => undefined as void;
+        const heldSecond = new Promise<void>((resolve) => (held = resolve));
+        let release = () => undefined as void;
+        const released = new Promise<void>((resolve) => (release = resolve));
+        let purges = 0;
+        await page.route('**/dead-letters/purge', async (route) => {
+          if (++purges === 2) {
+            held();
+            await released;
+          }
+          await route.continue();
+        });
+        await page.locator('[data-testid=reload]').click();
+        await expect.poll(() => page.textContent('[data-testid=summary]')).toContain('10,000 dead letters');
+        await page.locator('[data-testid=purge-all]').focus();
+        await page.keyboard.press('Enter');
+        await tabTo(page, '[data-testid=confirm]', 3);
+        await page.keyboard.press('Enter');
+        await heldSecond;
+        await page.locator('[data-testid=reload]').focus();
+        await tabTo(page, '[data-testid=cancel-job]', 5);
+        await page.keyboard.press('Enter');
+        release();
+        await expect.poll(() => page.getAttribute('[data-testid=job]', 'data-state')).toBe('cancelled');
+        expect(await page.getAttribute('[data-testid=progress-text]', 'data-done')).toBe('2000');
+        expect(await page.textContent('[data-testid=progress-text]')).toMatch(
+          /^2,000 of 10,000 purged; cancelled after /,
+        );
+        expect((await group.info()).deadLetters).toBe(8000);
+        await page.unroute('**/dead-letters/purge');
+        await expect.poll(() => page.textContent('[data-testid=summary]')).toContain('8,000 dead letters');
+        await screenshot(page, `dead-letters-cancelled-${name}`);
         expect(await axeViolations(page)).toEqual([]);
         expect(problems).toEqual([]);
       },

@@ -149,6 +149,7 @@ export function ErrorLetters(props: {
     <div class="dl-pager">
       <button
         type="button"
+        data-testid="previous-letters"
         disabled=${cursors.length <= 1}
         onClick=${() => setCursors((c) => c.slice(0, -1))}
       >
@@ -156,6 +157,7 @@ export function ErrorLetters(props: {
       </button>
       <button
         type="button"
+        data-testid="next-letters"
         disabled=${next === undefined}
         onClick=${() => next !== undefined && setCursors((c) => [...c, next])}
       >
@@ -194,8 +196,11 @@ export function LetterDetail(props: {
         ? html`<p class="muted">Loading…</p>`
         : d === undefined
           ? html`<p data-testid="letter-gone">
-              Position ${position} is no longer a dead letter of ${group} (redriven or purged).
-            </p>`
+                Position ${position} is no longer a dead letter of ${group} (redriven or purged).
+              </p>
+              <div class="dl-toolbar">
+                <button type="button" data-testid="detail-close" onClick=${props.onClose}>Close</button>
+              </div>`
           : html`<dl class="dl-facts">
                 <div>
                   <dt>type</dt>
@@ -232,7 +237,7 @@ export function LetterDetail(props: {
                 >
                   Purge this letter
                 </button>
-                <button type="button" onClick=${props.onClose}>Close</button>
+                <button type="button" data-testid="detail-close" onClick=${props.onClose}>Close</button>
               </div>
               <${JsonView} value=${d.event} label=${`The event at position ${position}`} />`
     }

@@ -138,6 +138,7 @@ function GroupDeadLetters({ group, generation }: { group: string; generation: nu
   const [job, setJob] = useState<Job | undefined>(undefined);
   const [ask, setAsk] = useState<Ask | undefined>(undefined);
   const cancel = useRef({ value: false });
+  const opener = useRef<HTMLElement | null>(null);
   const busy = job?.state === 'running';
   const reload = () => setTick((t) => t + 1);
 
@@ -194,7 +195,10 @@ function GroupDeadLetters({ group, generation }: { group: string; generation: nu
 
   const actions: LetterActions = {
     busy,
-    inspect: setInspected,
+    inspect: (position) => {
+      opener.current = document.activeElement instanceof HTMLElement ? document.activeElement : null;
+      setInspected(position);
+    },
     redrive: (position) => void one('redrive', position).finally(reload),
     purge: (position) =>
       setAsk({
@@ -371,7 +375,11 @@ function GroupDeadLetters({ group, generation }: { group: string; generation: nu
             position=${inspected}
             tick=${tick}
             actions=${actions}
-            onClose=${() => setInspected(undefined)}
+            onClose=${() => {
+              setInspected(undefined);
+              // Back to the button that opened it, when it is still there.
+              if (opener.current?.isConnected === true) opener.current.focus();
+            }}
           />`
     }
     <${ConfirmDialog}
