@@ -180,6 +180,18 @@ describeInChromium('the dashboard groups view', () => {
         .toContain('Page 1: 100 pending');
       expect(problems).toEqual([]);
     }, 30_000);
+
+    it('says so when the hub has no such group', async () => {
+      problems.length = 0;
+      await page.goto(`${hub.base}/#/groups/nobody`);
+      await expect
+        .poll(() => page.textContent('[data-testid=group-missing]'), WAIT)
+        .toContain('The hub has no group named nobody');
+      expect(await page.$('[data-testid=pending-table]')).toBeNull();
+      // The 404 itself is logged by the browser; nothing else is.
+      expect(problems.filter((p) => !/status of 404/.test(p))).toEqual([]);
+      expect(await axeViolations(page)).toEqual([]);
+    });
   });
 
   forEachDashboardBackend('the groups view on a hub with auth', (backend) => {

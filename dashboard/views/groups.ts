@@ -4,14 +4,16 @@
  * shows one group with its options and its pending deliveries (position, type, deliveries, last
  * error, when it is due again), 100 to a page, each linked to its trace.
  */
-import { useEffect, useState } from 'preact/hooks';
-import { getJson, type Me } from '../api.js';
+import { useEffect, useRef, useState } from 'preact/hooks';
+import { ApiError, getJson, noteHead, type Me } from '../api.js';
 import { href } from '../router.js';
 import { count, ErrorLine, html, usePoll } from '../ui.js';
 import { PendingDeliveries } from './groups-pending.js';
 
 /** How often the figures are read again: lag is at most this stale. */
 const REFRESH_MS = 1000;
+/** How often a name the hub does not know is asked again (each 404 is a console error). */
+const MISSING_RETRY_MS = 10_000;
 
 /** A group's figures as `GET /v1/groups` lists them. */
 export interface GroupInfo {
@@ -61,7 +63,16 @@ function useStamp(value: unknown): number | undefined {
 }
 
 function GroupList({ generation }: { generation: number }) {
-  const list = usePoll(() => getJson<{ groups: GroupInfo[] }>('/v1/groups'), REFRESH_MS, [generation]);
+  const list = usePoll(
+    async () => {
+      const answer = await getJson<{ groups: GroupInfo[] }>('/v1/groups');
+      // A delivered position is in the log: the header's head follows it.
+      noteHead(Math.max(0, ...answer.groups.map((g) => g.deliveredPosition)));
+      return answer;
+    },
+    REFRESH_MS,
+    [generation],
+  );
   const at = useStamp(list.value);
   const groups = list.value?.groups ?? [];
   return html`<section aria-labelledby="groups-title" class="groups">
@@ -129,9 +140,31 @@ function backoffText(backoff: unknown): string {
 }
 
 function OneGroup({ name, generation }: { name: string; generation: number }) {
-  const group = usePoll(() => getJson<GroupDetail>(path(name)), REFRESH_MS, [name, generation]);
+  // A name the hub answers 404 for is asked again every MISSING_RETRY_MS, not every second.
+  const missing = useRef<{ key: string; at: number } | undefined>(undefined);
+  const key = `${generation}/${name}`;
+  const group = usePoll<GroupDetail | { missing: string }>(
+    async () => {
+      const known = missing.current;
+      if (known?.key === key && Date.now() - known.at < MISSING_RETRY_MS) return { missing: name };
+      try {
+        const answer = await getJson<GroupDetail>(path(name));
+        missing.current = undefined;
+        noteHead(answer.deliveredPosition);
+        return answer;
+      } catch (error) {
+        if (!(error instanceof ApiError && error.status === 404)) throw error;
+        missing.current = { key, at: Date.now() };
+        return { missing: name };
+      }
+    },
+    REFRESH_MS,
+    [name, generation],
+  );
   const at = useStamp(group.value);
-  const g = group.value?.name === name ? group.value : undefined;
+  const value = group.value;
+  const g = value !== undefined && 'name' in value && value.name === name ? value : undefined;
+  const absent = value !== undefined && 'missing' in value && value.missing === name;
   const o = g?.options;
   return html`<section aria-labelledby="groups-title" class="groups">
     <p class="crumbs"><a href=${href('groups')}>All groups</a></p>
@@ -139,63 +172,70 @@ function OneGroup({ name, generation }: { name: string; generation: number }) {
     <${ErrorLine} error=${group.error} />
     <${Freshness} at=${at} />
     ${
-      g === undefined || o === undefined
-        ? group.loading
-          ? html`<p class="status">Loading…</p>`
-          : null
-        : html`<div class="group-facts">
-              <dl class="figures" data-testid="group-figures">
-                <div>
-                  <dt>Acked up to</dt>
-                  <dd>${count(g.ackedPosition)}</dd>
-                </div>
-                <div>
-                  <dt>Delivered up to</dt>
-                  <dd>${count(g.deliveredPosition)}</dd>
-                </div>
-                <div>
-                  <dt>Pending</dt>
-                  <dd data-field="pending">${count(g.pending)}</dd>
-                </div>
-                <div>
-                  <dt>Lag</dt>
-                  <dd data-field="lag">${count(g.lag)}</dd>
-                </div>
-                <div>
-                  <dt>Dead letters</dt>
-                  <dd data-field="dead-letters">
-                    <a href=${href('dead-letters', name)} data-testid="dead-letters-link"
-                      >${count(g.deadLetters)}<span class="visually-hidden"> dead letters of ${name}</span></a
-                    >
-                  </dd>
-                </div>
-              </dl>
-              <dl class="figures" data-testid="group-options">
-                <div>
-                  <dt>Types</dt>
-                  <dd>${(o.types ?? ['>']).map((t) => html`<code>${t}</code> `)}</dd>
-                </div>
-                <div>
-                  <dt>Ack wait</dt>
-                  <dd>${o.ackWaitMs === undefined ? '30 s (default)' : `${count(o.ackWaitMs)} ms`}</dd>
-                </div>
-                <div>
-                  <dt>Max deliveries</dt>
-                  <dd>${o.maxDeliveries ?? '5 (default)'}</dd>
-                </div>
-                <div>
-                  <dt>Backoff</dt>
-                  <dd>${backoffText(o.backoff)}</dd>
-                </div>
-              </dl>
-            </div>
-            <p class="muted" data-testid="members">
-              Members: the hub does not list them. A member is any caller of${' '}
-              <code>POST /v1/groups/${name}/pull</code> (or a broker subscriber in a process on the log), and
-              its receipts live only in the hub it pulled from; the pending deliveries below are what members
-              hold now.
-            </p>
-            <${PendingDeliveries} name=${name} generation=${generation} />`
+      absent
+        ? html`<p class="status" data-testid="group-missing">
+            The hub has no group named <code>${name}</code>. A group is created by its first consumer; this
+            page asks again every ${MISSING_RETRY_MS / 1000} s.
+          </p>`
+        : g === undefined || o === undefined
+          ? group.loading
+            ? html`<p class="status">Loading…</p>`
+            : null
+          : html`<div class="group-facts">
+                <dl class="figures" data-testid="group-figures">
+                  <div>
+                    <dt>Acked up to</dt>
+                    <dd>${count(g.ackedPosition)}</dd>
+                  </div>
+                  <div>
+                    <dt>Delivered up to</dt>
+                    <dd>${count(g.deliveredPosition)}</dd>
+                  </div>
+                  <div>
+                    <dt>Pending</dt>
+                    <dd data-field="pending">${count(g.pending)}</dd>
+                  </div>
+                  <div>
+                    <dt>Lag</dt>
+                    <dd data-field="lag">${count(g.lag)}</dd>
+                  </div>
+                  <div>
+                    <dt>Dead letters</dt>
+                    <dd data-field="dead-letters">
+                      <a href=${href('dead-letters', name)} data-testid="dead-letters-link"
+                        >${count(g.deadLetters)}<span class="visually-hidden">
+                          dead letters of ${name}</span
+                        ></a
+                      >
+                    </dd>
+                  </div>
+                </dl>
+                <dl class="figures" data-testid="group-options">
+                  <div>
+                    <dt>Types</dt>
+                    <dd>${(o.types ?? ['>']).map((t) => html`<code>${t}</code> `)}</dd>
+                  </div>
+                  <div>
+                    <dt>Ack wait</dt>
+                    <dd>${o.ackWaitMs === undefined ? '30 s (default)' : `${count(o.ackWaitMs)} ms`}</dd>
+                  </div>
+                  <div>
+                    <dt>Max deliveries</dt>
+                    <dd>${o.maxDeliveries ?? '5 (default)'}</dd>
+                  </div>
+                  <div>
+                    <dt>Backoff</dt>
+                    <dd>${backoffText(o.backoff)}</dd>
+                  </div>
+                </dl>
+              </div>
+              <p class="muted" data-testid="members">
+                Members: the hub does not list them. A member is any caller of${' '}
+                <code>POST /v1/groups/${name}/pull</code> (or a broker subscriber in a process on the log),
+                and its receipts live only in the hub it pulled from; the pending deliveries below are what
+                members hold now.
+              </p>
+              <${PendingDeliveries} name=${name} generation=${generation} />`
     }
   </section>`;
 }
