@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sqliteLog } from '../src/backends/sqlite/index.js';
 import { memoryLog } from '../src/log/memory-log.js';
+import { normaliseError } from '../src/server/groups/normalise-error.js';
 import type { EventLog } from '../src/log/types.js';
 import { startHub, type TestHub } from './helpers/sse-hub.js';
 import { bearer, call, send, type Reply } from './security/helpers/http.js';
@@ -25,6 +26,7 @@ interface ErrorGroup {
   firstDeadAt: string;
   lastDeadAt: string;
   positions: number[];
+  example: string | null;
 }
 
 const BACKENDS: [string, () => Promise<EventLog>][] = [
@@ -110,6 +112,8 @@ describe.each(BACKENDS)('dead letters grouped by error over %s', (_name, open) =
     for (const e of errors) {
       expect(Date.parse(e.firstDeadAt)).toBeLessThanOrEqual(Date.parse(e.lastDeadAt));
       expect(Math.abs(Date.parse(e.lastDeadAt) - Date.now())).toBeLessThan(60_000);
+      // The example is one of the group's own raw errors.
+      expect(e.example === null ? null : normaliseError(e.example)).toBe(e.error);
     }
   });
 

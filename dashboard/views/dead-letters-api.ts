@@ -26,6 +26,8 @@ export interface ErrorGroup {
   firstDeadAt: string;
   lastDeadAt: string;
   positions: number[];
+  /** The raw error of the group's latest letter (numbers and ids included), or null. */
+  example: string | null;
 }
 
 /** The path of a group's admin route. */

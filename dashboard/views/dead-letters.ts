@@ -11,19 +11,11 @@ import { useEffect, useRef, useState } from 'preact/hooks';
 import { describeError, getJson, sendJson, type Me } from '../api.js';
 import { href } from '../router.js';
 import { count, duration, ErrorLine, html, usePoll } from '../ui.js';
-import {
-  deadLetterAt,
-  groupPath,
-  runInChunks,
-  type ChunkTarget,
-  type ErrorGroup,
-} from './dead-letters-api.js';
+import { groupPath, runInChunks, type ChunkTarget, type ErrorGroup } from './dead-letters-api.js';
 import { ErrorLetters, LetterDetail, when, type LetterActions } from './dead-letters-letters.js';
 
 /** The view reads everything again this often (ms) while no action runs. */
 const REFRESH_MS = 5000;
-/** Error groups whose example error is read (one request each). */
-const MAX_EXAMPLES = 50;
 
 interface GroupSummary {
   name: string;
@@ -86,23 +78,14 @@ function GroupList({ generation }: { generation: number }) {
   </section>`;
 }
 
-/** An error group with the raw error of its first letter, as an example. */
-interface ErrorRow extends ErrorGroup {
-  example: string | null | undefined;
-}
+/** An error group as the table shows it (the hub gives each one an example raw error). */
+type ErrorRow = ErrorGroup;
 
 async function loadErrors(group: string): Promise<{ rows: ErrorRow[]; scanned: number; truncated: boolean }> {
   const reply = await getJson<{ errors: ErrorGroup[]; scanned: number; truncated: boolean }>(
     groupPath(group, '/dead-letters/errors'),
   );
-  const rows = await Promise.all(
-    reply.errors.map(async (e, i) => {
-      const first = e.positions[0];
-      if (i >= MAX_EXAMPLES || first === undefined) return { ...e, example: undefined };
-      const letter = await deadLetterAt(group, first);
-      return { ...e, example: letter === undefined ? undefined : letter.error };
-    }),
-  );
+  const rows = reply.errors;
   return { rows, scanned: reply.scanned, truncated: reply.truncated };
 }
 

@@ -105,6 +105,7 @@ describe('groupByError', () => {
         firstDeadAt: '2025-01-07T10:00:00.000Z',
         lastDeadAt: '2025-01-07T10:00:09.000Z',
         positions: [1, 3, 5],
+        example: 'timeout after 30 ms',
       },
       {
         error: 'card declined',
@@ -112,6 +113,7 @@ describe('groupByError', () => {
         firstDeadAt: '2025-01-07T10:00:01.000Z',
         lastDeadAt: '2025-01-07T10:00:01.000Z',
         positions: [2],
+        example: 'card declined',
       },
       {
         error: null,
@@ -119,6 +121,7 @@ describe('groupByError', () => {
         firstDeadAt: '2025-01-07T10:00:05.000Z',
         lastDeadAt: '2025-01-07T10:00:05.000Z',
         positions: [4],
+        example: null,
       },
     ]);
   });
@@ -132,5 +135,17 @@ describe('groupByError', () => {
     const ties = [dead(1, 'b', at), dead(2, undefined, at), dead(3, 'a', at)];
     expect(groupByError(ties).map((g) => g.error)).toEqual([null, 'a', 'b']);
     expect(groupByError([...ties].reverse()).map((g) => g.error)).toEqual([null, 'a', 'b']);
+  });
+
+  it("carries the latest letter's raw error as the example, cut at 1,000 characters", () => {
+    const raw = (n: number) => `attempt ${n}: ${'x'.repeat(2_000)}`;
+    const [group, ...others] = groupByError([
+      dead(1, raw(3), '2025-01-07T10:00:03.000Z'),
+      dead(2, raw(1), '2025-01-07T10:00:00.000Z'),
+    ]);
+    expect(others).toEqual([]);
+    const long = raw(3);
+    expect(group!.example).toHaveLength(1_000);
+    expect(group!.example).toBe(`${long.slice(0, 999)}…`);
   });
 });

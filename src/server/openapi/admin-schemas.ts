@@ -156,7 +156,7 @@ export const ADMIN_SCHEMAS: Readonly<Record<string, JsonSchema>> = {
   },
   DeadLetterError: {
     type: 'object',
-    required: ['error', 'count', 'firstDeadAt', 'lastDeadAt', 'positions'],
+    required: ['error', 'count', 'firstDeadAt', 'lastDeadAt', 'positions', 'example'],
     properties: {
       error: {
         type: ['string', 'null'],
@@ -171,6 +171,11 @@ export const ADMIN_SCHEMAS: Readonly<Record<string, JsonSchema>> = {
         maxItems: 20,
         description: 'Up to 20 sample positions, the lowest first.',
         items: { type: 'integer', minimum: 1 },
+      },
+      example: {
+        type: ['string', 'null'],
+        description:
+          "The raw error of the group's latest dead letter (at most 1,000 characters, cut with …), or null.",
       },
     },
   },
