@@ -116,16 +116,28 @@ describeInChromium('the dashboard overview', () => {
     });
 
     it('lists the lagging group, switches the window and follows a group link from the keyboard', async () => {
-      // A group of order.> from the start, one delivery pulled and not acked: lag 4, pending 1.
+      // A group of order.> from the start, two deliveries pulled, one dead-lettered at once and
+      // the other not acked: lag 3, pending 1, one dead letter.
       const pulled = (await post(hub.base, '/v1/groups/mailer/pull', {
         types: ['order.>'],
         startAt: 'start',
-        max: 1,
-      })) as { deliveries: unknown[] };
-      expect(pulled.deliveries).toHaveLength(1);
-      await expect.poll(() => cell('mailer', 2), { timeout: 10_000 }).toBe('4');
+        max: 2,
+      })) as { deliveries: { receipt: string }[] };
+      expect(pulled.deliveries).toHaveLength(2);
+      await post(hub.base, '/v1/groups/mailer/nack', {
+        receipts: [pulled.deliveries[1]!.receipt],
+        deadLetter: true,
+        error: 'no such mailbox',
+      });
+      await expect.poll(() => cell('mailer', 2), { timeout: 10_000 }).toBe('3');
+      await expect.poll(() => cell('mailer', 4), WAIT).toBe('1');
       expect(await cell('mailer', 3)).toBe('1');
-      expect(await cell('mailer', 4)).toBe('0');
+      expect(
+        await page.getAttribute(
+          '[data-testid=lagging-groups] tr[data-group="mailer"] td:nth-child(4) a',
+          'href',
+        ),
+      ).toBe('#/dead-letters/mailer');
 
       // The window switch, by keyboard alone.
       await page.locator('body').focus();
