@@ -28,6 +28,8 @@ export interface TraceNode {
   children: TraceNode[];
   /** 1 for a root. */
   level: number;
+  /** Its place in `Trace.nodes` (a stable key for the page). */
+  index: number;
   /** Milliseconds since the parent's time, and since the root's. */
   sinceParent: number | undefined;
   sinceRoot: number | undefined;
@@ -85,6 +87,7 @@ export function buildTree(events: readonly Stored[]): { roots: TraceNode[]; node
         parent: undefined,
         children: [],
         level: 1,
+        index: 0,
         sinceParent: undefined,
         sinceRoot: undefined,
       });
@@ -98,26 +101,32 @@ export function buildTree(events: readonly Stored[]): { roots: TraceNode[]; node
   }
   const nodes: TraceNode[] = [];
   const seen = new Set<TraceNode>();
-  const walk = (node: TraceNode, parent: TraceNode | undefined, root: TraceNode) => {
-    seen.add(node);
-    node.parent = parent;
-    node.level = parent === undefined ? 1 : parent.level + 1;
-    const at = millis(node.event);
-    const parentAt = parent === undefined ? undefined : millis(parent.event);
-    const rootAt = millis(root.event);
-    node.sinceParent = at === undefined || parentAt === undefined ? undefined : at - parentAt;
-    node.sinceRoot =
-      parent === undefined || at === undefined || rootAt === undefined ? undefined : at - rootAt;
-    nodes.push(node);
-    node.children = node.children.filter((c) => !seen.has(c));
-    for (const child of node.children) walk(child, node, root);
+  // Depth first with a stack of its own: a chain of 10,000 causes is 10,000 levels deep.
+  const walk = (top: TraceNode) => {
+    const rootAt = millis(top.event);
+    const stack: [TraceNode, TraceNode | undefined][] = [[top, undefined]];
+    for (let item = stack.pop(); item !== undefined; item = stack.pop()) {
+      const [node, parent] = item;
+      seen.add(node);
+      node.parent = parent;
+      node.level = parent === undefined ? 1 : parent.level + 1;
+      const at = millis(node.event);
+      const parentAt = parent === undefined ? undefined : millis(parent.event);
+      node.sinceParent = at === undefined || parentAt === undefined ? undefined : at - parentAt;
+      node.sinceRoot =
+        parent === undefined || at === undefined || rootAt === undefined ? undefined : at - rootAt;
+      node.index = nodes.length;
+      nodes.push(node);
+      node.children = node.children.filter((c) => !seen.has(c));
+      for (let i = node.children.length - 1; i >= 0; i--) stack.push([node.children[i]!, node]);
+    }
   };
-  for (const root of roots) walk(root, undefined, root);
+  for (const root of roots) walk(root);
   // Events in a cycle of causes are reachable from no root: the first of each becomes one.
   for (const node of byId.values()) {
     if (seen.has(node)) continue;
     roots.push(node);
-    walk(node, undefined, node);
+    walk(node);
   }
   return { roots, nodes };
 }

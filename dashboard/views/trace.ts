@@ -5,11 +5,21 @@
  * go to a child or the parent), Home and End; the selected event's CloudEvent shows below.
  * Loading and the rules of the tree are in `trace-tree.ts`.
  */
-import { useEffect, useLayoutEffect, useRef, useState } from 'preact/hooks';
+import { useEffect, useLayoutEffect, useMemo, useRef, useState } from 'preact/hooks';
 import { describeError, type Me } from '../api.js';
 import { href, navigate } from '../router.js';
 import { count, duration, ErrorLine, html, JsonView } from '../ui.js';
-import { loadTrace, MAX_TRACE_EVENTS, type OutsideCause, type Trace, type TraceNode } from './trace-tree.js';
+import {
+  loadTrace,
+  MAX_TRACE_EVENTS,
+  type OutsideCause,
+  type Stored,
+  type Trace,
+  type TraceNode,
+} from './trace-tree.js';
+
+/** Levels deeper than this are indented no further; their rows show the level (so does `aria-level`). */
+const MAX_INDENT = 8;
 
 type Loaded =
   | { state: 'idle' }
@@ -88,34 +98,47 @@ export function TraceView({
 /** The nodes shown: every node whose ancestors are all expanded, in tree order. */
 function visibleNodes(roots: readonly TraceNode[], collapsed: ReadonlySet<string>): TraceNode[] {
   const out: TraceNode[] = [];
-  const walk = (node: TraceNode) => {
+  const stack = [...roots].reverse();
+  for (let node = stack.pop(); node !== undefined; node = stack.pop()) {
     out.push(node);
-    if (!collapsed.has(node.event.id)) node.children.forEach(walk);
-  };
-  roots.forEach(walk);
+    if (collapsed.has(node.event.id)) continue;
+    for (let i = node.children.length - 1; i >= 0; i--) stack.push(node.children[i]!);
+  }
   return out;
 }
+
+/** The height of a row in pixels (the CSS sets the same): the tree is virtualised like the tail. */
+const ROW_HEIGHT = 26;
+/** Rows rendered above and below the visible ones. */
+const OVERSCAN = 15;
 
 function TraceTree({ trace }: { trace: Trace }) {
   const first = trace.origin?.id ?? trace.roots[0]?.event.id;
   const [selectedId, setSelectedId] = useState(first);
   const [collapsed, setCollapsed] = useState<ReadonlySet<string>>(new Set());
-  const tree = useRef<HTMLUListElement>(null);
-  const moved = useRef(false);
-  const visible = visibleNodes(trace.roots, collapsed);
+  const viewport = useRef<HTMLDivElement>(null);
+  const [scroll, setScroll] = useState({ top: 0, height: 480 });
+  const visible = useMemo(() => visibleNodes(trace.roots, collapsed), [trace, collapsed]);
   const selected = trace.nodes.find((n) => n.event.id === selectedId) ?? trace.nodes[0];
+  const index = selected === undefined ? -1 : visible.indexOf(selected);
 
-  // Focus follows the selection when the keyboard moved it (never on load: no focus is stolen).
-  useLayoutEffect(() => {
-    if (!moved.current) return;
-    moved.current = false;
-    tree.current?.querySelector<HTMLElement>(`[data-id="${CSS.escape(selected?.event.id ?? '')}"]`)?.focus();
-  });
+  /** Scrolls row `i` into view (now, so the same render has it). */
+  const reveal = (i: number) => {
+    const el = viewport.current;
+    if (el === null || i < 0) return;
+    let top = el.scrollTop;
+    if (i * ROW_HEIGHT < top) top = i * ROW_HEIGHT;
+    else if ((i + 1) * ROW_HEIGHT > top + el.clientHeight) top = (i + 1) * ROW_HEIGHT - el.clientHeight;
+    el.scrollTop = top;
+    setScroll({ top: el.scrollTop, height: el.clientHeight });
+  };
+  // On load: the event the trace was opened from in view.
+  useLayoutEffect(() => reveal(index), []);
 
   const select = (node: TraceNode | undefined) => {
     if (node === undefined) return;
-    moved.current = true;
     setSelectedId(node.event.id);
+    reveal(visible.indexOf(node));
   };
   const toggle = (node: TraceNode, open: boolean) =>
     setCollapsed((prev) => {
@@ -127,14 +150,20 @@ function TraceTree({ trace }: { trace: Trace }) {
 
   const onKey = (e: KeyboardEvent) => {
     if (selected === undefined) return;
-    const at = visible.indexOf(selected);
     const open = selected.children.length > 0 && !collapsed.has(selected.event.id);
+    const page = Math.max(1, Math.floor(scroll.height / ROW_HEIGHT) - 1);
     switch (e.key) {
       case 'ArrowDown':
-        select(visible[at + 1]);
+        select(visible[index + 1]);
         break;
       case 'ArrowUp':
-        select(visible[at - 1]);
+        select(visible[index - 1]);
+        break;
+      case 'PageDown':
+        select(visible[Math.min(visible.length - 1, index + page)]);
+        break;
+      case 'PageUp':
+        select(visible[Math.max(0, index - page)]);
         break;
       case 'Home':
         select(visible[0]);
@@ -161,7 +190,10 @@ function TraceTree({ trace }: { trace: Trace }) {
     e.preventDefault();
   };
 
+  const from = Math.max(0, Math.floor(scroll.top / ROW_HEIGHT) - OVERSCAN);
+  const to = Math.min(visible.length, Math.ceil((scroll.top + scroll.height) / ROW_HEIGHT) + OVERSCAN);
   const roots = trace.roots.length;
+  const outsideRoots = trace.roots.filter((r) => outsideCause(r.event) !== undefined);
   return html`<p class="status" role="status" data-testid="trace-summary">
       ${'Correlation '}<code>${trace.correlation}</code>${`: ${count(trace.nodes.length)} event${trace.nodes.length === 1 ? '' : 's'}, ${roots} root${roots === 1 ? '' : 's'}. `}
       ${
@@ -172,59 +204,96 @@ function TraceTree({ trace }: { trace: Trace }) {
           : null
       }
     </p>
+    ${
+      outsideRoots.length === 0
+        ? null
+        : html`<ul class="trace-outside" aria-label="Roots caused by events outside this correlation">
+            ${outsideRoots
+              .slice(0, 20)
+              .map(
+                (r) =>
+                  html`<li key=${r.event.id}>
+                    ${`${r.event.type} at position ${r.event.position}: `}<span data-testid="outside-cause"
+                      >${causeText(outsideCause(r.event)!, trace.outside.get(outsideCause(r.event)!))}</span
+                    >
+                  </li>`,
+              )}
+          </ul>`
+    }
     <div class="trace">
       <div class="trace-head" aria-hidden="true">
         <span>type</span><span>source</span><span>time</span><span>after cause</span><span>from root</span
         ><span>position</span><span>stream / version</span>
       </div>
-      <ul
-        class="trace-tree"
-        role="tree"
-        ref=${tree}
-        aria-label="Events by cause; arrow keys move, Right and Left open and close"
-        data-testid="trace-tree"
-        onKeyDown=${onKey}
+      <div
+        class="trace-viewport"
+        ref=${viewport}
+        onScroll=${() => {
+          const el = viewport.current;
+          if (el !== null) setScroll({ top: el.scrollTop, height: el.clientHeight });
+        }}
       >
-        ${visible.map(
-          (node) =>
-            html`<${TraceRow}
-              key=${node.event.id}
-              node=${node}
-              siblings=${node.parent?.children ?? trace.roots}
-              expanded=${node.children.length === 0 ? undefined : !collapsed.has(node.event.id)}
-              selected=${node === selected}
-              origin=${node.event.id === trace.origin?.id}
-              outside=${node.event.causationid === undefined ? undefined : trace.outside.get(node.event.causationid)}
-              onSelect=${select}
-              onToggle=${toggle}
-            />`,
-        )}
-      </ul>
+        <ul
+          class="trace-tree"
+          role="tree"
+          tabindex="0"
+          aria-label="Events by cause; arrow keys move, Right and Left open and close"
+          aria-activedescendant=${index < from || index >= to ? undefined : `tn-${selected!.index}`}
+          data-testid="trace-tree"
+          style=${`height:${visible.length * ROW_HEIGHT}px`}
+          onKeyDown=${onKey}
+        >
+          ${visible
+            .slice(from, to)
+            .map(
+              (node, i) =>
+                html`<${TraceRow}
+                  key=${node.event.id}
+                  node=${node}
+                  top=${(from + i) * ROW_HEIGHT}
+                  siblings=${node.parent?.children ?? trace.roots}
+                  expanded=${node.children.length === 0 ? undefined : !collapsed.has(node.event.id)}
+                  selected=${node === selected}
+                  origin=${node.event.id === trace.origin?.id}
+                  onSelect=${select}
+                  onToggle=${toggle}
+                />`,
+            )}
+        </ul>
+      </div>
     </div>
     ${selected === undefined ? null : html`<${TraceDetail} node=${selected} trace=${trace} />`}`;
 }
 
+/** A root's cause when it is not in the trace (the tree has no parent for it). */
+function outsideCause(event: Stored): string | undefined {
+  const cause = event.causationid;
+  return cause === undefined || cause === event.id ? undefined : cause;
+}
+
 function TraceRow({
   node,
+  top,
   siblings,
   expanded,
   selected,
   origin,
-  outside,
   onSelect,
   onToggle,
 }: {
   node: TraceNode;
+  top: number;
   siblings: readonly TraceNode[];
   expanded: boolean | undefined;
   selected: boolean;
   origin: boolean;
-  outside: OutsideCause | undefined;
   onSelect: (node: TraceNode) => void;
   onToggle: (node: TraceNode, open: boolean) => void;
 }) {
   const { event } = node;
+  const outside = node.parent === undefined && outsideCause(event) !== undefined;
   return html`<li
+    id=${`tn-${node.index}`}
     role="treeitem"
     class=${`node${selected ? ' selected' : ''}${origin ? ' origin' : ''}`}
     aria-level=${node.level}
@@ -232,13 +301,13 @@ function TraceRow({
     aria-posinset=${siblings.indexOf(node) + 1}
     aria-expanded=${expanded}
     aria-selected=${selected}
-    tabindex=${selected ? 0 : -1}
     data-id=${event.id}
     data-level=${node.level}
     data-parent=${node.parent?.event.id ?? ''}
+    style=${`top:${top}px`}
     onClick=${() => onSelect(node)}
   >
-    <span class="type" style=${`padding-left:${(node.level - 1) * 1.25}rem`}>
+    <span class="type" style=${`padding-left:${Math.min(node.level - 1, MAX_INDENT) * 1.25}rem`}>
       <span
         class="twisty"
         aria-hidden="true"
@@ -249,12 +318,14 @@ function TraceRow({
         }}
         >${expanded === undefined ? '·' : expanded ? '▾' : '▸'}</span
       >
-      ${event.type}${origin ? html` <span class="badge">opened</span>` : null}
+      ${node.level > MAX_INDENT + 1 ? html`<span class="depth">${node.level}</span>` : null}${event.type}${
+        origin ? html` <span class="badge">opened</span>` : null
+      }
     </span>
     <span class="source">${event.source}</span>
     <time datetime=${event.time}>${event.time ?? ''}</time>
     <span class="delta" data-testid="since-parent"
-      >${node.parent === undefined ? 'root' : delta(node.sinceParent)}</span
+      >${node.parent !== undefined ? delta(node.sinceParent) : outside ? 'outside' : 'root'}</span
     >
     <span class="delta" data-testid="since-root"
       >${node.parent === undefined ? '' : delta(node.sinceRoot)}</span
@@ -268,13 +339,6 @@ function TraceRow({
               >${` v${event.version ?? '?'}`}`
       }</span
     >
-    ${
-      node.parent === undefined && event.causationid !== undefined && event.causationid !== event.id
-        ? html`<span class="cause" data-testid="outside-cause"
-            >${causeText(event.causationid, outside)}</span
-          >`
-        : null
-    }
   </li>`;
 }
 
