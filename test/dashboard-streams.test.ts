@@ -13,6 +13,7 @@ import { startHub, type TestHub } from './helpers/sse-hub.js';
 const TOKEN_KEY = 'herald.dashboard.token';
 const ADMIN_KEY = 'ops-key-123456';
 const SHOP_KEY = 'shop-key-12345';
+const READER_KEY = 'reader-key-1234';
 const range = (from: number, to: number) => Array.from({ length: to - from + 1 }, (_, i) => from + i);
 
 describeInChromium('the dashboard Streams view', () => {
@@ -32,6 +33,8 @@ describeInChromium('the dashboard Streams view', () => {
           keys: [
             { name: 'ops', key: ADMIN_KEY, admin: true },
             { name: 'shop', key: SHOP_KEY, publish: ['>'], subscribe: ['>'], streams: ['order-*'] },
+            // Reads only order.updated: every third version (order.paid) is left out of its pages.
+            { name: 'reader', key: READER_KEY, subscribe: ['order.updated'], streams: ['order-*'] },
           ],
         },
       });
@@ -166,6 +169,41 @@ describeInChromium('the dashboard Streams view', () => {
       expect(problems).toEqual([
         'console error: Failed to load resource: the server responded with a status of 403 (Forbidden)',
       ]);
+      problems.splice(0);
+    });
+
+    it('pages by version for a token that may read only some types, and says versions are left out', async () => {
+      await page.goto(`${hub.base}/#/tail`);
+      await page.getByLabel('Token').fill(READER_KEY);
+      await page.getByLabel('Token').press('Enter');
+      await expect.poll(() => page.textContent('[data-testid=who]')).toBe('reader');
+      await page.goto(`${hub.base}/#/streams/order-1`);
+      const seen = await pageFrom(1);
+      while (!(await page.getByRole('button', { name: 'Next' }).isDisabled())) {
+        const last = seen[seen.length - 1]!;
+        await page.getByRole('button', { name: 'Next' }).click();
+        // The next page, or an empty one: the hub's `next` names the version after the last one
+        // returned, and the versions after it may all be of types the token may not read.
+        await expect
+          .poll(async () => {
+            const v = await versions();
+            if (v.length > 0) return v[0]! > last;
+            return (await page.textContent('[data-testid=stream-summary]'))?.includes('No events') === true;
+          })
+          .toBe(true);
+        seen.push(...(await versions()));
+      }
+      // Every order.updated version once, in order: 80 of 120; the last page (120, order.paid) is empty.
+      expect(seen).toEqual(range(1, 120).filter((v) => v % 3 !== 0));
+      expect(await page.textContent('[data-testid=stream-summary]')).toContain(
+        'No events this token may read from version 120; order-1 is at version 120.',
+      );
+      await page.getByRole('button', { name: 'Previous' }).click();
+      await expect.poll(async () => (await versions())[0]).toBe(70);
+      expect(await page.textContent('[data-testid=stream-summary]')).toContain(
+        'Some versions are left out: this token may not read their types.',
+      );
+      expect(problems).toEqual([]);
     });
   });
 });

@@ -154,7 +154,7 @@ function StreamPages({ stream, generation }: { stream: string; generation: numbe
                         >No events: the stream <code>${stream}</code> has none.</span
                       >`
                     : page!.events.length === 0
-                      ? `No events from version ${count(from)}; ${stream} is at version ${count(page!.version)}.`
+                      ? `No events${from <= page!.version ? ' this token may read' : ''} from version ${count(from)}; ${stream} is at version ${count(page!.version)}.`
                       : `${stream}: versions ${count(versions[0]!)} to ${count(last!)} of ${count(page!.version)}.`
                 }
                 ${gaps ? ' Some versions are left out: this token may not read their types.' : ''}
