@@ -8,6 +8,7 @@ import { useEffect, useRef, useState } from 'preact/hooks';
 import { ApiError, getJson, noteHead, type Me } from '../api.js';
 import { href } from '../router.js';
 import { count, ErrorLine, html, usePoll } from '../ui.js';
+import { GroupMembers } from './groups-members.js';
 import { PendingDeliveries } from './groups-pending.js';
 
 /** How often the figures are read again: lag is at most this stale. */
@@ -229,12 +230,7 @@ function OneGroup({ name, generation }: { name: string; generation: number }) {
                   </div>
                 </dl>
               </div>
-              <p class="muted" data-testid="members">
-                Members: the hub does not list them. A member is any caller of${' '}
-                <code>POST /v1/groups/${name}/pull</code> (or a broker subscriber in a process on the log),
-                and its receipts live only in the hub it pulled from; the pending deliveries below are what
-                members hold now.
-              </p>
+              <${GroupMembers} name=${name} generation=${generation} />
               <${PendingDeliveries} name=${name} generation=${generation} />`
     }
   </section>`;

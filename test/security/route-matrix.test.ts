@@ -99,6 +99,8 @@ const EXPECTED: Record<string, Record<Grant, number>> = {
   'POST /v1/groups/{name}/nack': { admin: 200, pub: 200, sub: 200, none: 200, streamer: 200 },
   'GET /v1/groups': { admin: 200, pub: 403, sub: 403, none: 403, streamer: 403 },
   'GET /v1/groups/{name}': { admin: 200, pub: 403, sub: 403, none: 403, streamer: 403 },
+  'GET /v1/groups/{name}/pending': { admin: 200, pub: 403, sub: 403, none: 403, streamer: 403 },
+  'GET /v1/groups/{name}/members': { admin: 200, pub: 403, sub: 403, none: 403, streamer: 403 },
   'GET /v1/groups/{name}/dead-letters': { admin: 200, pub: 403, sub: 403, none: 403, streamer: 403 },
   'GET /v1/groups/{name}/dead-letters/errors': { admin: 200, pub: 403, sub: 403, none: 403, streamer: 403 },
   'POST /v1/groups/{name}/dead-letters/redrive': { admin: 200, pub: 403, sub: 403, none: 403, streamer: 403 },

@@ -1,12 +1,13 @@
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import { HeraldError } from '../../errors/herald-error.js';
 import type { ConsumerGroup, GroupDelivery, GroupOptions } from '../../log/types.js';
-import { assertCanSubscribe, type Principal } from '../auth/principal.js';
+import { assertAdmin, assertCanSubscribe, type Principal } from '../auth/principal.js';
 import type { HubContext } from '../hub-context.js';
 import type { GroupSettleStatus } from '../metrics.js';
 import { groupUpdateBody, pullBody, settleBody, type PullBody } from './consume-body.js';
 import { resolveGroupConsumeOptions, type GroupConsumeOptions } from './consume-options.js';
 import { GroupHandles } from './group-handles.js';
+import { GroupMembers } from './group-members.js';
 import { ReceiptBook } from './receipt-book.js';
 
 interface SettleResult {
@@ -38,6 +39,7 @@ export function groupConsumeRoutes(
   const { maxReceipts } = resolveGroupConsumeOptions(options);
   const book = new ReceiptBook({ maxReceipts, onEvicted: (count) => metrics.receiptsEvicted(count) });
   const handles = new GroupHandles(log);
+  const members = new GroupMembers();
   const closing = new AbortController();
   const stopSampling = metrics.groupReceipts(() => book.size);
   app.addHook('preClose', (done) => {
@@ -47,6 +49,7 @@ export function groupConsumeRoutes(
   app.addHook('onClose', (_instance, done) => {
     stopSampling();
     book.clear();
+    members.clear();
     done();
   });
 
@@ -74,6 +77,7 @@ export function groupConsumeRoutes(
       );
     }
     deliveries = readable;
+    members.pulled(name, who.id, deliveries.length);
     if (deliveries.length > 0) metrics.groupDelivered(name, deliveries.length);
     return {
       deliveries: deliveries.map((delivery) => ({
@@ -82,6 +86,17 @@ export function groupConsumeRoutes(
         event: delivery.event,
       })),
     };
+  });
+
+  // The members of a group that pulled through this hub, with the receipts each holds now (admin).
+  app.get('/v1/groups/:name/members', async (request) => {
+    assertAdmin(request.principal);
+    const { name } = request.params as { name: string };
+    if ((await handles.existing(name)) === undefined) {
+      throw new HeraldError('NOT_FOUND', `no consumer group named "${name}"`, { details: { group: name } });
+    }
+    const held = book.heldBy(name);
+    return { members: members.list(name).map((m) => ({ ...m, held: held.get(m.id) ?? 0 })) };
   });
 
   app.patch('/v1/groups/:name', async (request) => {

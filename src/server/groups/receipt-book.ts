@@ -99,6 +99,17 @@ export class ReceiptBook {
     if (held.expiresAt > this.#now()) this.#held.set(receipt, held);
   }
 
+  /** How many unexpired receipts of `group` each holder has (one pass over the book). */
+  heldBy(group: string): Map<string, number> {
+    const now = this.#now();
+    const counts = new Map<string, number>();
+    for (const held of this.#held.values()) {
+      if (held.group === group && held.expiresAt > now)
+        counts.set(held.holder, (counts.get(held.holder) ?? 0) + 1);
+    }
+    return counts;
+  }
+
   /** Forgets every receipt whose ack wait has passed. */
   sweep(): void {
     const now = this.#now();

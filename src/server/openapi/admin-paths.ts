@@ -77,6 +77,19 @@ export const ADMIN_PATHS: Readonly<Record<string, PathItem>> = {
       },
     },
   },
+  '/v1/groups/{name}/members': {
+    get: {
+      operationId: 'listGroupMembers',
+      summary: 'The members of a group that pulled through this hub',
+      description: `${ADMIN} Each caller (principal id) that pulled the group over HTTP through this hub: its last pull, pulls and deliveries since the hub started, and the receipts it holds now. In memory, per hub (other hubs answer for their own callers), at most 1,000 members per group and 1,000 groups (the least recently pulling are forgotten). Broker members in other processes are not listed.`,
+      tags: ['admin'],
+      parameters: [ref('parameters', 'GroupName')],
+      responses: {
+        '200': ok('The members, the most recent pull first.', ref('schemas', 'MemberList')),
+        ...errors(401, 403, 404, 429, 503),
+      },
+    },
+  },
   '/v1/groups/{name}/dead-letters': {
     get: {
       operationId: 'listDeadLetters',

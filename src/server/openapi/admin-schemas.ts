@@ -105,6 +105,34 @@ export const ADMIN_SCHEMAS: Readonly<Record<string, JsonSchema>> = {
       },
     },
   },
+  MemberList: {
+    type: 'object',
+    required: ['members'],
+    properties: {
+      members: {
+        type: 'array',
+        description: 'The most recent pull first.',
+        items: {
+          type: 'object',
+          required: ['id', 'lastPullAt', 'pulls', 'delivered', 'held'],
+          properties: {
+            id: {
+              type: 'string',
+              description: "The caller's principal id (API key name, JWT sub, anonymous).",
+            },
+            lastPullAt: {
+              type: 'string',
+              format: 'date-time',
+              description: 'Its last pull through this hub.',
+            },
+            pulls: count('Pulls through this hub since it started.'),
+            delivered: count('Deliveries those pulls handed out.'),
+            held: count('Receipts it holds now (not settled, ack wait not over).'),
+          },
+        },
+      },
+    },
+  },
   PositionsBody: {
     type: 'object',
     description:
