@@ -1,8 +1,10 @@
 /**
  * The Trace view (`#/trace/<event or correlation id>`): the events of one correlation as a tree of
  * causes (`causationid`), with the time from each event's cause and from its root. The tree
- * follows the WAI-ARIA tree pattern: one tab stop, arrow keys move (Right and Left open, close and
- * go to a child or the parent), Home and End; the selected event's CloudEvent shows below.
+ * follows the WAI-ARIA tree pattern: one tab stop (the tree, pointing at the selected row with
+ * `aria-activedescendant`), Up and Down, Right and Left (open, close, go to the first child or
+ * the parent), Home, End, Page Up and Down, Enter or Space to open or close; the selected event's
+ * CloudEvent shows below. Only the rows in view are rendered, so 10,000 events stay quick.
  * Loading and the rules of the tree are in `trace-tree.ts`.
  */
 import { useEffect, useLayoutEffect, useMemo, useRef, useState } from 'preact/hooks';
@@ -343,8 +345,8 @@ function TraceRow({
 }
 
 function causeText(cause: string, outside: OutsideCause | undefined): string {
-  if (outside === undefined || outside.kind === 'missing')
-    return `caused by ${cause} (not found / not readable)`;
+  if (outside === undefined) return `caused by ${cause}, outside this correlation (not looked up)`;
+  if (outside.kind === 'missing') return `caused by ${cause} (not found / not readable)`;
   const c = outside.event.correlationid ?? outside.event.id;
   return `caused by ${outside.event.type} ${cause}, in correlation ${c}`;
 }
