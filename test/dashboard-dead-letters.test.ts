@@ -183,6 +183,7 @@ describeInChromium('the Dead letters view', () => {
       expect(await axeViolations(page)).toEqual([]);
       await screenshot(page, `dead-letters-confirm-${name}`);
       // Focus starts on Cancel; one Tab reaches the confirmation.
+      await dialogFocused(page);
       await tabTo(page, '[data-testid=confirm]', 3);
       await page.keyboard.press('Enter');
       await expect
@@ -233,6 +234,7 @@ describeInChromium('the Dead letters view', () => {
 
       await page.keyboard.press('Enter');
       await expect.poll(() => dialog.evaluate((d: HTMLDialogElement) => d.open)).toBe(true);
+      await dialogFocused(page);
       await tabTo(page, '[data-testid=confirm]', 3);
       await page.keyboard.press('Enter');
       await expect.poll(() => page.textContent('[data-testid=progress-text]')).toMatch(/^3 of 3 purged in /);
@@ -275,6 +277,7 @@ describeInChromium('the Dead letters view', () => {
           .poll(() => page.locator('[data-testid=confirm-dialog]').evaluate((d: HTMLDialogElement) => d.open))
           .toBe(true);
         expect(await page.textContent('#dl-ask-title')).toBe(title);
+        await dialogFocused(page);
         await tabTo(page, '[data-testid=confirm]', 3);
         await page.keyboard.press('Enter');
       };
@@ -373,6 +376,7 @@ describeInChromium('the Dead letters view', () => {
         await expect.poll(() => page.textContent('[data-testid=summary]')).toContain('10,000 dead letters');
         await page.locator('[data-testid=redrive-all]').focus();
         await page.keyboard.press('Enter');
+        await dialogFocused(page);
         await tabTo(page, '[data-testid=confirm]', 3);
         await page.keyboard.press('Enter');
         // Catch it mid-way if it is still running.
@@ -420,6 +424,7 @@ describeInChromium('the Dead letters view', () => {
         await expect.poll(() => page.textContent('[data-testid=summary]')).toContain('10,000 dead letters');
         await page.locator('[data-testid=purge-all]').focus();
         await page.keyboard.press('Enter');
+        await dialogFocused(page);
         await tabTo(page, '[data-testid=confirm]', 3);
         await page.keyboard.press('Enter');
         await heldSecond;
@@ -443,3 +448,15 @@ describeInChromium('the Dead letters view', () => {
     );
   });
 });
+
+/**
+ * Waits until the confirmation dialog is open and holds the focus (it opens after the page has
+ * counted what it will act on): tabbing before that would leave the dialog behind.
+ */
+async function dialogFocused(page: Page): Promise<void> {
+  await expect
+    .poll(() => page.evaluate(() => document.activeElement?.closest('dialog[open]') != null), {
+      timeout: 10_000,
+    })
+    .toBe(true);
+}
