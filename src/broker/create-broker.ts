@@ -412,21 +412,26 @@ class BrokerImpl {
       inFlight: [],
       refusedPublishers,
     };
+    const reason =
+      outcome === 'timeout'
+        ? new HeraldError(
+            'BROKER_CLOSED',
+            `the broker closed before this delivery finished (deadline ${timeoutMs} ms)`,
+          )
+        : closedError();
+    // Requests first: abandoning their deliveries below would otherwise fail them as
+    // HANDLER_FAILED, where the requester is owed the plain BROKER_CLOSED.
+    for (const [id, pending] of this.requests) {
+      clearTimeout(pending.timer);
+      pending.reject(reason);
+      this.requests.delete(id);
+    }
     if (outcome === 'timeout') {
-      const reason = new HeraldError(
-        'BROKER_CLOSED',
-        `the broker closed before this delivery finished (deadline ${timeoutMs} ms)`,
-      );
       for (const s of runtimes) {
         const left = s.abandon(reason);
         for (const event of left.undelivered) result.undelivered.push({ subscription: s.name, event });
         for (const event of left.inFlight) result.inFlight.push({ subscription: s.name, event });
       }
-    }
-    for (const [id, pending] of this.requests) {
-      clearTimeout(pending.timer);
-      pending.reject(closedError());
-      this.requests.delete(id);
     }
     await unlinked;
     return result;
