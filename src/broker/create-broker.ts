@@ -432,6 +432,9 @@ class BrokerImpl {
         for (const event of left.undelivered) result.undelivered.push({ subscription: s.name, event });
         for (const event of left.inFlight) result.inFlight.push({ subscription: s.name, event });
       }
+      for (const d of this.durables.values()) {
+        for (const event of d.abandon(reason)) result.inFlight.push({ subscription: d.name, event });
+      }
     }
     await unlinked;
     return result;

@@ -2,6 +2,7 @@ import type { AsyncLocalStorage } from 'node:async_hooks';
 import { backoffDelay } from '../delivery/backoff.js';
 import { isThenable } from '../delivery/compose.js';
 import type { DeliveryContext } from '../delivery/context.js';
+import type { HeraldError } from '../errors/herald-error.js';
 import { RetryLaterError, UnrecoverableError, describe as describeError } from '../errors/herald-error.js';
 import type { HeraldEvent } from '../event/types.js';
 import type { ConsumerGroup, GroupDelivery } from '../log/types.js';
@@ -47,6 +48,8 @@ export class DurableSubscription {
     duplicates: 0,
   };
   private inFlight = 0;
+  /** The deliveries whose handlers run now, for a close deadline to list and abort. */
+  private readonly running = new Set<Delivery>();
   private sample = 0;
   private readonly workers: Promise<void>[] = [];
 
@@ -67,6 +70,21 @@ export class DurableSubscription {
     this.active = false;
     this.stop.abort();
     await Promise.all(this.workers);
+  }
+
+  /**
+   * At a close deadline: aborts the handlers still running and returns their events. Their
+   * deliveries are neither acked nor nacked (a late completion changes nothing), so they stay in
+   * the log's group and are delivered again after the ack wait.
+   */
+  abandon(reason: HeraldError): HeraldEvent[] {
+    const running = [...this.running];
+    this.running.clear();
+    for (const d of running) {
+      d.abandoned = true;
+      d.abort(reason);
+    }
+    return running.map((d) => d.event);
   }
 
   stats(): SubscriptionStats {
@@ -112,6 +130,7 @@ export class DurableSubscription {
     const { event, deliveryCount } = delivery;
     const d = new Delivery(event, deliveryCount, deliveryCount > 1, this.name, 2, undefined);
     this.inFlight++;
+    this.running.add(d);
     this.counts.delivered++;
     if (deliveryCount === 1) this.counts.published++;
     const sampled = (++this.sample & 7) === 0;
@@ -128,6 +147,8 @@ export class DurableSubscription {
     }
     if (sampled) this.latency.record(performance.now() - t0);
     this.inFlight--;
+    this.running.delete(d);
+    if (d.abandoned) return;
     try {
       if (!failed) {
         if (d.outcome === 'expired') this.counts.expired++;
