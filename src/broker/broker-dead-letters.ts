@@ -2,6 +2,8 @@ import { HeraldError } from '../errors/herald-error.js';
 import type { ConsumerGroup } from '../log/types.js';
 import { matchesPattern, validatePattern } from '../subject/subject.js';
 import type { DeadLetter, DeadLetterFilter, DeadLetters, DeadLetterStore } from './dead-letters.js';
+import type { DurableMarks } from './durable-marks.js';
+import { parseStoredError, summarizeError } from './stored-error.js';
 
 /** A durable group as the dead-letter view needs it. */
 export interface DurableGroupRef {
@@ -12,12 +14,15 @@ export interface DurableGroupRef {
 /**
  * `broker.deadLetters`: the in-memory store of in-process subscriptions, plus each durable
  * group's dead letters in the log, behind one async interface. Durable entries are named
- * `group@position`, their subscription is the group.
+ * `group@position`, their subscription is the group. Their error is the thrown value's summary
+ * when a member of this broker dead-lettered them (the value is the `cause`), else read back from
+ * the string the log keeps (which is then the `cause`).
  */
 export class BrokerDeadLetters implements DeadLetters {
   constructor(
     private readonly memory: DeadLetterStore,
     private readonly durables: () => Iterable<DurableGroupRef>,
+    private readonly marks: DurableMarks,
   ) {}
 
   async list(filter?: DeadLetterFilter): Promise<DeadLetter[]> {
@@ -31,11 +36,13 @@ export class BrokerDeadLetters implements DeadLetters {
       const consumer = await ref.consumer;
       for (const d of await consumer.deadLetters()) {
         if (filter?.type !== undefined && !matchesPattern(filter.type, d.event.type)) continue;
+        const known = this.marks.hasCause(ref.group, d.event.position);
+        const cause = known ? this.marks.cause(ref.group, d.event.position) : d.error;
         out.push({
           id: `${ref.group}@${d.event.position}`,
           event: d.event,
-          error: { name: 'Error', message: d.error ?? 'unknown error' },
-          cause: d.error,
+          error: known ? summarizeError(cause) : parseStoredError(d.error),
+          cause,
           attempts: d.deliveries,
           subscription: ref.group,
           group: ref.group,
@@ -58,30 +65,50 @@ export class BrokerDeadLetters implements DeadLetters {
     if (typeof filter === 'string') {
       if (this.memory.has(filter)) return this.memory.redrive(filter);
       const durable = this.parse(filter);
-      const n = durable ? await (await durable.ref.consumer).redrive([durable.position]) : 0;
+      const n = durable ? await this.redriveDurable(durable.ref, [durable.position]) : 0;
       if (n === 0) throw notFound(filter);
       return n;
     }
     let n = await this.memory.redrive(filter);
     for (const ref of this.groupsFor(filter)) {
-      const consumer = await ref.consumer;
-      const positions = await this.durablePositions(consumer, filter);
-      if (positions.length > 0) n += await consumer.redrive(positions);
+      const positions = await this.durablePositions(await ref.consumer, filter);
+      if (positions.length > 0) n += await this.redriveDurable(ref, positions);
     }
     return n;
+  }
+
+  /** Marked first: a member may pull a redriven event before `redrive` resolves. */
+  private async redriveDurable(ref: DurableGroupRef, positions: number[]): Promise<number> {
+    const consumer = await ref.consumer;
+    this.marks.markRedriven(ref.group, positions);
+    const n = await consumer.redrive(positions);
+    this.marks.forget(ref.group, positions);
+    await this.recount(ref.group, consumer);
+    return n;
+  }
+
+  private async purgeDurable(ref: DurableGroupRef, positions: number[]): Promise<number> {
+    const consumer = await ref.consumer;
+    const n = await consumer.purge(positions);
+    this.marks.forget(ref.group, positions);
+    await this.recount(ref.group, consumer);
+    return n;
+  }
+
+  private async recount(group: string, consumer: ConsumerGroup): Promise<void> {
+    this.marks.setCount(group, (await consumer.info()).deadLetters);
   }
 
   async purge(filter?: DeadLetterFilter): Promise<number> {
     if (typeof filter === 'string') {
       if (this.memory.has(filter)) return this.memory.purge(filter);
       const durable = this.parse(filter);
-      return durable ? (await durable.ref.consumer).purge([durable.position]) : 0;
+      return durable ? this.purgeDurable(durable.ref, [durable.position]) : 0;
     }
     let n = this.memory.purge(filter);
     for (const ref of this.groupsFor(filter)) {
-      const consumer = await ref.consumer;
-      const positions = await this.durablePositions(consumer, filter);
-      if (positions.length > 0) n += await consumer.purge(positions);
+      const positions = await this.durablePositions(await ref.consumer, filter);
+      if (positions.length > 0) n += await this.purgeDurable(ref, positions);
     }
     return n;
   }

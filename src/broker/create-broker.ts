@@ -19,6 +19,7 @@ import type { HeraldEvent } from '../event/types.js';
 import { SubjectIndex } from '../subject/subject-index.js';
 import { DeadLetterStore, type DeadLetter } from './dead-letters.js';
 import { BrokerDeadLetters } from './broker-dead-letters.js';
+import { DurableMarks } from './durable-marks.js';
 import { DurableSubscription } from './durable-subscription.js';
 import type { EventLog, LogPosition, StoredEvent } from '../log/types.js';
 import { validatePattern } from '../subject/subject.js';
@@ -84,6 +85,7 @@ class BrokerImpl {
   private readonly link: TransportLink | undefined;
   private readonly ephemeralTypes: SubjectIndex<true> | undefined;
   private readonly durables = new Map<string, DurableSubscription>();
+  private readonly durableMarks: DurableMarks;
   private readonly context = new AsyncLocalStorage<HeraldEvent>();
   private readonly index: SubjectIndex<SubscriptionRuntime>;
   private readonly responders: SubjectIndex<SubscriptionRuntime>;
@@ -125,7 +127,12 @@ class BrokerImpl {
         this.onError(d.cause, { kind: 'dead-letter-evicted', subscription: d.subscription, event: d.event });
       },
     );
-    this.deadLetters = new BrokerDeadLetters(this.memoryDeadLetters, () => this.durables.values());
+    this.durableMarks = new DurableMarks(options.maxDeadLetters ?? 10_000);
+    this.deadLetters = new BrokerDeadLetters(
+      this.memoryDeadLetters,
+      () => this.durables.values(),
+      this.durableMarks,
+    );
     if (options.transport) {
       this.link = new TransportLink(
         options.transport,
@@ -376,10 +383,22 @@ class BrokerImpl {
     return {
       published: this.published,
       unrouted: this.unrouted,
-      deadLetters: this.memoryDeadLetters.size,
+      deadLetters: this.memoryDeadLetters.size + this.durableDeadLetters(),
       deadLettersEvicted: this.evicted,
       subscriptions: [...this.subs.values(), ...this.durables.values()].map((s) => s.stats()),
     };
+  }
+
+  /** Each durable group of this broker once, with its count as last read from the log. */
+  private durableDeadLetters(): number {
+    let n = 0;
+    const seen = new Set<string>();
+    for (const d of this.durables.values()) {
+      if (seen.has(d.group)) continue;
+      seen.add(d.group);
+      n += this.durableMarks.count(d.group);
+    }
+    return n;
   }
 
   close(options: { timeoutMs?: number } = {}): Promise<CloseResult> {
@@ -636,6 +655,7 @@ class BrokerImpl {
         context: this.correlation ? this.context : undefined,
         retry: options.retry,
         pullWaitMs: 1_000,
+        marks: this.durableMarks,
       },
       (error) =>
         this.onError(error, {

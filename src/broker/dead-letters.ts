@@ -1,8 +1,8 @@
 import type { DeadLetterInput } from '../delivery/dead-letter.js';
-import { describe as describeError } from '../errors/herald-error.js';
 import { uuidv7 } from '../event/uuidv7.js';
 import type { HeraldEvent } from '../event/types.js';
 import { matchesPattern, validatePattern } from '../subject/subject.js';
+import { summarizeError, type ErrorSummary } from './stored-error.js';
 
 /** An event that failed for good, kept for inspection, redrive or purge. */
 export interface DeadLetter {
@@ -10,7 +10,7 @@ export interface DeadLetter {
   readonly id: string;
   readonly event: HeraldEvent;
   /** The final error, serialisable: name, message and code when it has one. */
-  readonly error: { name: string; message: string; code?: string };
+  readonly error: ErrorSummary;
   /** The thrown value itself. */
   readonly cause: unknown;
   readonly attempts: number;
@@ -67,7 +67,7 @@ export class DeadLetterStore {
     const entry: DeadLetter = {
       id: uuidv7(),
       event: input.event,
-      error: summarize(error),
+      error: summarizeError(error),
       cause: error,
       attempts: input.attempts,
       subscription: input.subscription,
@@ -127,12 +127,4 @@ export class DeadLetterStore {
         (filter.type === undefined || matchesPattern(filter.type, e.event.type)),
     );
   }
-}
-
-function summarize(error: unknown): DeadLetter['error'] {
-  if (!(error instanceof Error)) return { name: 'Error', message: describeError(error) };
-  const code = (error as Error & { code?: unknown }).code;
-  return typeof code === 'string'
-    ? { name: error.name, message: error.message, code }
-    : { name: error.name, message: error.message };
 }

@@ -3,12 +3,14 @@ import { backoffDelay } from '../delivery/backoff.js';
 import { isThenable } from '../delivery/compose.js';
 import type { DeliveryContext } from '../delivery/context.js';
 import type { HeraldError } from '../errors/herald-error.js';
-import { RetryLaterError, UnrecoverableError, describe as describeError } from '../errors/herald-error.js';
+import { RetryLaterError, UnrecoverableError } from '../errors/herald-error.js';
 import type { HeraldEvent } from '../event/types.js';
 import type { ConsumerGroup, GroupDelivery } from '../log/types.js';
 import type { RetryOptions } from '../delivery/retry.js';
 import { Delivery } from './delivery.js';
+import type { DurableMarks } from './durable-marks.js';
 import { LatencyHistogram } from './latency.js';
+import { formatStoredError } from './stored-error.js';
 import type { SubscriptionStats } from './subscription-stats.js';
 
 export interface DurableConfig {
@@ -21,6 +23,8 @@ export interface DurableConfig {
   retry: RetryOptions | undefined;
   /** How long one pull waits for work before looking again (bounds how late close is noticed). */
   pullWaitMs: number;
+  /** The broker's knowledge of its groups' dead letters: causes, redrives, counts. */
+  marks: DurableMarks;
 }
 
 /**
@@ -111,6 +115,7 @@ export class DurableSubscription {
       this.onError(error);
       return;
     }
+    await this.recount(consumer);
     while (!signal.aborted) {
       let batch: GroupDelivery[];
       try {
@@ -122,13 +127,25 @@ export class DurableSubscription {
         await new Promise((resolve) => setTimeout(resolve, 250));
         continue;
       }
-      for (const delivery of batch) await this.handle(delivery);
+      for (const delivery of batch) await this.handle(delivery, consumer);
     }
   }
 
-  private async handle(delivery: GroupDelivery): Promise<void> {
+  /** Reads the group's dead-letter count for `stats()` (a failed read keeps the last one). */
+  private async recount(consumer: ConsumerGroup): Promise<void> {
+    try {
+      this.config.marks.setCount(this.group, (await consumer.info()).deadLetters);
+    } catch (error) {
+      if (this.active) this.onError(error);
+    }
+  }
+
+  private async handle(delivery: GroupDelivery, consumer: ConsumerGroup): Promise<void> {
     const { event, deliveryCount } = delivery;
-    const d = new Delivery(event, deliveryCount, deliveryCount > 1, this.name, 2, undefined);
+    const { marks } = this.config;
+    // The log resets a redriven dead letter's count: only this broker's mark tells it apart.
+    const redelivered = marks.takeRedriven(this.group, event.position) || deliveryCount > 1;
+    const d = new Delivery(event, deliveryCount, redelivered, this.name, 2, undefined);
     this.inFlight++;
     this.running.add(d);
     this.counts.delivered++;
@@ -162,12 +179,14 @@ export class DurableSubscription {
       const last = error instanceof UnrecoverableError || deliveryCount >= (retry?.maxAttempts ?? 1);
       if (last) {
         this.counts.deadLettered++;
-        await delivery.nack({ error: describeError(error), deadLetter: true });
+        marks.rememberCause(this.group, event.position, error);
+        await delivery.nack({ error: formatStoredError(error), deadLetter: true });
+        await this.recount(consumer);
         return;
       }
       this.counts.retried++;
       const delayMs = error instanceof RetryLaterError ? error.delayMs : backoffDelay(deliveryCount, retry);
-      await delivery.nack({ delayMs, error: describeError(error) });
+      await delivery.nack({ delayMs, error: formatStoredError(error) });
     } catch (ackError) {
       // The ack or nack did not reach the log: the delivery comes back after ackWait.
       this.onError(ackError);

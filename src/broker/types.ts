@@ -124,8 +124,12 @@ export interface BrokerStats {
   published: number;
   /** Events published that no subscription matched. */
   unrouted: number;
-  /** Events in dead letters now, and evicted from a full store. */
+  /**
+   * Dead letters now: the in-memory ones, plus each durable group's (of this broker's members) as
+   * last read from the log (at the member's start, after its dead letters, redrives and purges).
+   */
   deadLetters: number;
+  /** In-memory dead letters evicted from a full store. */
   deadLettersEvicted: number;
   subscriptions: SubscriptionStats[];
 }
