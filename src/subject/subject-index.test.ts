@@ -318,6 +318,32 @@ describe('SubjectIndex cache', () => {
   });
 });
 
+describe('SubjectIndex adaptive cache', () => {
+  it('stops filling a full cache that few lookups hit, and fills it again once types repeat', () => {
+    const index = new SubjectIndex<string>({ cacheSize: 8 });
+    index.add('x.*', 'star');
+    index.add('x.>', 'rest');
+    // Three windows of lookups, nearly all distinct: the cache is full and rarely hit.
+    for (let i = 0; i < 3 * 4096; i++) index.match(`x.${i}`);
+    // Paused: a miss is answered from the trie and not kept (a new array each time) ...
+    const a = index.match('x.repeat');
+    expect(index.match('x.repeat')).not.toBe(a);
+    expect(sorted(a)).toEqual(['rest', 'star']);
+    // ... and changes still reach what the cache holds and what it does not.
+    index.add('x.repeat', 'exact');
+    expect(sorted(index.match('x.repeat'))).toEqual(['exact', 'rest', 'star']);
+    expect(sorted(index.match(`x.${3 * 4096 - 1}`))).toEqual(['rest', 'star']);
+    // The same few types for long enough: a probe fills the cache, hits pay, filling stays on.
+    for (let i = 0; i < 40 * 4096; i++) index.match(`x.${i % 4}`);
+    const b = index.match('x.repeat');
+    expect(index.match('x.repeat')).toBe(b);
+    expect(sorted(b)).toEqual(['exact', 'rest', 'star']);
+    index.remove('x.*', 'star');
+    expect(sorted(index.match('x.repeat'))).toEqual(['exact', 'rest']);
+    expect(sorted(index.match('x.1'))).toEqual(['rest']);
+  });
+});
+
 describe('SubjectIndex against brute force', () => {
   it.each([0, 8, 1024])(
     'returns what filtering every entry with matchesPattern returns, under random churn (cacheSize %i)',

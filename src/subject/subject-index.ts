@@ -2,6 +2,17 @@ import { HeraldError } from '../errors/index.js';
 import { MAX_SUBJECT_LENGTH, matchesPattern, validatePattern, validateType } from './subject.js';
 import { SubjectTrie } from './subject-trie.js';
 
+/** Lookups per judgement of the cache: is it paying for itself? */
+const CACHE_WINDOW = 4096;
+/** A full cache keeps being filled only while at least 1 lookup in this many is a hit. */
+const CACHE_MIN_HIT_EVERY = 8;
+/**
+ * While paused, the cache is filled again for one window (a probe) after this many windows; each
+ * probe that finds the cache still not paying doubles the pause, up to `CACHE_MAX_PAUSE` windows.
+ */
+const CACHE_FIRST_PAUSE = 16;
+const CACHE_MAX_PAUSE = 256;
+
 /** Options of {@link SubjectIndex}. */
 export interface SubjectIndexOptions {
   /** How many recent `match` results to keep; 0 disables the cache. Default 1024. */
@@ -44,7 +55,9 @@ function tokenize(type: string, tokens: string[]): readonly string[] {
  * more trailing tokens). Entries are (pattern, value) pairs compared by identity: a value added
  * under two patterns is returned once for each pattern that matches (in no promised order). Recent
  * results are cached (bounded, oldest evicted first); a cache hit is one Map lookup, and `add` /
- * `remove` update only the cached results their pattern matches.
+ * `remove` update only the cached results their pattern matches. The cache adapts: when it is full
+ * and fewer than 1 lookup in 8 hits it over a window of 4,096, it stops taking new results (they
+ * cost more than they save) and tries again later, waiting twice as long after each failed try.
  *
  * Returned arrays are shared between calls (a cache hit returns the same array) and typed
  * `readonly`: never mutate one. The index never changes an array it returned; a change builds new
@@ -67,6 +80,14 @@ export class SubjectIndex<T> {
   readonly #cacheSize: number;
   readonly #cache = new Map<string, readonly T[]>();
   readonly #tokens: string[] = [];
+  // The adaptive cache: lookups and hits in the current window, whether misses are cached, and
+  // how many windows the filling has been paused.
+  #lookups = 0;
+  #hits = 0;
+  #filling = true;
+  #paused = 0;
+  #pause = CACHE_FIRST_PAUSE;
+  #probing = false;
 
   constructor(options: SubjectIndexOptions = {}) {
     const cacheSize = options.cacheSize ?? 1024;
@@ -150,15 +171,46 @@ export class SubjectIndex<T> {
   match(type: string): readonly T[] {
     const cache = this.#cache;
     const hit = cache.get(type);
-    if (hit !== undefined) return hit;
+    if (++this.#lookups === CACHE_WINDOW) this.#judge();
+    if (hit !== undefined) {
+      this.#hits++;
+      return hit;
+    }
     const result = this.#trie.match(tokenize(type, this.#tokens));
-    if (this.#cacheSize === 0) return result;
+    if (!this.#filling) return result;
     // Oldest inserted first: eviction by age keeps a hit to a single lookup (no LRU reordering).
-    // When types far outnumber the cache, misses cost more than with no cache (measured in
-    // bench/match.ts: cached results live long enough to be promoted by the GC).
-    if (cache.size >= this.#cacheSize) cache.delete(cache.keys().next().value!);
+    if (cache.size >= this.#cacheSize) {
+      if (this.#cacheSize === 0) return result;
+      cache.delete(cache.keys().next().value!);
+    }
     cache.set(type, result);
     return result;
+  }
+
+  /**
+   * Once per window: a full cache that few lookups hit costs more than it saves (every miss
+   * evicts, and cached results live long enough for the GC to promote them: measured in
+   * bench/match.ts on random types, the cache made matching 0.6x of no cache). Filling then
+   * pauses, existing entries still answer, and after `CACHE_FIRST_PAUSE` windows one window
+   * fills again to see whether the types have become repetitive (a failed probe doubles the
+   * pause, up to `CACHE_MAX_PAUSE` windows: about a million lookups).
+   */
+  #judge(): void {
+    if (this.#filling) {
+      const full = this.#cache.size >= this.#cacheSize;
+      if (full && this.#hits * CACHE_MIN_HIT_EVERY < this.#lookups) {
+        // A probe that failed waits twice as long; a first pause waits the least.
+        this.#pause = this.#probing ? Math.min(this.#pause * 2, CACHE_MAX_PAUSE) : CACHE_FIRST_PAUSE;
+        this.#filling = false;
+        this.#paused = 0;
+      }
+      this.#probing = false;
+    } else if (++this.#paused >= this.#pause) {
+      this.#filling = true;
+      this.#probing = true;
+    }
+    this.#lookups = 0;
+    this.#hits = 0;
   }
 
   /**
