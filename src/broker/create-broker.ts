@@ -21,6 +21,7 @@ import { DeadLetterStore, type DeadLetter } from './dead-letters.js';
 import { BrokerDeadLetters } from './broker-dead-letters.js';
 import { DurableMarks } from './durable-marks.js';
 import { DurableSubscription } from './durable-subscription.js';
+import { assertGroupPattern, joinGroup } from './join-group.js';
 import type { EventLog, LogPosition, StoredEvent } from '../log/types.js';
 import { validatePattern } from '../subject/subject.js';
 import type { Tracker } from './delivery.js';
@@ -602,7 +603,7 @@ class BrokerImpl {
       if (options.signal.aborted) void unsubscribe();
       else options.signal.addEventListener('abort', () => void unsubscribe(), { once: true });
     }
-    return { name, pattern, unsubscribe };
+    return { name, pattern, ready: Promise.resolve(), unsubscribe };
   }
 
   /**
@@ -621,15 +622,7 @@ class BrokerImpl {
       throw new CapabilityNotSupportedError('consumerGroups', log.capabilities.name);
     validatePattern(pattern);
     for (const other of this.durables.values()) {
-      if (other.group === group && other.pattern !== pattern) {
-        throw new HeraldError(
-          'INVALID_OPTION',
-          `durable group "${group}" is on "${other.pattern}", not "${pattern}"`,
-          {
-            details: { option: 'group', group, pattern: other.pattern },
-          },
-        );
-      }
+      if (other.group === group) assertGroupPattern(group, [other.pattern], pattern);
     }
     const name = options.name ?? `${group}#${++this.nameCounter}`;
     if (this.subs.has(name) || this.durables.has(name)) {
@@ -638,8 +631,7 @@ class BrokerImpl {
       });
     }
     const ackWaitMs = options.ackWaitMs ?? Math.max(30_000, 2 * (options.timeoutMs ?? 0));
-    const consumer = log.group(group, {
-      types: [pattern],
+    const consumer = joinGroup(log, group, pattern, {
       ackWaitMs,
       maxDeliveries: options.retry?.maxAttempts ?? 1,
       ...(options.startAt !== undefined && { startAt: options.startAt }),
@@ -663,16 +655,20 @@ class BrokerImpl {
           subscription: name,
           event: { specversion: '1.0', id: '-', source: 'herald', type: 'herald.log.error' },
         }),
+      () => void unsubscribe(),
     );
     this.durables.set(name, durable);
     let removed: Promise<void> | undefined;
     const unsubscribe = (): Promise<void> =>
       (removed ??= durable.close().then(() => void this.durables.delete(name)));
+    const ready = consumer.then(() => undefined);
+    // Refused (another pattern) or the log failed: the member is gone; `ready` and onError say why.
+    ready.catch(() => void unsubscribe());
     if (options.signal) {
       if (options.signal.aborted) void unsubscribe();
       else options.signal.addEventListener('abort', () => void unsubscribe(), { once: true });
     }
-    return { name, pattern, unsubscribe };
+    return { name, pattern, ready, unsubscribe };
   }
 
   /** Durable groups: retries and dead letters belong to the log; the other policies run here. */

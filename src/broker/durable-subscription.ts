@@ -9,6 +9,7 @@ import type { ConsumerGroup, GroupDelivery } from '../log/types.js';
 import type { RetryOptions } from '../delivery/retry.js';
 import { Delivery } from './delivery.js';
 import type { DurableMarks } from './durable-marks.js';
+import { assertGroupPattern } from './join-group.js';
 import { LatencyHistogram } from './latency.js';
 import { formatStoredError } from './stored-error.js';
 import type { SubscriptionStats } from './subscription-stats.js';
@@ -62,6 +63,8 @@ export class DurableSubscription {
     readonly consumer: Promise<ConsumerGroup>,
     private readonly config: DurableConfig,
     private readonly onError: (error: unknown) => void,
+    /** Called once the member stopped because its group is no longer on its pattern. */
+    private readonly onRetargeted: () => void = () => undefined,
   ) {
     this.name = config.name;
     this.pattern = config.pattern;
@@ -127,7 +130,22 @@ export class DurableSubscription {
         await new Promise((resolve) => setTimeout(resolve, 250));
         continue;
       }
+      // The group was retargeted under this member (two creators racing, or a change made in the
+      // log): it stops before handling an event of another pattern; the deliveries stay
+      // unsettled and go to a member of the group's pattern after the ack wait.
+      if (!this.ownsGroup(consumer)) return;
       for (const delivery of batch) await this.handle(delivery, consumer);
+    }
+  }
+
+  private ownsGroup(consumer: ConsumerGroup): boolean {
+    try {
+      assertGroupPattern(this.group, consumer.options.types, this.pattern);
+      return true;
+    } catch (error) {
+      this.onError(error);
+      this.onRetargeted();
+      return false;
     }
   }
 

@@ -87,6 +87,19 @@ export interface SubscribeOptions {
 export interface Subscription {
   readonly name: string;
   readonly pattern: string;
+  /**
+   * Resolves once the subscription receives events: at once in process; for a durable group,
+   * once the log's group is open. Rejects with why it never will (the subscription is then
+   * gone): `INVALID_OPTION` when the durable group exists on another pattern, a log error. The
+   * same error also goes to `onError`, so not awaiting it loses nothing.
+   *
+   * @example
+   * ```ts
+   * const sub = broker.subscribe('order.>', handle, { group: 'billing', durable: true });
+   * await sub.ready; // throws INVALID_OPTION if 'billing' is on another pattern
+   * ```
+   */
+  readonly ready: Promise<void>;
   /** Stops routing new events here; resolves when what was queued has been handled. */
   unsubscribe(): Promise<void>;
 }
