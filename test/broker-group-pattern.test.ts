@@ -36,10 +36,14 @@ describe("a durable group's pattern is its creator's", () => {
     try {
       const first = a.subscribe('a.>', (e) => void handledA.push(e.type), {
         group: 'shared',
+        durable: true,
         startAt: 'start',
       });
       await first.ready;
-      const second = b.subscribe('b.>', (e) => void handledB.push(e.type), { group: 'shared' });
+      const second = b.subscribe('b.>', (e) => void handledB.push(e.type), {
+        group: 'shared',
+        durable: true,
+      });
       // Soft: the events below show what a member with another pattern would cost.
       expect.soft(await refusal(second.ready)).toMatchObject({
         code: 'INVALID_OPTION',
@@ -77,7 +81,7 @@ describe("a durable group's pattern is its creator's", () => {
           if (++tries === 1) throw new RetryLaterError(300);
           handled.push(`a:${e.type}`);
         },
-        { group: 'shared', startAt: 'start', retry: { maxAttempts: 3 } },
+        { group: 'shared', durable: true, startAt: 'start', retry: { maxAttempts: 3 } },
       );
       await first.ready;
       await broker.publish('a.one', {});
@@ -85,11 +89,13 @@ describe("a durable group's pattern is its creator's", () => {
       await first.unsubscribe();
       const other = broker.subscribe('b.>', (e) => void handled.push(`b:${e.type}`), {
         group: 'shared',
+        durable: true,
       });
       expect.soft(await refusal(other.ready)).toMatchObject({ code: 'INVALID_OPTION' });
       expect(await storedTypes(log, 'shared')).toEqual(['a.>']);
       const again = broker.subscribe('a.>', (e) => void handled.push(`a:${e.type}`), {
         group: 'shared',
+        durable: true,
         retry: { maxAttempts: 3 },
       });
       await again.ready;
@@ -109,6 +115,7 @@ describe("a durable group's pattern is its creator's", () => {
     type Answer = { refused: boolean; code?: string; message?: string; handled?: string[] };
     const sub = broker.subscribe('a.>', (e) => void handled.push(e.type), {
       group: 'shared',
+      durable: true,
 
       startAt: 'start',
     });
@@ -116,6 +123,7 @@ describe("a durable group's pattern is its creator's", () => {
     const child = forkChild<Answer>(new URL('./fixtures/broker-group-pattern-child.ts', import.meta.url), {
       path,
       group: 'shared',
+      durable: true,
       pattern: 'b.>',
     });
     try {
@@ -142,6 +150,7 @@ describe("a durable group's pattern is its creator's", () => {
     try {
       const sub = broker.subscribe('a.>', (e) => void handled.push(e.type), {
         group: 'shared',
+        durable: true,
         startAt: 'start',
       });
       await sub.ready;

@@ -28,7 +28,7 @@ describe('close at its deadline', () => {
         ctx.signal.addEventListener('abort', () => void (aborted = ctx.signal.reason as unknown));
         await stuck.promise;
       },
-      { group: 'workers', name: 'worker-1' },
+      { group: 'workers', durable: true, name: 'worker-1' },
     );
     await broker.publish('job.run', 'running');
     await waitFor(() => broker.stats().subscriptions[0]!.inFlight === 1);

@@ -24,7 +24,7 @@ describe('dead letters with and without a log', () => {
       throw error;
     };
     broker.subscribe('mem.>', fail, { name: 'in-memory' });
-    broker.subscribe('dur.>', fail, { group: 'durable', startAt: 'start' });
+    broker.subscribe('dur.>', fail, { group: 'durable', durable: true, startAt: 'start' });
     for (const data of ['unrecoverable', 'coded', 'plain']) {
       await broker.publish('mem.pay', data);
       await broker.publish('dur.pay', data);
@@ -64,7 +64,7 @@ describe('dead letters with and without a log', () => {
       () => {
         throw new UnrecoverableError('card expired');
       },
-      { group: 'durable', startAt: 'start' },
+      { group: 'durable', durable: true, startAt: 'start' },
     );
     await writer.publish('dur.pay', 1);
     await waitFor(async () => (await writer.deadLetters.list()).length === 1);
@@ -76,7 +76,7 @@ describe('dead letters with and without a log', () => {
     await old!.nack({ error: 'boom: the old format', deadLetter: true });
 
     const reader = createBroker({ log });
-    reader.subscribe('dur.>', () => undefined, { group: 'durable' });
+    reader.subscribe('dur.>', () => undefined, { group: 'durable', durable: true });
     const letters = await reader.deadLetters.list();
     expect(letters.map((d) => [d.event.type, d.error])).toEqual([
       ['dur.pay', { name: 'UnrecoverableError', message: 'card expired', code: 'UNRECOVERABLE' }],
@@ -95,7 +95,7 @@ describe('dead letters with and without a log', () => {
       seen.push({ attempt: ctx.attempt, redelivered: ctx.redelivered });
       if (seen.length === 1) throw new UnrecoverableError('first time');
     };
-    broker.subscribe('dur.>', handler, { group: 'durable', startAt: 'start' });
+    broker.subscribe('dur.>', handler, { group: 'durable', durable: true, startAt: 'start' });
     await broker.publish('dur.pay', 1);
     await waitFor(async () => (await broker.deadLetters.list()).length === 1);
     expect(await broker.deadLetters.redrive({ subscription: 'durable' })).toBe(1);

@@ -69,7 +69,11 @@ describe('the broker on a log', () => {
     const log = memoryLog();
     const broker = createBroker({ log });
     const handled: unknown[] = [];
-    broker.subscribe('job.*', (e) => void handled.push(e.data), { group: 'workers', startAt: 'start' });
+    broker.subscribe('job.*', (e) => void handled.push(e.data), {
+      group: 'workers',
+      durable: true,
+      startAt: 'start',
+    });
     for (let i = 0; i < 5; i++) await broker.publish('job.run', i);
     await waitFor(() => handled.length === 5);
     const group = await log.group('workers');
@@ -89,7 +93,12 @@ describe('the broker on a log', () => {
         attempts.push(ctx.attempt);
         if (!healthy) throw new Error(`gateway down for ${String(e.data)}`);
       },
-      { group: 'payments', retry: { maxAttempts: 2, baseDelayMs: 1, maxDelayMs: 2 }, startAt: 'start' },
+      {
+        group: 'payments',
+        durable: true,
+        retry: { maxAttempts: 2, baseDelayMs: 1, maxDelayMs: 2 },
+        startAt: 'start',
+      },
     );
     await broker.publish('pay.capture', 'p-1');
     await waitFor(async () => (await broker.deadLetters.list()).length === 1);
@@ -117,7 +126,7 @@ describe('the broker on a log', () => {
         calls++;
         throw new UnrecoverableError('bad payload');
       },
-      { group: 'strict', retry: { maxAttempts: 5, baseDelayMs: 1 }, startAt: 'start' },
+      { group: 'strict', durable: true, retry: { maxAttempts: 5, baseDelayMs: 1 }, startAt: 'start' },
     );
     await broker.publish('u.x', 1);
     await waitFor(async () => (await broker.deadLetters.list()).length === 1);
@@ -141,7 +150,7 @@ describe('the broker on a log', () => {
           byMember[m]!++;
           ids.add(e.id);
         },
-        { group: 'pool', startAt: 'start', concurrency: 2 },
+        { group: 'pool', durable: true, startAt: 'start', concurrency: 2 },
       );
     }
     for (let i = 0; i < 40; i++) await broker.publish('w.x', i);
@@ -152,8 +161,8 @@ describe('the broker on a log', () => {
 
   it('refuses a second pattern on one durable group', () => {
     const broker = createBroker({ log: memoryLog() });
-    broker.subscribe('a.*', () => undefined, { group: 'g' });
-    expect(() => broker.subscribe('b.*', () => undefined, { group: 'g' })).toThrow(
+    broker.subscribe('a.*', () => undefined, { group: 'g', durable: true });
+    expect(() => broker.subscribe('b.*', () => undefined, { group: 'g', durable: true })).toThrow(
       /durable group "g" is on "a.\*"/,
     );
     void broker.close();
@@ -180,7 +189,7 @@ describe('the broker on a log', () => {
       },
     });
     const broker = createBroker({ log: limited });
-    expect(() => broker.subscribe('a', () => undefined, { group: 'g' })).toThrow(
+    expect(() => broker.subscribe('a', () => undefined, { group: 'g', durable: true })).toThrow(
       expect.objectContaining({ code: 'CAPABILITY_NOT_SUPPORTED' }),
     );
   });

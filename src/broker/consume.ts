@@ -27,6 +27,7 @@ export function openStream(
   const subscription = subscribe(handler, {
     ...(options.name !== undefined && { name: options.name }),
     ...(options.group !== undefined && { group: options.group }),
+    ...(options.durable !== undefined && { durable: options.durable }),
     overflow: options.overflow ?? 'block',
     maxQueue: options.bufferSize ?? 256,
     concurrency: 1,

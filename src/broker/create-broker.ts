@@ -566,8 +566,8 @@ class BrokerImpl {
       );
     }
     const group = options.group;
-    if (group !== undefined && this.log !== undefined && index === this.index) {
-      return this.addDurable(pattern, handler, options, group, concurrency);
+    if (this.isDurable(options, index === this.responders)) {
+      return this.addDurable(pattern, handler, options, group!, concurrency);
     }
     const name = options.name ?? `${group ?? pattern}#${++this.nameCounter}`;
     if (this.subs.has(name) || this.durables.has(name)) {
@@ -604,6 +604,26 @@ class BrokerImpl {
       else options.signal.addEventListener('abort', () => void unsubscribe(), { once: true });
     }
     return { name, pattern, ready: Promise.resolve(), unsubscribe };
+  }
+
+  /**
+   * Which kind of group a subscription joins: `durable` says; left out, a group is durable when
+   * there is a log (the deprecated implicit kind, kept for existing code). Responders are never
+   * durable.
+   */
+  private isDurable(options: SubscribeOptions, responder: boolean): boolean {
+    const { group, durable } = options;
+    if (durable === true) {
+      const invalid = (why: string): HeraldError =>
+        new HeraldError('INVALID_OPTION', `durable: true ${why}`, {
+          details: { option: 'durable', value: true },
+        });
+      if (responder) throw invalid('is not for reply: a responder answers in process');
+      if (group === undefined) throw invalid("needs a group: { group: 'name', durable: true }");
+      this.requireLog('durable: true');
+      return true;
+    }
+    return durable === undefined && group !== undefined && this.log !== undefined && !responder;
   }
 
   /**

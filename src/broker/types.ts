@@ -56,8 +56,31 @@ export type Handler<Ev extends HeraldEvent = HeraldEvent> = (event: Ev, ctx: Del
 export interface SubscribeOptions {
   /** Name in stats and dead letters (default: the group, or the pattern with a counter). */
   name?: string;
-  /** Queue group: subscriptions with the same group share the work, each event to one member. */
+  /**
+   * Group name: subscriptions with the same group share the work, each event to one member. Which
+   * kind of group is `durable`'s choice.
+   */
   group?: string;
+  /**
+   * The kind of `group`:
+   * - `false`: an in-process queue group (members in this broker; at-most-once, like NATS queue
+   *   groups). The only kind without a log.
+   * - `true`: the log's durable consumer group of that name (at-least-once, shared by members in
+   *   every process, resumed after a restart; `startAt`, `ackWaitMs` apply). Needs a log
+   *   (`CAPABILITY_NOT_SUPPORTED` otherwise) and a `group` (`INVALID_OPTION` otherwise); not for
+   *   `reply`.
+   *
+   * Left out, a `group` is durable when the broker has a log and in-process without one: the
+   * implicit durable kind is kept for existing code and deprecated; say `durable: true` (or
+   * `false`) when the broker has a log.
+   *
+   * @example
+   * ```ts
+   * broker.subscribe('order.created', charge, { group: 'billing', durable: true, startAt: 'start' });
+   * broker.subscribe('cache.invalidate', evict, { group: 'cache', durable: false });
+   * ```
+   */
+  durable?: boolean;
   /** Handlers running at once (default 1, which keeps order). */
   concurrency?: number;
   /** Bound of the queue, retries waiting included (default 10,000). */
@@ -77,9 +100,9 @@ export interface SubscribeOptions {
   middleware?: readonly Middleware[];
   /** Unsubscribes when aborted. */
   signal?: AbortSignal;
-  /** With a log and a `group`: where a new durable group starts (default `'end'`). */
+  /** For a durable group: where a new group starts (default `'end'`). */
   startAt?: LogPosition;
-  /** With a log and a `group`: redeliver an event not acked within this (default 30,000 ms, or 2x `timeoutMs`). */
+  /** For a durable group: redeliver an event not acked within this (default 30,000 ms, or 2x `timeoutMs`). */
   ackWaitMs?: number;
 }
 
@@ -105,7 +128,10 @@ export interface Subscription {
 }
 
 /** Options of `consume`. */
-export interface ConsumeOptions extends Pick<SubscribeOptions, 'name' | 'group' | 'overflow' | 'signal'> {
+export interface ConsumeOptions extends Pick<
+  SubscribeOptions,
+  'name' | 'group' | 'durable' | 'overflow' | 'signal'
+> {
   /** Events buffered ahead of the consumer (default 256). */
   bufferSize?: number;
 }
@@ -154,8 +180,9 @@ export interface BrokerOptions<E extends EventMap> {
   /** Validators for `data` per type: any Standard Schema (zod, valibot, arktype, ...). */
   schemas?: { [K in keyof E]?: StandardSchemaV1<unknown, E[K]> };
   /**
-   * The durable event log. With it, events are appended before they are delivered, `group`
-   * subscriptions become durable consumer groups, and `replay` reads history.
+   * The durable event log. With it, events are appended before they are delivered, subscriptions
+   * with `group` and `durable: true` are the log's consumer groups (a `group` without `durable`
+   * too, the deprecated implicit kind), and `replay` reads history.
    */
   log?: EventLog;
   /** Types (patterns) kept in memory only, never stored, e.g. high-rate `terminal.output.>`. */

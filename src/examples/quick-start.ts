@@ -55,6 +55,7 @@ durable.subscribe(
   (e) => console.log(`[durable] ${e.type} ${e.data.id} at position ${e.position ?? '?'}`),
   {
     group: 'quick-start-audit',
+    durable: true,
     startAt: 'start',
   },
 );
