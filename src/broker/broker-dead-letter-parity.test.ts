@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { createBroker, UnrecoverableError, type DeliveryContext } from '../index.js';
 import { memoryLog } from '../log/memory-log.js';
-import { waitFor } from '../testing/index.js';
+import { deferred, waitFor } from '../testing/index.js';
 
 class PaymentError extends Error {
   override name = 'PaymentError';
@@ -105,6 +105,36 @@ describe('dead letters with and without a log', () => {
       { attempt: 1, redelivered: true },
     ]);
     await waitFor(() => broker.stats().deadLetters === 0);
+    await broker.close();
+  });
+
+  it('does not show a remembered cause once the log holds another error for that dead letter', async () => {
+    const log = memoryLog();
+    const broker = createBroker({ log });
+    const blocked = deferred();
+    broker.subscribe(
+      'dur.>',
+      (e) => {
+        if (e.type === 'dur.block') return blocked.promise;
+        throw new UnrecoverableError('first failure');
+      },
+      { group: 'durable', durable: true, startAt: 'start' },
+    );
+    const failed = await broker.publish('dur.pay', 1);
+    await waitFor(async () => (await broker.deadLetters.list()).length === 1);
+    await broker.publish('dur.block', 2); // keeps this broker's only worker busy
+    await waitFor(() => broker.stats().subscriptions[0]!.inFlight === 1);
+    // Redriven and failed again elsewhere (the hub, another process), behind this broker's back.
+    const group = await log.group('durable');
+    await group.redrive([failed.position!]);
+    const [again] = await group.pull();
+    await again!.nack({ error: 'TimeoutError: second failure', deadLetter: true });
+    const [letter] = await broker.deadLetters.list();
+    expect(letter).toMatchObject({
+      error: { name: 'TimeoutError', message: 'second failure' },
+      cause: 'TimeoutError: second failure',
+    });
+    blocked.resolve();
     await broker.close();
   });
 });

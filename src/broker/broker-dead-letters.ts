@@ -3,7 +3,7 @@ import type { ConsumerGroup } from '../log/types.js';
 import { matchesPattern, validatePattern } from '../subject/subject.js';
 import type { DeadLetter, DeadLetterFilter, DeadLetters, DeadLetterStore } from './dead-letters.js';
 import type { DurableMarks } from './durable-marks.js';
-import { parseStoredError, summarizeError } from './stored-error.js';
+import { formatStoredError, parseStoredError, summarizeError } from './stored-error.js';
 
 /** A durable group as the dead-letter view needs it. */
 export interface DurableGroupRef {
@@ -36,8 +36,12 @@ export class BrokerDeadLetters implements DeadLetters {
       const consumer = await ref.consumer;
       for (const d of await consumer.deadLetters()) {
         if (filter?.type !== undefined && !matchesPattern(filter.type, d.event.type)) continue;
-        const known = this.marks.hasCause(ref.group, d.event.position);
-        const cause = known ? this.marks.cause(ref.group, d.event.position) : d.error;
+        // The remembered value only while the log still holds the error it was stored as (the
+        // event may have been redriven elsewhere and failed again since).
+        const remembered = this.marks.cause(ref.group, d.event.position);
+        const known =
+          this.marks.hasCause(ref.group, d.event.position) && formatStoredError(remembered) === d.error;
+        const cause = known ? remembered : d.error;
         out.push({
           id: `${ref.group}@${d.event.position}`,
           event: d.event,
