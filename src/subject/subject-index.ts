@@ -79,6 +79,11 @@ export class SubjectIndex<T> {
   #size = 0;
   readonly #cacheSize: number;
   readonly #cache = new Map<string, readonly T[]>();
+  // The cached types in insertion order, as a ring: the slot at #ringAt is the oldest, evicted
+  // next. (Evicting through `cache.keys().next()` measured O(deleted entries) per eviction: a
+  // Map's deleted slots stay at its front until it rehashes.)
+  #ring: (string | undefined)[] = [];
+  #ringAt = 0;
   readonly #tokens: string[] = [];
   // The adaptive cache: lookups and hits in the current window, whether misses are cached, and
   // how many windows the filling has been paused.
@@ -177,12 +182,16 @@ export class SubjectIndex<T> {
       return hit;
     }
     const result = this.#trie.match(tokenize(type, this.#tokens));
-    if (!this.#filling) return result;
+    if (!this.#filling || this.#cacheSize === 0) return result;
     // Oldest inserted first: eviction by age keeps a hit to a single lookup (no LRU reordering).
-    if (cache.size >= this.#cacheSize) {
-      if (this.#cacheSize === 0) return result;
-      cache.delete(cache.keys().next().value!);
-    }
+    // A slot may name a type `remove` already dropped (or one cached again since): deleting it
+    // then only evicts early, and the map never holds more than the ring's cacheSize slots.
+    const ring = this.#ring;
+    const at = this.#ringAt;
+    const oldest = ring[at];
+    if (oldest !== undefined) cache.delete(oldest);
+    ring[at] = type;
+    this.#ringAt = at + 1 === this.#cacheSize ? 0 : at + 1;
     cache.set(type, result);
     return result;
   }
@@ -225,6 +234,8 @@ export class SubjectIndex<T> {
   clear(): void {
     this.#trie.clear();
     this.#cache.clear();
+    this.#ring = [];
+    this.#ringAt = 0;
     this.#size = 0;
   }
 }
