@@ -10,7 +10,7 @@ import Emittery from 'emittery';
 import EventEmitter2Import from 'eventemitter2';
 import mittImport from 'mitt';
 import { createBroker } from '../src/index.js';
-import { measure, printTable, type BenchRow } from './harness.js';
+import { measure, medianTurns, printTable, type BenchRow } from './harness.js';
 
 // mitt's types describe its CommonJS build; the ESM build's default export is the factory.
 const mitt = mittImport as unknown as typeof mittImport.default;
@@ -23,6 +23,85 @@ const CHUNK = 1_000;
 async function untilCount(get: () => number, n: number): Promise<void> {
   while (get() < n) await new Promise((r) => setImmediate(r));
 }
+
+/** One run of `n` async publishes (awaited in chunks) until the handler has seen them all. */
+async function publishAll(
+  broker: ReturnType<typeof createBroker>,
+  types: readonly string[],
+  n: number,
+  seen: () => number,
+): Promise<void> {
+  const start = seen();
+  for (let i = 0; i < n; i += CHUNK) {
+    let last: Promise<unknown> | undefined;
+    for (let j = 0; j < CHUNK; j++) last = broker.publish(types[(i + j) % types.length]!, { i: j });
+    await last;
+  }
+  await untilCount(() => seen() - start, n);
+}
+
+/**
+ * The issue 16 goals, measured the way the outside check did: Herald's async publish against
+ * EventEmitter2 with wildcards on, the two taking turns in each of 5 rounds, medians compared.
+ * One exact subscription (goal >= 1.0x), and 1,000 `orders.<i>.*` subscriptions with concrete
+ * types (goal >= 2.0x).
+ */
+async function versusEventEmitter2(types1000: readonly string[]): Promise<void> {
+  const ROUNDS = 5;
+  const scenarios: { title: string; types: readonly string[]; patterns: readonly string[]; goal: string }[] =
+    [
+      {
+        title: 'one exact subscription',
+        types: ['order.created'],
+        patterns: ['order.created'],
+        goal: '>= 1.0x',
+      },
+      {
+        title: '1,000 orders.<i>.* subscriptions, concrete types',
+        types: types1000,
+        patterns: Array.from({ length: 1_000 }, (_, i) => `orders.${i}.*`),
+        goal: '>= 2.0x',
+      },
+    ];
+  const rows: BenchRow[] = [];
+  for (const s of scenarios) {
+    const broker = createBroker();
+    let heraldSeen = 0;
+    for (const p of s.patterns) broker.subscribe(p, () => void heraldSeen++);
+    const e2 = new EventEmitter2({ wildcard: true, delimiter: '.' });
+    let e2Seen = 0;
+    for (const p of s.patterns) e2.on(p, () => void e2Seen++);
+    const [herald, ee2] = await medianTurns(
+      N,
+      [
+        () => publishAll(broker, s.types, N, () => heraldSeen),
+        () => {
+          for (let i = 0; i < N; i++) e2.emit(s.types[i % s.types.length]!, { i });
+        },
+      ],
+      ROUNDS,
+    );
+    void e2Seen;
+    await broker.close();
+    rows.push({
+      name: `herald: ${s.title}`,
+      perSecond: herald!,
+      extra: {
+        'EventEmitter2 {wildcard:true}': fmtRate(ee2!),
+        'herald / EE2': `${(herald! / ee2!).toFixed(2)}x`,
+        goal: s.goal,
+      },
+    });
+  }
+  printTable(
+    `Herald vs EventEmitter2 with wildcards, alternating runs, median of ${ROUNDS}, ${N.toLocaleString('en')} events`,
+    rows,
+    rows[0]!.name,
+  );
+}
+
+const fmtRate = (n: number): string =>
+  n >= 1e6 ? `${(n / 1e6).toFixed(2)} M/s` : `${(n / 1e3).toFixed(1)} k/s`;
 
 async function heraldRun(
   correlation: boolean,
@@ -195,4 +274,6 @@ export async function runBrokerBench(): Promise<void> {
     wild,
     'herald (async publish)',
   );
+
+  await versusEventEmitter2(types);
 }

@@ -65,6 +65,33 @@ export async function measureTurns(
 }
 
 /**
+ * The median ops/s of each `fns[i]` over `rounds` rounds after a warm-up, the subjects taking turns
+ * in each round (so a slow spell of the machine lands on every subject alike). The median, not the
+ * best, is what the issue goals compare.
+ *
+ * @example
+ * ```ts
+ * const [herald, ee2] = await medianTurns(1_000_000, [runHerald, runEe2], 5);
+ * ```
+ */
+export async function medianTurns(
+  ops: number,
+  fns: readonly (() => unknown)[],
+  rounds: number,
+): Promise<number[]> {
+  for (const fn of fns) await fn();
+  const rates: number[][] = fns.map(() => []);
+  for (let round = 0; round < rounds; round++) {
+    for (const [i, fn] of fns.entries()) {
+      const t0 = process.hrtime.bigint();
+      await fn();
+      rates[i]!.push((ops * 1e9) / Number(process.hrtime.bigint() - t0));
+    }
+  }
+  return rates.map((r) => r.sort((x, y) => x - y)[Math.floor(r.length / 2)]!);
+}
+
+/**
  * What every consumer in the benchmarks does with an event: reads its data. Herald hands
  * deliveries over decoded; a raw client's consumer has to JSON.parse its payload to get this far.
  * The sum keeps the reads from being optimized away.
