@@ -142,7 +142,24 @@ describe('herald groups and herald dlq', () => {
     expect(listed.stdout).toMatch(
       new RegExp(`^${failed!.position}\\s+cli\\.pay\\.failed\\s+1\\s+\\S+\\s+card declined$`, 'm'),
     );
+    expect(listed.stdout).toContain(`(next page: --after ${failed!.position})`);
+    const after = await run(['dlq', 'list', 'cli-billing', '--after', String(failed!.position)]);
+    expect(after.stdout).toBe('no dead letters in cli-billing\n');
 
+    const errors = await run(['dlq', 'errors', 'cli-billing']);
+    expect(errors.code).toBe(0);
+    expect(errors.stdout).toMatch(/^count\s+first seen\s+last seen\s+error$/m);
+    expect(errors.stdout).toMatch(/^1\s+\S+\s+\S+\s+card declined$/m);
+    const other = await run(['dlq', 'redrive', 'cli-billing', '--error', 'no such error']);
+    expect(other.stdout).toBe('redriven 0 dead letter(s) of cli-billing with error "no such error"\n');
+    const mixed = await run(['dlq', 'redrive', 'cli-billing', '3', '--error', 'card declined']);
+    expect(mixed.code).toBe(1);
+    expect(mixed.stderr).toMatch(/--error redrives .* without positions/);
+
+    const byError = await run(['dlq', 'redrive', 'cli-billing', '--error', 'card declined']);
+    expect(byError.stdout).toBe('redriven 1 dead letter(s) of cli-billing with error "card declined"\n');
+    for (const delivery of await group.pull({ max: 10 }))
+      await delivery.nack({ error: 'again', deadLetter: true });
     const redriven = await run(['dlq', 'redrive', 'cli-billing', String(failed!.position)]);
     expect(redriven.stdout).toBe('redriven 1 dead letter(s) of cli-billing\n');
     for (const delivery of await group.pull({ max: 10 }))

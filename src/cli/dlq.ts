@@ -25,10 +25,13 @@ const group = (name: string): string => `/v1/groups/${encodeURIComponent(name)}/
 export async function listDeadLetters(
   hub: Hub,
   name: string,
-  options: { limit?: string; json?: boolean } = {},
+  options: { limit?: string; after?: string; json?: boolean } = {},
   io: Output = stdio,
 ): Promise<void> {
-  const query = options.limit === undefined ? '' : `?limit=${encodeURIComponent(options.limit)}`;
+  const params = new URLSearchParams();
+  if (options.limit !== undefined) params.set('limit', options.limit);
+  if (options.after !== undefined) params.set('after', options.after);
+  const query = params.size === 0 ? '' : `?${params.toString()}`;
   const reply = await hubJson<{ deadLetters: DeadLetterRow[] }>(hub, 'GET', `${group(name)}${query}`);
   if (options.json === true) return io.out(JSON.stringify(reply));
   if (reply.deadLetters.length === 0) return io.out(`no dead letters in ${name}`);
@@ -40,6 +43,51 @@ export async function listDeadLetters(
     truncate(d.error ?? '-', 80),
   ]);
   for (const line of table(['position', 'type', 'deliveries', 'at', 'error'], rows)) io.out(line);
+  const last = reply.deadLetters[reply.deadLetters.length - 1]!.event.position;
+  io.out(`(next page: --after ${last})`);
+}
+
+interface ErrorGroupRow {
+  error: string | null;
+  count: number;
+  firstDeadAt: string;
+  lastDeadAt: string;
+  example: string | null;
+}
+
+/**
+ * Prints a group's dead letters grouped by normalised error (`GET .../dead-letters/errors`):
+ * count, first and last seen, the normalised error (pass it to `dlq redrive --error`) and an
+ * example raw error.
+ *
+ * @example
+ * ```ts
+ * await listDeadLetterErrors(hub, 'billing');
+ * // count  first seen                last seen                 error
+ * // 41     2025-01-07T10:21:13.004Z  2025-01-07T11:02:40.511Z  timeout after <n> ms
+ * ```
+ */
+export async function listDeadLetterErrors(
+  hub: Hub,
+  name: string,
+  options: { json?: boolean } = {},
+  io: Output = stdio,
+): Promise<void> {
+  const reply = await hubJson<{ errors: ErrorGroupRow[]; scanned: number; truncated: boolean }>(
+    hub,
+    'GET',
+    `${group(name)}/errors`,
+  );
+  if (options.json === true) return io.out(JSON.stringify(reply));
+  if (reply.errors.length === 0) return io.out(`no dead letters in ${name}`);
+  const rows = reply.errors.map((e) => [
+    e.count,
+    e.firstDeadAt,
+    e.lastDeadAt,
+    truncate(e.error ?? '(no error)', 80),
+  ]);
+  for (const line of table(['count', 'first seen', 'last seen', 'error'], rows)) io.out(line);
+  if (reply.truncated) io.out(`(counted the first ${String(reply.scanned)} dead letters only)`);
 }
 
 /**
@@ -56,9 +104,24 @@ export async function settleDeadLetters(
   action: 'redrive' | 'purge',
   name: string,
   positions: readonly string[],
-  options: { yes?: boolean } = {},
+  options: { yes?: boolean; error?: string } = {},
   io: Output = stdio,
 ): Promise<void> {
+  if (options.error !== undefined) {
+    if (action !== 'redrive' || positions.length > 0) {
+      throw new Error('--error redrives the dead letters of one normalised error: give it without positions');
+    }
+    const reply = await hubJson<{ redriven: number; truncated?: boolean }>(
+      hub,
+      'POST',
+      `${group(name)}/redrive`,
+      {
+        error: options.error,
+      },
+    );
+    io.out(`redriven ${String(reply.redriven)} dead letter(s) of ${name} with error "${options.error}"`);
+    return;
+  }
   const numbers = positions.map((p) => {
     if (!/^\d+$/.test(p) || Number(p) < 1 || !Number.isSafeInteger(Number(p))) {
       throw new Error(`positions must be whole numbers of 1 or more, got "${p}"`);
@@ -82,7 +145,7 @@ export async function settleDeadLetters(
 }
 
 /**
- * Adds `herald dlq list|redrive|purge` to the program.
+ * Adds `herald dlq list|errors|redrive|purge` to the program.
  *
  * @example
  * ```sh
@@ -97,18 +160,33 @@ export function addDlqCommand(program: Command): Command {
       .description("list a group's dead letters")
       .argument('<group>', 'the consumer group')
       .option('--limit <n>', 'at most this many (1-1000, default 100)')
+      .option('--after <position>', 'only those after this position (the next page)')
       .option('--json', "print the hub's reply as JSON"),
-  ).action(async (name: string, options: { limit?: string; json?: boolean; url?: string; token?: string }) =>
-    listDeadLetters(hubFrom(options), name, options),
+  ).action(
+    async (
+      name: string,
+      options: { limit?: string; after?: string; json?: boolean; url?: string; token?: string },
+    ) => listDeadLetters(hubFrom(options), name, options),
+  );
+  addHubOptions(
+    dlq
+      .command('errors')
+      .description("a group's dead letters grouped by normalised error")
+      .argument('<group>', 'the consumer group')
+      .option('--json', "print the hub's reply as JSON"),
+  ).action(async (name: string, options: { json?: boolean; url?: string; token?: string }) =>
+    listDeadLetterErrors(hubFrom(options), name, options),
   );
   addHubOptions(
     dlq
       .command('redrive')
       .description('deliver dead letters to the group again (all when no positions are given)')
       .argument('<group>', 'the consumer group')
-      .argument('[positions...]', 'positions of the dead letters'),
-  ).action(async (name: string, positions: string[], options: { url?: string; token?: string }) =>
-    settleDeadLetters(hubFrom(options), 'redrive', name, positions),
+      .argument('[positions...]', 'positions of the dead letters')
+      .option('--error <normalised>', 'only those with this normalised error (as `dlq errors` prints it)'),
+  ).action(
+    async (name: string, positions: string[], options: { error?: string; url?: string; token?: string }) =>
+      settleDeadLetters(hubFrom(options), 'redrive', name, positions, options),
   );
   addHubOptions(
     dlq
