@@ -223,8 +223,8 @@ export interface BrokerOptions<E extends EventMap> {
 /** Replies declared per request type (for `request` / `reply` typing). */
 export type ReplyMap<E extends EventMap> = { [K in keyof E]?: unknown };
 
-type ReplyOf<R, K> = K extends keyof R ? R[K] : unknown;
-type ReplyFor<E extends EventMap, R, P extends string> = string extends keyof E
+export type ReplyOf<R, K> = K extends keyof R ? R[K] : unknown;
+export type ReplyFor<E extends EventMap, R, P extends string> = string extends keyof E
   ? unknown
   : ReplyOf<R, EventFor<E, P>['type']>;
 

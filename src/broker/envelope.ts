@@ -1,0 +1,77 @@
+import { AsyncLocalStorage } from 'node:async_hooks';
+import type { StandardSchemaV1 } from '@standard-schema/spec';
+import { isThenable } from '../delivery/compose.js';
+import { HeraldError } from '../errors/herald-error.js';
+import { createEvent } from '../event/create-event.js';
+import type { HeraldEvent } from '../event/types.js';
+import type { PublishAttributes, PublishOptions } from './types.js';
+
+/**
+ * Builds the envelope of every event the broker publishes or requests: the defaults, correlation
+ * from the handler being run, `ttlMs`, and schema validation of `data`.
+ */
+export class Envelopes {
+  /** The handler's event while it runs, when correlation is on: subscriptions enter it. */
+  readonly context: AsyncLocalStorage<HeraldEvent> | undefined;
+  readonly #defaults: { source: string };
+  readonly #schemas: Record<string, StandardSchemaV1 | undefined> | undefined;
+
+  constructor(options: {
+    source?: string | undefined;
+    correlation?: boolean | undefined;
+    schemas?: Record<string, StandardSchemaV1 | undefined> | undefined;
+  }) {
+    this.#defaults = { source: options.source ?? 'herald' };
+    this.#schemas = options.schemas;
+    if (options.correlation ?? true) this.context = new AsyncLocalStorage<HeraldEvent>();
+  }
+
+  /** The event, or a promise of it when the schema of `type` validates asynchronously. */
+  make(
+    type: string,
+    data: unknown,
+    attributes: PublishAttributes | undefined,
+  ): HeraldEvent | Promise<HeraldEvent> {
+    const schema = this.#schemas?.[type];
+    if (schema) {
+      const checked = schema['~standard'].validate(data);
+      if (isThenable(checked))
+        return checked.then((r) => this.#envelope(type, validated(type, r), attributes));
+      data = validated(type, checked);
+    }
+    return this.#envelope(type, data, attributes);
+  }
+
+  #envelope(type: string, data: unknown, attributes: PublishAttributes | undefined): HeraldEvent {
+    const parent = this.context?.getStore();
+    if (attributes === undefined && parent === undefined) return createEvent({ type, data }, this.#defaults);
+    const {
+      wait: _wait,
+      ttlMs,
+      stream: _stream,
+      expectedVersion: _expected,
+      ephemeral: _ephemeral,
+      ...rest
+    } = (attributes ?? {}) as PublishOptions;
+    const init: Record<string, unknown> = { ...rest, type, data };
+    if (parent) {
+      init.correlationid ??= parent.correlationid ?? parent.id;
+      init.causationid ??= parent.id;
+    }
+    if (ttlMs !== undefined) init.expiresat = new Date(Date.now() + ttlMs).toISOString();
+    return createEvent(init as { type: string }, this.#defaults);
+  }
+}
+
+/** The validated value, or `INVALID_DATA` listing the schema's issues. */
+export function validated(type: string, result: StandardSchemaV1.Result<unknown>): unknown {
+  if (result.issues === undefined) return result.value;
+  const issues = result.issues.map((i) => ({
+    message: i.message,
+    path: i.path?.map((p) => String(typeof p === 'object' ? p.key : p)).join('.') ?? '',
+  }));
+  const summary = issues.map((i) => (i.path ? `${i.path}: ${i.message}` : i.message)).join('; ');
+  throw new HeraldError('INVALID_DATA', `invalid data for "${type}": ${summary}`, {
+    details: { type, issues },
+  });
+}
