@@ -90,3 +90,60 @@ describe('GroupMembers', () => {
     expect(ids).not.toContain('m2');
   });
 });
+
+describe('the dashboard routes against a foreign page and bad input', () => {
+  let hub: TestHub;
+  beforeAll(async () => {
+    hub = await startHub({
+      log: memoryLog(),
+      auth: { keys: KEYS },
+      cors: { origins: ['https://app.example'] },
+    });
+    // The group exists for the group routes.
+    await call(hub.base, '/v1/groups/jobs/pull', 'worker-a-key-12', { types: ['job.>'], max: 1 });
+  });
+  afterAll(async () => hub.app.close());
+
+  const ROUTES = ['/v1/me', '/v1/groups/jobs/members', '/v1/groups/jobs/pending'];
+
+  it.each(ROUTES)(
+    '%s: a foreign Origin gets no CORS grant, so its page cannot read the reply',
+    async (path) => {
+      const foreign = await fetch(`${hub.base}${path}`, {
+        headers: { authorization: 'Bearer ops-key-1234567', origin: 'https://evil.example' },
+      });
+      expect(foreign.headers.get('access-control-allow-origin')).toBeNull();
+      const allowed = await fetch(`${hub.base}${path}`, {
+        headers: { authorization: 'Bearer ops-key-1234567', origin: 'https://app.example' },
+      });
+      expect(allowed.status).toBe(200);
+      expect(allowed.headers.get('access-control-allow-origin')).toBe('https://app.example');
+    },
+  );
+
+  it.each(ROUTES)('%s: no credentials is 401, a bad token is 401', async (path) => {
+    expect((await fetch(`${hub.base}${path}`)).status).toBe(401);
+    const bad = await fetch(`${hub.base}${path}`, { headers: { authorization: 'Bearer not-a-key-at-all' } });
+    expect(bad.status).toBe(401);
+  });
+
+  it.each([
+    ['limit=0', 'limit'],
+    ['limit=1001', 'limit'],
+    ['limit=ten', 'limit'],
+    ['after=-1', 'after'],
+    ['after=1e400', 'after'],
+  ])('pending?%s is 400 INVALID_QUERY naming %s', async (query, parameter) => {
+    const reply = await call(hub.base, `/v1/groups/jobs/pending?${query}`, 'ops-key-1234567');
+    expect(reply.status).toBe(400);
+    expect(reply.body).toMatchObject({ error: { code: 'INVALID_QUERY', details: { parameter } } });
+  });
+
+  it('an oversized group name is refused or unknown, never a crash', async () => {
+    const name = 'g'.repeat(10_000);
+    const reply = await fetch(`${hub.base}/v1/groups/${name}/members`, {
+      headers: { authorization: 'Bearer ops-key-1234567' },
+    });
+    expect([404, 414, 431]).toContain(reply.status);
+  });
+});
