@@ -11,32 +11,25 @@ import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { memoryLog } from '../src/log/memory-log.js';
 import { axeViolations, describeInChromium, openChromium, screenshot, tabTo } from './helpers/chromium.js';
-import { forEachDashboardBackend } from './helpers/dashboard-hub.js';
+import { forEachDashboardBackend, openDashboard, type OpenDashboard } from './helpers/dashboard-hub.js';
 import { publish, startHub, type TestHub } from './helpers/sse-hub.js';
 
 describeInChromium('the dashboard in headless Chromium', () => {
   forEachDashboardBackend('shell and tail', (backend) => {
+    let d: OpenDashboard | undefined;
     let hub: TestHub;
-    let dispose: (() => Promise<void>) | undefined;
-    let browser: Browser;
     let page: Page;
     let problems: string[];
 
     beforeAll(async () => {
-      const opened = await backend.open();
-      dispose = opened.dispose;
-      hub = await startHub({ log: opened.log });
+      // Pausing the tail aborts its stream on purpose.
+      d = await openDashboard(backend, { abortable: ['/v1/sse'] });
+      ({ hub, page, problems } = d);
       // One event before the page opens: the head is not 0, and the tail (from the end) skips it.
       await publish(hub.base, [{ type: 'order.created', data: { n: 0 } }]);
-      // Pausing the tail aborts its stream on purpose.
-      ({ browser, page, problems } = await openChromium({ abortable: ['/v1/sse'] }));
     }, 30_000);
 
-    afterAll(async () => {
-      await (browser as Browser | undefined)?.close();
-      await (hub as TestHub | undefined)?.app.close();
-      await dispose?.();
-    });
+    afterAll(() => d?.close());
 
     const rows = () =>
       page.$$eval('[data-testid=rows] [role=option]', (items) =>

@@ -7,16 +7,15 @@
  * 10,000 dead letters are redriven from the page with progress, and the time the page reports is
  * printed. Screenshots go to a temporary folder (printed).
  */
-import type { Browser, Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import type { EventLog } from '../src/log/types.js';
-import { axeViolations, describeInChromium, openChromium, screenshot, tabTo } from './helpers/chromium.js';
-import { forEachDashboardBackend } from './helpers/dashboard-hub.js';
-import { startHub, type TestHub } from './helpers/sse-hub.js';
+import { axeViolations, describeInChromium, screenshot, tabTo } from './helpers/chromium.js';
+import { forEachDashboardBackend, openDashboard, type OpenDashboard } from './helpers/dashboard-hub.js';
+import type { TestHub } from './helpers/sse-hub.js';
 
 const ADMIN_KEY = 'dead-letters-admin-key-1';
 const READER_KEY = 'dead-letters-reader-key-1';
-const TOKEN_KEY = 'herald.dashboard.token';
 const GROUP = 'jobs';
 const TIMEOUT = 'timeout after <n> ms on job <n>';
 const INVALID = 'invalid payload: missing field customer';
@@ -38,10 +37,9 @@ interface Reply {
 
 describeInChromium('the Dead letters view', () => {
   forEachDashboardBackend('the Dead letters view', (backend) => {
+    let d: OpenDashboard | undefined;
     let log: EventLog;
-    let dispose: () => Promise<void>;
     let hub: TestHub;
-    let browser: Browser;
     let page: Page;
     let problems: string[];
     const name = backend.name;
@@ -88,21 +86,19 @@ describeInChromium('the Dead letters view', () => {
     let positions: number[];
 
     beforeAll(async () => {
-      ({ log, dispose } = await backend.open());
-      hub = await startHub({
-        log,
-        auth: {
-          keys: [
-            { name: 'ops', key: ADMIN_KEY, admin: true },
-            { name: 'reader', key: READER_KEY, subscribe: ['job.>'], publish: ['job.>'] },
-          ],
+      d = await openDashboard(backend, {
+        abortable: ['/v1/sse'],
+        token: ADMIN_KEY,
+        hub: {
+          auth: {
+            keys: [
+              { name: 'ops', key: ADMIN_KEY, admin: true },
+              { name: 'reader', key: READER_KEY, subscribe: ['job.>'], publish: ['job.>'] },
+            ],
+          },
         },
       });
-      ({ browser, page, problems } = await openChromium({ abortable: ['/v1/sse'] }));
-      // The admin token, as if typed into the token field before (the field is the shell's).
-      await page.addInitScript({
-        content: `if (!sessionStorage.getItem('${TOKEN_KEY}')) sessionStorage.setItem('${TOKEN_KEY}', '${ADMIN_KEY}');`,
-      });
+      ({ log, hub, page, problems } = d);
       // The group exists before the events: it starts at the end.
       const created = await call(`/v1/groups/${GROUP}/pull`, {
         types: ['job.>'],
@@ -125,11 +121,7 @@ describeInChromium('the Dead letters view', () => {
       expect(await deadPositions()).toEqual(positions);
     }, 60_000);
 
-    afterAll(async () => {
-      await (browser as Browser | undefined)?.close();
-      await (hub as TestHub | undefined)?.app.close();
-      await (dispose as (() => Promise<void>) | undefined)?.();
-    });
+    afterAll(() => d?.close());
 
     it('lists the groups with dead letters, then groups a failing group by normalised error', async () => {
       await page.goto(`${hub.base}/#/dead-letters`);

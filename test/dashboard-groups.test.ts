@@ -5,12 +5,11 @@
  * deliveries show delivery counts and the error of a nack, page by page from the keyboard. On a
  * hub with auth, a non-admin key sees no admin view in the navigation and the hub refuses it.
  */
-import type { Browser, Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import type { EventLog } from '../src/log/types.js';
-import { axeViolations, describeInChromium, openChromium, screenshot, tabTo } from './helpers/chromium.js';
-import { forEachDashboardBackend } from './helpers/dashboard-hub.js';
-import { publish, startHub, type TestHub } from './helpers/sse-hub.js';
+import { axeViolations, describeInChromium, screenshot, tabTo } from './helpers/chromium.js';
+import { forEachDashboardBackend, openDashboard, type OpenDashboard } from './helpers/dashboard-hub.js';
+import { publish, type TestHub } from './helpers/sse-hub.js';
 
 interface Delivery {
   receipt: string;
@@ -33,32 +32,31 @@ const post = async (base: string, path: string, body: unknown): Promise<Record<s
 const pull = async (base: string, group: string, body: Record<string, unknown>) =>
   ((await post(base, `/v1/groups/${group}/pull`, body)) as { deliveries: Delivery[] }).deliveries;
 
+/** An admin key and a key limited to order events. */
+const AUTH_KEYS = [
+  { name: 'ops', key: 'ops-key-123456', admin: true },
+  { name: 'shop', key: 'shop-key-12345', publish: ['order.*'], subscribe: ['order.>'] },
+];
+
 describeInChromium('the dashboard groups view', () => {
   forEachDashboardBackend('the groups view', (backend) => {
-    let dispose: () => Promise<void>;
+    let d: OpenDashboard | undefined;
     let hub: TestHub;
-    let browser: Browser;
     let page: Page;
     let problems: string[];
     let first: Delivery;
     let second: Delivery;
 
     beforeAll(async () => {
-      let log: EventLog;
-      ({ log, dispose } = await backend.open());
-      hub = await startHub({ log });
+      d = await openDashboard(backend);
+      ({ hub, page, problems } = d);
       await publish(
         hub.base,
         Array.from({ length: 5 }, (_, i) => ({ type: 'order.created', data: { n: i } })),
       );
-      ({ browser, page, problems } = await openChromium());
     }, 60_000);
 
-    afterAll(async () => {
-      await (browser as Browser | undefined)?.close();
-      await (hub as TestHub | undefined)?.app.close();
-      await (dispose as (() => Promise<void>) | undefined)?.();
-    });
+    afterAll(() => d?.close());
 
     const listCell = (group: string, field: string) =>
       page.textContent(`[data-testid=groups-table] tr[data-group="${group}"] [data-field=${field}]`);
@@ -203,32 +201,17 @@ describeInChromium('the dashboard groups view', () => {
   });
 
   forEachDashboardBackend('the groups view on a hub with auth', (backend) => {
-    let dispose: () => Promise<void>;
+    let d: OpenDashboard | undefined;
     let hub: TestHub;
-    let browser: Browser;
     let page: Page;
     let problems: string[];
 
     beforeAll(async () => {
-      let log: EventLog;
-      ({ log, dispose } = await backend.open());
-      hub = await startHub({
-        log,
-        auth: {
-          keys: [
-            { name: 'ops', key: 'ops-key-123456', admin: true },
-            { name: 'shop', key: 'shop-key-12345', publish: ['order.*'], subscribe: ['order.>'] },
-          ],
-        },
-      });
-      ({ browser, page, problems } = await openChromium());
+      d = await openDashboard(backend, { hub: { auth: { keys: AUTH_KEYS } } });
+      ({ hub, page, problems } = d);
     }, 60_000);
 
-    afterAll(async () => {
-      await (browser as Browser | undefined)?.close();
-      await (hub as TestHub | undefined)?.app.close();
-      await (dispose as (() => Promise<void>) | undefined)?.();
-    });
+    afterAll(() => d?.close());
 
     const navLinks = () =>
       page.$$eval('nav[aria-label=Views] a', (as) => as.map((a) => a.textContent.trim()));

@@ -5,12 +5,12 @@
  * SSE client), lists the lagging group with a link to it, switches its window from the keyboard,
  * passes axe, and on a hub with auth and no token shows an "enter a token" state, not an error.
  */
-import type { Browser, Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import type { EventLog } from '../src/log/types.js';
-import { axeViolations, describeInChromium, openChromium, screenshot, tabTo } from './helpers/chromium.js';
-import { forEachDashboardBackend } from './helpers/dashboard-hub.js';
-import { publish, startHub, type TestHub } from './helpers/sse-hub.js';
+import { axeViolations, describeInChromium, screenshot, tabTo } from './helpers/chromium.js';
+import { forEachDashboardBackend, openDashboard, type OpenDashboard } from './helpers/dashboard-hub.js';
+import { publish, type TestHub } from './helpers/sse-hub.js';
 
 /** How long to wait for what the page shows: its polls run every 1 to 2 s. */
 const WAIT = { timeout: 5_000 };
@@ -25,28 +25,30 @@ const post = async (base: string, path: string, body: unknown) => {
   return res.json() as Promise<Record<string, unknown>>;
 };
 
+/** An admin key and a key limited to order events. */
+const AUTH_KEYS = [
+  { name: 'ops', key: 'ops-key-123456', admin: true },
+  { name: 'shop', key: 'shop-key-12345', publish: ['order.*'], subscribe: ['order.>'] },
+];
+
 describeInChromium('the dashboard overview', () => {
   forEachDashboardBackend('the overview', (backend) => {
+    let d: OpenDashboard | undefined;
     let log: EventLog;
-    let dispose: () => Promise<void>;
     let hub: TestHub;
-    let browser: Browser;
     let page: Page;
     let problems: string[];
     const sse = new AbortController();
 
     beforeAll(async () => {
-      ({ log, dispose } = await backend.open());
-      hub = await startHub({ log });
+      d = await openDashboard(backend);
+      ({ log, hub, page, problems } = d);
       await publish(hub.base, [{ type: 'boot.started', data: {} }]);
-      ({ browser, page, problems } = await openChromium());
     }, 60_000);
 
     afterAll(async () => {
       sse.abort();
-      await (browser as Browser | undefined)?.close();
-      await (hub as TestHub | undefined)?.app.close();
-      await (dispose as (() => Promise<void>) | undefined)?.();
+      await d?.close();
     });
 
     const cell = (group: string, column: number) =>
@@ -166,32 +168,17 @@ describeInChromium('the dashboard overview', () => {
   });
 
   forEachDashboardBackend('the overview on a hub with auth', (backend) => {
-    let dispose: () => Promise<void>;
+    let d: OpenDashboard | undefined;
     let hub: TestHub;
-    let browser: Browser;
     let page: Page;
     let problems: string[];
 
     beforeAll(async () => {
-      let log: EventLog;
-      ({ log, dispose } = await backend.open());
-      hub = await startHub({
-        log,
-        auth: {
-          keys: [
-            { name: 'ops', key: 'ops-key-123456', admin: true },
-            { name: 'shop', key: 'shop-key-12345', publish: ['order.*'], subscribe: ['order.>'] },
-          ],
-        },
-      });
-      ({ browser, page, problems } = await openChromium());
+      d = await openDashboard(backend, { hub: { auth: { keys: AUTH_KEYS } } });
+      ({ hub, page, problems } = d);
     }, 60_000);
 
-    afterAll(async () => {
-      await (browser as Browser | undefined)?.close();
-      await (hub as TestHub | undefined)?.app.close();
-      await (dispose as (() => Promise<void>) | undefined)?.();
-    });
+    afterAll(() => d?.close());
 
     it('asks for a token instead of showing an error, then shows what the token may read', async () => {
       await page.goto(`${hub.base}/`);

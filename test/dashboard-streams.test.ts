@@ -4,13 +4,12 @@
  * typed version, from the keyboard, with nothing skipped or repeated; a selected event's CloudEvent
  * and its Trace link; a stream with no events; a stream the token's grants leave out (403).
  */
-import type { Browser, Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { axeViolations, describeInChromium, openChromium, screenshot, tabTo } from './helpers/chromium.js';
-import { forEachDashboardBackend } from './helpers/dashboard-hub.js';
-import { startHub, type TestHub } from './helpers/sse-hub.js';
+import { axeViolations, describeInChromium, screenshot, tabTo } from './helpers/chromium.js';
+import { forEachDashboardBackend, openDashboard, type OpenDashboard } from './helpers/dashboard-hub.js';
+import type { TestHub } from './helpers/sse-hub.js';
 
-const TOKEN_KEY = 'herald.dashboard.token';
 const ADMIN_KEY = 'ops-key-123456';
 const SHOP_KEY = 'shop-key-12345';
 const READER_KEY = 'reader-key-1234';
@@ -18,26 +17,27 @@ const range = (from: number, to: number) => Array.from({ length: to - from + 1 }
 
 describeInChromium('the dashboard Streams view', () => {
   forEachDashboardBackend('the streams view', (backend) => {
+    let d: OpenDashboard | undefined;
     let hub: TestHub;
-    let dispose: (() => Promise<void>) | undefined;
-    let browser: Browser;
     let page: Page;
     let problems: string[];
 
     beforeAll(async () => {
-      const opened = await backend.open();
-      dispose = opened.dispose;
-      hub = await startHub({
-        log: opened.log,
-        auth: {
-          keys: [
-            { name: 'ops', key: ADMIN_KEY, admin: true },
-            { name: 'shop', key: SHOP_KEY, publish: ['>'], subscribe: ['>'], streams: ['order-*'] },
-            // Reads only order.updated: every third version (order.paid) is left out of its pages.
-            { name: 'reader', key: READER_KEY, subscribe: ['order.updated'], streams: ['order-*'] },
-          ],
+      d = await openDashboard(backend, {
+        abortable: ['/v1/streams', '/v1/events'],
+        token: ADMIN_KEY,
+        hub: {
+          auth: {
+            keys: [
+              { name: 'ops', key: ADMIN_KEY, admin: true },
+              { name: 'shop', key: SHOP_KEY, publish: ['>'], subscribe: ['>'], streams: ['order-*'] },
+              // Reads only order.updated: every third version (order.paid) is left out of its pages.
+              { name: 'reader', key: READER_KEY, subscribe: ['order.updated'], streams: ['order-*'] },
+            ],
+          },
         },
       });
+      ({ hub, page, problems } = d);
       const res = await fetch(`${hub.base}/v1/events`, {
         method: 'POST',
         headers: { 'content-type': 'application/json', authorization: `Bearer ${ADMIN_KEY}` },
@@ -50,18 +50,9 @@ describeInChromium('the dashboard Streams view', () => {
         }),
       });
       expect(res.status).toBe(201);
-      ({ browser, page, problems } = await openChromium({ abortable: ['/v1/streams', '/v1/events'] }));
-      // The admin token, as if typed into the token field before (the field is the shell's).
-      await page.addInitScript({
-        content: `if (!sessionStorage.getItem('${TOKEN_KEY}')) sessionStorage.setItem('${TOKEN_KEY}', '${ADMIN_KEY}');`,
-      });
     }, 60_000);
 
-    afterAll(async () => {
-      await (browser as Browser | undefined)?.close();
-      await (hub as TestHub | undefined)?.app.close();
-      await dispose?.();
-    });
+    afterAll(() => d?.close());
 
     const versions = () =>
       page.$$eval('[data-testid=stream-events] tbody tr', (rows) =>

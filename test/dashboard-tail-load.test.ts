@@ -6,11 +6,11 @@
  * machine): frames per second and the longest frame while the events arrive, the JS heap, and
  * the time from the last publish to its row on screen.
  */
-import type { Browser, Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { describeInChromium, openChromium } from './helpers/chromium.js';
-import { forEachDashboardBackend } from './helpers/dashboard-hub.js';
-import { startHub, type TestHub } from './helpers/sse-hub.js';
+import { describeInChromium } from './helpers/chromium.js';
+import { forEachDashboardBackend, openDashboard, type OpenDashboard } from './helpers/dashboard-hub.js';
+import type { TestHub } from './helpers/sse-hub.js';
 
 const RATE = 1_000;
 const SECONDS = 12;
@@ -18,24 +18,17 @@ const BATCH = 100;
 
 describeInChromium('the Live tail at 1,000 events a second', () => {
   forEachDashboardBackend('tail load', (backend) => {
+    let d: OpenDashboard | undefined;
     let hub: TestHub;
-    let dispose: () => Promise<void>;
-    let browser: Browser;
     let page: Page;
     let problems: string[];
 
     beforeAll(async () => {
-      const opened = await backend.open();
-      dispose = opened.dispose;
-      hub = await startHub({ log: opened.log });
-      ({ browser, page, problems } = await openChromium());
+      d = await openDashboard(backend);
+      ({ hub, page, problems } = d);
     }, 60_000);
 
-    afterAll(async () => {
-      await (browser as Browser | undefined)?.close();
-      await (hub as TestHub | undefined)?.app.close();
-      await (dispose as (() => Promise<void>) | undefined)?.();
-    });
+    afterAll(() => d?.close());
 
     it('keeps up, keeps the newest 10,000 rows, and renders only the rows in view', async () => {
       await page.goto(`${hub.base}/#/tail`);

@@ -6,20 +6,19 @@
  * a correlation id is found by Herald's convention, and causes outside the correlation are named.
  */
 import { randomUUID } from 'node:crypto';
-import type { Browser, Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { axeViolations, describeInChromium, openChromium, screenshot, tabTo } from './helpers/chromium.js';
-import { forEachDashboardBackend } from './helpers/dashboard-hub.js';
-import { publish, startHub, type TestHub } from './helpers/sse-hub.js';
+import { axeViolations, describeInChromium, screenshot, tabTo } from './helpers/chromium.js';
+import { forEachDashboardBackend, openDashboard, type OpenDashboard } from './helpers/dashboard-hub.js';
+import { publish, type TestHub } from './helpers/sse-hub.js';
 
 const T0 = Date.parse('2026-12-01T10:00:00.000Z');
 const at = (ms: number) => new Date(T0 + ms).toISOString();
 
 describeInChromium('the dashboard Trace view', () => {
   forEachDashboardBackend('the trace view', (backend) => {
+    let d: OpenDashboard | undefined;
     let hub: TestHub;
-    let dispose: (() => Promise<void>) | undefined;
-    let browser: Browser;
     let page: Page;
     let problems: string[];
     const flow = `flow-${randomUUID()}`;
@@ -27,20 +26,12 @@ describeInChromium('the dashboard Trace view', () => {
     let positions: number[] = [];
 
     beforeAll(async () => {
-      const opened = await backend.open();
-      dispose = opened.dispose;
-      hub = await startHub({ log: opened.log });
       // The tail and the trace abort their requests on purpose when the view changes.
-      ({ browser, page, problems } = await openChromium({
-        abortable: ['/v1/sse', '/v1/events', '/v1/streams'],
-      }));
+      d = await openDashboard(backend, { abortable: ['/v1/sse', '/v1/events', '/v1/streams'] });
+      ({ hub, page, problems } = d);
     }, 30_000);
 
-    afterAll(async () => {
-      await (browser as Browser | undefined)?.close();
-      await (hub as TestHub | undefined)?.app.close();
-      await dispose?.();
-    });
+    afterAll(() => d?.close());
 
     /** The tree as rendered: each visible treeitem's id, level, parent and deltas. */
     const tree = () =>

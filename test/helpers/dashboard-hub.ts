@@ -7,11 +7,14 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import type { Browser, Page } from 'playwright-core';
 import { describe } from 'vitest';
 import { postgresLog } from '../../src/backends/postgres/index.js';
 import { sqliteLog } from '../../src/backends/sqlite/index.js';
 import type { EventLog } from '../../src/log/types.js';
 import { holdServer } from '../fixtures/postgres-server-lock.js';
+import { openChromium } from './chromium.js';
+import { startHub, type TestHub } from './sse-hub.js';
 import { POSTGRES_URL, dropSchemas, postgresUnreachable, uniqueSchema } from '../fixtures/postgres-server.js';
 
 /** A log for one test file, and how to get rid of it. */
@@ -70,4 +73,65 @@ const postgresMissing = await postgresUnreachable();
 export function forEachDashboardBackend(name: string, body: (backend: DashboardBackend) => void): void {
   describe(`${name} (sqlite)`, () => body(sqlite));
   describe.skipIf(postgresMissing !== undefined)(`${name} (postgres)`, () => body(postgres));
+}
+
+/** Where the dashboard keeps the token in session storage (dashboard/api.ts). */
+const TOKEN_KEY = 'herald.dashboard.token';
+
+/** A hub on a fresh log of one backend, and a Chromium page recording its problems. */
+export interface OpenDashboard {
+  readonly log: EventLog;
+  readonly hub: TestHub;
+  readonly browser: Browser;
+  readonly page: Page;
+  /** Console errors, page errors, failed requests and CSP violations (see `openChromium`). */
+  readonly problems: string[];
+  /** Closes the browser, the hub and the log (and drops its file or schema). */
+  close(): Promise<void>;
+}
+
+/**
+ * Opens what a dashboard browser suite needs: a fresh log of `backend`, a hub on it (with
+ * `hub` options such as `auth`), and headless Chromium, with `token` already typed into the
+ * page's token field if given. Call it in `beforeAll` and `close()` in `afterAll`.
+ *
+ * @example
+ * ```ts
+ * let d: OpenDashboard;
+ * beforeAll(async () => (d = await openDashboard(backend, { hub: { auth: { keys } } })));
+ * afterAll(() => d?.close());
+ * ```
+ */
+export async function openDashboard(
+  backend: DashboardBackend,
+  options: {
+    hub?: Omit<Parameters<typeof startHub>[0], 'log'>;
+    abortable?: readonly string[];
+    /** A token already in the page's token field (kept in session storage, as the page does). */
+    token?: string;
+  } = {},
+): Promise<OpenDashboard> {
+  const { log, dispose } = await backend.open();
+  const hub = await startHub({ ...options.hub, log });
+  const { browser, page, problems } = await openChromium(
+    options.abortable === undefined ? {} : { abortable: options.abortable },
+  );
+  if (options.token !== undefined) {
+    // Set before any script of the page runs, as if typed into the token field earlier in the tab.
+    await page.addInitScript({
+      content: `if (!sessionStorage.getItem(${JSON.stringify(TOKEN_KEY)})) sessionStorage.setItem(${JSON.stringify(TOKEN_KEY)}, ${JSON.stringify(options.token)});`,
+    });
+  }
+  return {
+    log,
+    hub,
+    browser,
+    page,
+    problems,
+    close: async () => {
+      await browser.close();
+      await hub.app.close();
+      await dispose();
+    },
+  };
 }
