@@ -1,22 +1,10 @@
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { sqliteLog } from '../src/backends/sqlite/index.js';
-import { memoryLog } from '../src/log/memory-log.js';
+import { describe, expect, it } from 'vitest';
 import { normaliseError } from '../src/server/groups/normalise-error.js';
-import type { EventLog } from '../src/log/types.js';
-import { startHub, type TestHub } from './helpers/sse-hub.js';
-import { bearer, call, send, type Reply } from './security/helpers/http.js';
+import { ADMIN_HUB_LOGS, READER, statusAndCode, useAdminHub } from './helpers/admin-hub.js';
+import { call } from './security/helpers/http.js';
 
 // `GET /v1/groups/{name}/dead-letters/errors` and `POST .../redrive` with `{"error"}`, on real hubs
 // with auth (an admin key and a reader key) over the memory log and SQLite.
-const KEYS = [
-  { name: 'ops', key: 'ops-key-123456', admin: true },
-  { name: 'reader', key: 'reader-key-1234', subscribe: ['>'], publish: ['>'] },
-];
-const ADMIN = 'ops-key-123456';
-const READER = 'reader-key-1234';
 const TIMEOUT = 'timeout after <n> ms on order <id>';
 const DECLINED = 'card <n> declined at <time>';
 
@@ -29,38 +17,10 @@ interface ErrorGroup {
   example: string | null;
 }
 
-const BACKENDS: [string, () => Promise<EventLog>][] = [
-  ['memoryLog', () => Promise.resolve(memoryLog())],
-  [
-    'sqliteLog',
-    () =>
-      sqliteLog({
-        path: join(mkdtempSync(join(tmpdir(), 'herald-dl-errors-')), 'events.db'),
-        durability: 'os',
-      }),
-  ],
-];
-
-describe.each(BACKENDS)('dead letters grouped by error over %s', (_name, open) => {
-  let log: EventLog;
-  let hub: TestHub;
-  const get = (path: string, token = ADMIN): Promise<Reply> =>
-    call(`${hub.base}${path}`, { headers: bearer(token) });
-  const post = (path: string, body: unknown, token = ADMIN): Promise<Reply> =>
-    send(`${hub.base}${path}`, body, token);
-  const code = (reply: Reply): [number, string | undefined] => [
-    reply.status,
-    (reply.body as { error?: { code?: string } } | undefined)?.error?.code,
-  ];
-
-  beforeAll(async () => {
-    log = await open();
-    hub = await startHub({ log, auth: { keys: KEYS } });
-  });
-  afterAll(async () => {
-    await hub.app.close();
-    await log.close();
-  });
+describe.each(ADMIN_HUB_LOGS)('dead letters grouped by error over %s', (_name, open) => {
+  const admin = useAdminHub(open);
+  const { get, post } = admin;
+  const code = statusAndCode;
 
   /**
    * A group `name` whose handler fails every event once (maxDeliveries 1): `timeout after N ms on
@@ -73,10 +33,10 @@ describe.each(BACKENDS)('dead letters grouped by error over %s', (_name, open) =
     declines: number,
   ): Promise<{ timeouts: number[]; declines: number[]; silent: number[] }> {
     const total = timeouts + declines + 1;
-    const appended = await log.append(
+    const appended = await admin.log.append(
       Array.from({ length: total }, (_, i) => ({ type: 'order.placed', data: { i } })),
     );
-    const group = await log.group(name, { startAt: appended[0]!.position, maxDeliveries: 1 });
+    const group = await admin.log.group(name, { startAt: appended[0]!.position, maxDeliveries: 1 });
     const deliveries = await group.pull({ max: total });
     expect(deliveries.length).toBe(total);
     const out = { timeouts: [] as number[], declines: [] as number[], silent: [] as number[] };
@@ -136,14 +96,14 @@ describe.each(BACKENDS)('dead letters grouped by error over %s', (_name, open) =
       expect(bad.body.error.details).toMatchObject({ parameter: 'limit' });
     }
     expect(code(await get('/v1/groups/ghost/dead-letters/errors'))).toEqual([404, 'NOT_FOUND']);
-    expect(await log.groups()).not.toContain('ghost');
+    expect(await admin.log.groups()).not.toContain('ghost');
   });
 
   it('redrives exactly the dead letters of one error, and a member receives only those', async () => {
     const positions = await failingGroup('redrive-by-error', 3, 2);
     const reply = await post('/v1/groups/redrive-by-error/dead-letters/redrive', { error: TIMEOUT });
     expect([reply.status, reply.body]).toEqual([200, { redriven: 3, truncated: false }]);
-    const group = await log.group('redrive-by-error');
+    const group = await admin.log.group('redrive-by-error');
     const again = await group.pull({ max: 10 });
     expect(again.map((d) => d.event.position)).toEqual(positions.timeouts);
     for (const delivery of again) await delivery.ack();
@@ -212,7 +172,7 @@ describe.each(BACKENDS)('dead letters grouped by error over %s', (_name, open) =
     expect(code(await get('/v1/groups/ghost/dead-letters/errors', READER))).toEqual([403, 'FORBIDDEN']);
     const redrive = await post('/v1/groups/guarded-errors/dead-letters/redrive', { error: TIMEOUT }, READER);
     expect(code(redrive)).toEqual([403, 'FORBIDDEN']);
-    const anonymous = await call(`${hub.base}/v1/groups/guarded-errors/dead-letters/errors`);
+    const anonymous = await call(`${admin.hub.base}/v1/groups/guarded-errors/dead-letters/errors`);
     expect(code(anonymous)).toEqual([401, 'UNAUTHORIZED']);
     expect((await get('/v1/groups/guarded-errors')).body).toMatchObject({ deadLetters: 3 });
   });

@@ -1,21 +1,9 @@
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { sqliteLog } from '../src/backends/sqlite/index.js';
-import { memoryLog } from '../src/log/memory-log.js';
-import type { EventLog } from '../src/log/types.js';
-import { startHub, type TestHub } from './helpers/sse-hub.js';
-import { bearer, call, send, type Reply } from './security/helpers/http.js';
+import { describe, expect, it } from 'vitest';
+import { ADMIN_HUB_LOGS, READER, statusAndCode, useAdminHub } from './helpers/admin-hub.js';
+import { call } from './security/helpers/http.js';
 
 // `GET /v1/groups/{name}/pending`, and `GET .../dead-letters` with `after` and `normalisedError`,
 // on real hubs with auth (an admin key and a reader key) over the memory log and SQLite.
-const KEYS = [
-  { name: 'ops', key: 'ops-key-123456', admin: true },
-  { name: 'reader', key: 'reader-key-1234', subscribe: ['>'], publish: ['>'] },
-];
-const ADMIN = 'ops-key-123456';
-const READER = 'reader-key-1234';
 const TIMEOUT = 'timeout after <n> ms on order <id>';
 const DECLINED = 'card <n> declined';
 
@@ -34,45 +22,17 @@ interface DeadLetter {
   at: string;
 }
 
-const BACKENDS: [string, () => Promise<EventLog>][] = [
-  ['memoryLog', () => Promise.resolve(memoryLog())],
-  [
-    'sqliteLog',
-    () =>
-      sqliteLog({
-        path: join(mkdtempSync(join(tmpdir(), 'herald-pending-')), 'events.db'),
-        durability: 'os',
-      }),
-  ],
-];
-
-describe.each(BACKENDS)('pending deliveries and dead-letter pages over %s', (_name, open) => {
-  let log: EventLog;
-  let hub: TestHub;
-  const get = (path: string, token = ADMIN): Promise<Reply> =>
-    call(`${hub.base}${path}`, { headers: bearer(token) });
-  const post = (path: string, body: unknown, token = ADMIN): Promise<Reply> =>
-    send(`${hub.base}${path}`, body, token);
-  const code = (reply: Reply): [number, string | undefined] => [
-    reply.status,
-    (reply.body as { error?: { code?: string } } | undefined)?.error?.code,
-  ];
-
-  beforeAll(async () => {
-    log = await open();
-    hub = await startHub({ log, auth: { keys: KEYS } });
-  });
-  afterAll(async () => {
-    await hub.app.close();
-    await log.close();
-  });
+describe.each(ADMIN_HUB_LOGS)('pending deliveries and dead-letter pages over %s', (_name, open) => {
+  const admin = useAdminHub(open);
+  const { get, post } = admin;
+  const code = statusAndCode;
 
   /** A group `name` starting at `count` new events, all pulled (ack wait 60 s). */
   async function pulledGroup(name: string, count: number) {
-    const appended = await log.append(
+    const appended = await admin.log.append(
       Array.from({ length: count }, (_, i) => ({ type: 'job.run', data: { i } })),
     );
-    const group = await log.group(name, { startAt: appended[0]!.position, ackWaitMs: 60_000 });
+    const group = await admin.log.group(name, { startAt: appended[0]!.position, ackWaitMs: 60_000 });
     const deliveries = await group.pull({ max: count });
     expect(deliveries.length).toBe(count);
     return { positions: appended.map((a) => a.position), deliveries, pulledAt: Date.now() };
@@ -125,14 +85,14 @@ describe.each(BACKENDS)('pending deliveries and dead-letter pages over %s', (_na
       }
     }
     expect(code(await get('/v1/groups/ghost/pending'))).toEqual([404, 'NOT_FOUND']);
-    expect(await log.groups()).not.toContain('ghost');
+    expect(await admin.log.groups()).not.toContain('ghost');
   });
 
   it('pages dead letters with after, each with its normalised error, to redrive one error in chunks', async () => {
-    const appended = await log.append(
+    const appended = await admin.log.append(
       Array.from({ length: 7 }, (_, i) => ({ type: 'order.placed', data: { i } })),
     );
-    const group = await log.group('billing', { startAt: appended[0]!.position, maxDeliveries: 1 });
+    const group = await admin.log.group('billing', { startAt: appended[0]!.position, maxDeliveries: 1 });
     const timeouts: number[] = [];
     for (const [i, delivery] of (await group.pull({ max: 7 })).entries()) {
       if (i % 2 === 0) {
@@ -177,9 +137,9 @@ describe.each(BACKENDS)('pending deliveries and dead-letter pages over %s', (_na
     expect(pending.map((p) => [p.event.position, p.deliveries, p.error])).toEqual(
       timeouts.map((position) => [position, 0, null]),
     );
-    const silent = await log.append([{ type: 'order.placed' }]);
-    await log.group('quiet', { startAt: silent[0]!.position, maxDeliveries: 1 });
-    for (const d of await (await log.group('quiet')).pull()) await d.nack();
+    const silent = await admin.log.append([{ type: 'order.placed' }]);
+    await admin.log.group('quiet', { startAt: silent[0]!.position, maxDeliveries: 1 });
+    for (const d of await (await admin.log.group('quiet')).pull()) await d.nack();
     const [quiet] = (await get('/v1/groups/quiet/dead-letters')).body.deadLetters as DeadLetter[];
     expect(quiet).toMatchObject({ error: null, normalisedError: null });
   });
@@ -195,6 +155,9 @@ describe.each(BACKENDS)('pending deliveries and dead-letter pages over %s', (_na
       expect(code(reply), path).toEqual([403, 'FORBIDDEN']);
       expect(reply.body.error.message).toContain('is not an admin');
     }
-    expect(code(await call(`${hub.base}/v1/groups/guarded-pending/pending`))).toEqual([401, 'UNAUTHORIZED']);
+    expect(code(await call(`${admin.hub.base}/v1/groups/guarded-pending/pending`))).toEqual([
+      401,
+      'UNAUTHORIZED',
+    ]);
   });
 });
