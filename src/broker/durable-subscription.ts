@@ -2,6 +2,7 @@ import type { AsyncLocalStorage } from 'node:async_hooks';
 import { backoffDelay } from '../delivery/backoff.js';
 import { isThenable } from '../delivery/compose.js';
 import type { DeliveryContext } from '../delivery/context.js';
+import { isExpired } from '../delivery/expiry.js';
 import type { HeraldError } from '../errors/herald-error.js';
 import { RetryLaterError, UnrecoverableError } from '../errors/herald-error.js';
 import type { HeraldEvent } from '../event/types.js';
@@ -173,9 +174,13 @@ export class DurableSubscription {
     let error: unknown;
     let failed = false;
     try {
-      const { context, chain } = this.config;
-      const result = context ? context.run(event, chain, d) : chain(d);
-      if (isThenable(result)) await result;
+      // The expiry step, made here like in-process subscriptions make it (see `policyChain`).
+      if (event.expiresat !== undefined && isExpired(event, Date.now())) d.skip('expired');
+      else {
+        const { context, chain } = this.config;
+        const result = context ? context.run(event, chain, d) : chain(d);
+        if (isThenable(result)) await result;
+      }
     } catch (e) {
       error = e;
       failed = true;

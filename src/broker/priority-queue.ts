@@ -3,9 +3,14 @@ import { Ring } from './ring.js';
 
 const LEVEL: Record<Priority, number> = { critical: 0, high: 1, normal: 2, low: 3 };
 
+/** The level of `normal` (and of events without a priority). */
+export const NORMAL = 2;
+
 /** The queue level of a priority; unknown or missing values are `normal`. */
 export function priorityLevel(priority: unknown): number {
-  return typeof priority === 'string' ? ((LEVEL as Partial<Record<string, number>>)[priority] ?? 2) : 2;
+  return typeof priority === 'string'
+    ? ((LEVEL as Partial<Record<string, number>>)[priority] ?? NORMAL)
+    : NORMAL;
 }
 
 /**

@@ -12,7 +12,7 @@ import { DurableSubscription } from './durable-subscription.js';
 import { routeGroups, type GroupRouter } from './groups.js';
 import { assertGroupPattern, joinGroup } from './join-group.js';
 import { policyChain } from './policies.js';
-import { Scheduler } from './scheduler.js';
+import { Pump } from './pump.js';
 import { SubscriptionRuntime } from './subscription-runtime.js';
 import type { SubscriptionStats } from './subscription-stats.js';
 import type { BrokerOptions, Handler, SubscribeOptions, Subscription } from './types.js';
@@ -41,7 +41,7 @@ export class SubscriptionRegistry {
   readonly #local = new Map<string, SubscriptionRuntime>();
   readonly #durables = new Map<string, DurableSubscription>();
   readonly #groups: GroupRouter = { counters: new Map(), grouped: 0, plans: new WeakMap() };
-  readonly #scheduler = new Scheduler();
+  readonly #pump = new Pump();
   #nameCounter = 0;
 
   constructor(config: RegistryConfig) {
@@ -117,6 +117,10 @@ export class SubscriptionRegistry {
     const index = responder ? this.#responders : this.#index;
     const name = this.#name(options.name ?? `${group ?? pattern}#${++this.#nameCounter}`);
     const { context, deadLetters, onError } = this.#config;
+    const policies = policyChain(options, {
+      durable: false,
+      deadLetters: (input) => deadLetters.add(input, group),
+    });
     const runtime = new SubscriptionRuntime({
       name,
       pattern,
@@ -124,12 +128,10 @@ export class SubscriptionRegistry {
       concurrency,
       maxQueue,
       overflow,
-      chain: compose(
-        policyChain(options, { durable: false, deadLetters: (input) => deadLetters.add(input, group) }),
-        (ctx) => handler(ctx.event, ctx),
-      ),
+      chain: compose(policies.middleware, (ctx) => handler(ctx.event, ctx)),
+      deadLetter: policies.deadLetter,
       context,
-      scheduler: this.#scheduler,
+      pump: this.#pump,
       report: (kind, error, event, subscription) => onError(error, { kind, subscription, event }),
     });
     index.add(pattern, runtime); // validates the pattern before anything is registered
@@ -232,7 +234,7 @@ export class SubscriptionRegistry {
         pattern,
         group,
         concurrency,
-        chain: compose(policyChain(options, { durable: true }), (ctx) => handler(ctx.event, ctx)),
+        chain: compose(policyChain(options, { durable: true }).middleware, (ctx) => handler(ctx.event, ctx)),
         context,
         retry: options.retry,
         pullWaitMs: 1_000,

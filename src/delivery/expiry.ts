@@ -1,10 +1,26 @@
 import { timestampMillis } from '../event/timestamp.js';
+import type { HeraldEvent } from '../event/types.js';
 import type { Middleware } from './context.js';
+
+/**
+ * Whether `event` has an `expiresat` that has passed at `nowMs`: the test the `expiry` step makes,
+ * for runners that make it themselves before their chain (the broker's subscriptions do).
+ *
+ * @example
+ * ```ts
+ * if (isExpired(event, Date.now())) return; // skip it
+ * ```
+ */
+export function isExpired(event: HeraldEvent, nowMs: number): boolean {
+  const at = event.expiresat;
+  return at !== undefined && timestampMillis(at) <= nowMs;
+}
 
 /**
  * Skips events whose `expiresat` has passed by the time they are delivered (counted as
  * `expired` in stats, never handed to the handler). Events without `expiresat` never expire.
- * Installed on every subscription.
+ * Every broker subscription makes this check before its other policies (see `isExpired`); the
+ * middleware is for chains composed by hand.
  *
  * @example
  * ```ts
@@ -13,8 +29,7 @@ import type { Middleware } from './context.js';
  */
 export function expiry(now: () => number = Date.now): Middleware {
   return (ctx, next) => {
-    const at = ctx.event.expiresat;
-    if (at !== undefined && timestampMillis(at) <= now()) {
+    if (ctx.event.expiresat !== undefined && isExpired(ctx.event, now())) {
       ctx.skip('expired');
       return;
     }
