@@ -43,6 +43,23 @@ describe('correlation', () => {
     expect(outside.causationid).toBeUndefined();
   });
 
+  it('is one context for every broker: a handler publishing through another broker passes it on', async () => {
+    // One AsyncLocalStorage per broker made every promise in the process slower for each broker
+    // ever created (Node 20 keeps them all); a shared store also carries correlation across.
+    const orders = createBroker();
+    const billing = createBroker();
+    let invoice: HeraldEvent | undefined;
+    orders.subscribe('order.created', async () => {
+      await Promise.resolve();
+      await billing.publish('invoice.requested', null);
+    });
+    billing.subscribe('invoice.requested', (e) => void (invoice = e));
+    const root = await orders.publish('order.created', null, { correlationid: 'flow-9' });
+    await waitFor(() => invoice);
+    expect(invoice).toMatchObject({ correlationid: 'flow-9', causationid: root.id });
+    await Promise.all([orders.close(), billing.close()]);
+  });
+
   it('can be turned off', async () => {
     const broker = createBroker({ correlation: false });
     let child: HeraldEvent | undefined;
