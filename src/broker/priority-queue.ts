@@ -41,6 +41,13 @@ export class PriorityQueue<T> {
     return undefined;
   }
 
+  /** The level `shift` would serve next, or -1 when empty. */
+  nextLevel(): number {
+    if (this.count === 0) return -1;
+    for (let i = 0; i < 4; i++) if (this.levels[i as 0 | 1 | 2 | 3].size > 0) return i;
+    return -1;
+  }
+
   /** Removes the oldest item of the least urgent non-empty level (the `drop-oldest` victim). */
   dropOldest(): T | undefined {
     for (let i = 3; i >= 0; i--) {

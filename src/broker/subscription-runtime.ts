@@ -51,7 +51,8 @@ export interface RuntimeConfig {
  * backlog, `drop-oldest`, retries) goes through the subscription's own priority queue. Order holds
  * because a normal event goes to the shared FIFO only while the own queue is empty or the
  * subscription already has entries there: every normal event in the own queue is older than every
- * one in the shared FIFO, and an entry taken from the FIFO behind a backlog joins the back of it.
+ * one in the shared FIFO, an entry taken from the FIFO behind a backlog joins the back of it, and
+ * a `low` event waits while the subscription has normal ones in the FIFO.
  */
 export class SubscriptionRuntime implements PumpTarget {
   readonly name: string;
@@ -256,6 +257,8 @@ export class SubscriptionRuntime implements PumpTarget {
     if (this.#pumping) return;
     this.#pumping = true;
     while (this.#inFlight < this.#concurrency) {
+      // A low event waits while normal ones of this subscription are still in the shared FIFO.
+      if (this.#shared > 0 && this.#queue.nextLevel() > NORMAL) break;
       const d = this.#queue.shift();
       if (d === undefined) break;
       // A slot in the queue freed: admit one blocked publisher.

@@ -57,6 +57,53 @@ describe('worker pools, bounded queues and priorities', () => {
     expect(seen).toEqual(['first', 'critical-1', 'critical-2', 'high-1', 'normal-1', 'normal-2', 'low-1']);
   });
 
+  it('keeps priority and FIFO order for a burst published in one synchronous run', async () => {
+    // Normal events of an idle subscription take the broker's shared FIFO; the others its own
+    // queue. Both handler kinds, and events published from inside handlers, keep the order.
+    for (const handlerKind of ['sync', 'async'] as const) {
+      const broker = createBroker();
+      const seen: string[] = [];
+      const record = (data: string): void => {
+        seen.push(data);
+        if (data === 'n-1') void broker.publish('burst', 'n-late');
+        if (data === 'n-2') void broker.publish('burst', 'c-late', { priority: 'critical' });
+      };
+      broker.subscribe(
+        'burst',
+        handlerKind === 'sync'
+          ? (e) => record(e.data as string)
+          : async (e) => {
+              await new Promise((r) => setImmediate(r));
+              record(e.data as string);
+            },
+      );
+      const order: [string, ('critical' | 'high' | 'low')?][] = [
+        ['n-1'],
+        ['c-1', 'critical'],
+        ['n-2'],
+        ['h-1', 'high'],
+        ['n-3'],
+        ['l-1', 'low'],
+        ['n-4'],
+      ];
+      for (const [data, priority] of order) void broker.publish('burst', data, priority ? { priority } : {});
+      await waitFor(() => seen.length === 9);
+      await broker.close();
+      // n-late (normal) is published while l-1 (low) still waits, so it passes it.
+      expect(seen, handlerKind).toEqual([
+        'c-1',
+        'h-1',
+        'n-1',
+        'n-2',
+        'c-late',
+        'n-3',
+        'n-4',
+        'n-late',
+        'l-1',
+      ]);
+    }
+  });
+
   it("overflow 'block' makes the publisher wait for space, losing nothing", async () => {
     const broker = createBroker();
     const gate = deferred();
