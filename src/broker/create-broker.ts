@@ -107,7 +107,7 @@ class BrokerImpl<E extends EventMap, R extends ReplyMap<E>> implements Broker<E,
     const marks = new DurableMarks(options.maxDeadLetters ?? 10_000);
     this.#subscriptions = new SubscriptionRegistry({
       log: options.log,
-      matchCacheSize: options.matchCacheSize ?? 1024,
+      matchCacheSize: options.matchCacheSize ?? 8192,
       context: this.#envelopes.context,
       deadLetters: this.#memoryDeadLetters,
       marks,

@@ -104,6 +104,17 @@ describe('worker pools, bounded queues and priorities', () => {
     }
   });
 
+  it('reports handler latency from the first deliveries on', async () => {
+    const broker = createBroker();
+    broker.subscribe('slow', () => new Promise<void>((r) => setTimeout(r, 20)));
+    for (let i = 0; i < 3; i++) await broker.publish('slow', i, { wait: 'handled' });
+    const [stats] = broker.stats().subscriptions;
+    // A lower bound only: each handler took at least 20 ms (timers never fire early by a whole ms).
+    expect(stats!.latencyP50Ms).toBeGreaterThanOrEqual(19);
+    expect(stats!.latencyP99Ms).toBeGreaterThanOrEqual(stats!.latencyP50Ms);
+    await broker.close();
+  });
+
   it("overflow 'block' makes the publisher wait for space, losing nothing", async () => {
     const broker = createBroker();
     const gate = deferred();
