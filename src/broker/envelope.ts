@@ -2,7 +2,7 @@ import { AsyncLocalStorage } from 'node:async_hooks';
 import type { StandardSchemaV1 } from '@standard-schema/spec';
 import { isThenable } from '../delivery/compose.js';
 import { HeraldError } from '../errors/herald-error.js';
-import { createEvent } from '../event/create-event.js';
+import { createEvent, plainEvent } from '../event/create-event.js';
 import type { HeraldEvent } from '../event/types.js';
 import type { PublishAttributes, PublishOptions } from './types.js';
 
@@ -55,7 +55,10 @@ export class Envelopes {
 
   #envelope(type: string, data: unknown, attributes: PublishAttributes | undefined): HeraldEvent {
     const parent = this.context?.getStore();
-    if (attributes === undefined && parent === undefined) return createEvent({ type, data }, this.#defaults);
+    if (attributes === undefined && parent === undefined) {
+      if (typeof type === 'string' && type !== '') return plainEvent(type, data, this.#defaults);
+      return createEvent({ type, data }, this.#defaults); // throws the precise error
+    }
     const {
       wait: _wait,
       ttlMs,

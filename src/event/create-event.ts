@@ -83,13 +83,20 @@ export function createEvent<TType extends string = string, TData = unknown>(
   for (const key in init) {
     if (key !== 'type' && key !== 'data') return createWithAttributes(init, defaults);
   }
+  return plainEvent(type, init.data, defaults) as HeraldEvent<TType, TData>;
+}
+
+/**
+ * `createEvent({ type, data }, defaults)` without the init object: the broker's publish path. The
+ * caller has checked that `type` is a non-empty string.
+ */
+export function plainEvent(type: string, data: unknown, defaults: EventDefaults | undefined): HeraldEvent {
   // The common case: one literal per kind of data, each with a fixed key order, so V8 gives all
   // such events one hidden class per kind (four at most) and reads of them stay on fast paths.
   const now = eventClock();
   const id = uuidv7At(now);
   const source = defaultSource(defaults);
   const time = isoAt(now);
-  const data = init.data;
   let event: Record<string, unknown>;
   if (data === undefined) event = { specversion: '1.0', id, source, type, time };
   else if (typeof data === 'string') event = { specversion: '1.0', id, source, type, time, data };
@@ -99,7 +106,7 @@ export function createEvent<TType extends string = string, TData = unknown>(
     checkDataDepth(data);
     event = { specversion: '1.0', id, source, type, time, datacontenttype: 'application/json', data };
   }
-  return event as HeraldEvent<TType, TData>;
+  return event as HeraldEvent;
 }
 
 /** The general case: the init sets attributes or extensions besides `type` and `data`. */
