@@ -55,6 +55,21 @@ async function startServer(): Promise<void> {
   });
 }
 
+/** A quick restart: stopped and started again before the clients notice they lost it. */
+async function restartServer(): Promise<void> {
+  execFileSync('start-stop-daemon', ['--stop', '--oknodo', '--retry', 'TERM/10/KILL/5', '--exec', DAEMON]);
+  execFileSync('start-stop-daemon', [
+    '--start',
+    '--oknodo',
+    '--background',
+    '--exec',
+    DAEMON,
+    '--',
+    ...SERVER_ARGS,
+  ]);
+  await startServer();
+}
+
 async function stopServer(): Promise<void> {
   execFileSync('start-stop-daemon', ['--stop', '--oknodo', '--retry', 'TERM/10/KILL/5', '--exec', DAEMON]);
   await waitFor(async () => !(await up()), { timeoutMs: 15_000, message: 'nats-server did not stop' });
@@ -75,7 +90,8 @@ describe('nats log: nats-server restarts mid-stream', () => {
     await startServer(); // whatever happened, the server is up for the other files
     const nc = await connect({ servers: NATS_URL });
     const jsm = await jetstreamManager(nc);
-    for (const s of [stream, `${stream}_DLQ`]) await jsm.streams.delete(s).catch(() => false);
+    for (const s of [stream, `${stream}_DLQ`, `${stream}_LOAD`, `${stream}_LOAD_DLQ`])
+      await jsm.streams.delete(s).catch(() => false);
     await nc.close();
   });
 
@@ -154,4 +170,72 @@ describe('nats log: nats-server restarts mid-stream', () => {
       await release();
     }
   });
+  it('answers every call within its deadline through a restart under load, then goes on at once', async () => {
+    // Before: the index feed's pull died with the server and the client noticed only after two
+    // missed 15 s heartbeats, so appends and bounds() made after the restart hung about 40 s.
+    const release = await holdNatsAlone();
+    const log = await natsLog({
+      servers: NATS_URL,
+      stream: `${stream}_LOAD`,
+      subjectPrefix: `load_${suffix}`,
+    });
+    const HUNG_MS = 10_000; // the documented waits are 5 s; anything past this is a hang
+    const settle = async (call: Promise<unknown>): Promise<string> =>
+      Promise.race([
+        call.then(
+          () => 'ok',
+          (e: unknown) => (e instanceof HeraldError ? e.code : `not a HeraldError: ${String(e)}`),
+        ),
+        new Promise<string>((r) => setTimeout(() => r('hung'), HUNG_MS).unref()),
+      ]);
+    const run = { stop: false };
+    const outcomes: string[] = [];
+    try {
+      const group = await log.group('load', { types: ['t.>'], startAt: 'start', ackWaitMs: 30_000 });
+      const loops = Array.from({ length: 12 }, async (_, k) => {
+        for (let n = 0; !run.stop; n++) {
+          const outcome = await settle(log.append([{ type: 't.load', data: { k, n } }]));
+          outcomes.push(outcome);
+          if (outcome !== 'ok') await new Promise((r) => setTimeout(r, 100));
+        }
+      });
+      const member = (async () => {
+        while (!run.stop) {
+          const pulled = await group.pull({ max: 50, waitMs: 500 }).catch((e: unknown) => e);
+          if (!Array.isArray(pulled))
+            outcomes.push(
+              pulled instanceof HeraldError ? pulled.code : `not a HeraldError: ${String(pulled)}`,
+            );
+          else for (const d of pulled) await d.ack().catch(() => undefined);
+        }
+      })();
+      // Two seconds of load, so the feed has pulls in flight when the server goes.
+      // A readiness probe, as a hub runs one.
+      const probe = (async () => {
+        while (!run.stop) {
+          outcomes.push(await settle(log.bounds()));
+          await new Promise((r) => setTimeout(r, 250));
+        }
+      })();
+      await waitFor(() => outcomes.length > 50, { message: 'the load did not start' });
+      await new Promise((r) => setTimeout(r, 2_000));
+      await restartServer();
+      // Within a few seconds of the server being back, appends and bounds() answer at once.
+      await waitFor(async () => (await settle(log.append([{ type: 't.probe', data: {} }]))) === 'ok', {
+        timeoutMs: 8_000,
+        message: 'appends did not resume within 8 s of the server being back',
+      });
+      expect(await settle(log.bounds())).toBe('ok');
+      expect(await settle(log.append([{ type: 't.after', data: {} }]))).toBe('ok');
+      run.stop = true;
+      await Promise.all([...loops, member, probe]);
+      // Every call ended with an answer: stored, or LOG_UNREACHABLE; none hung, none was a raw error.
+      expect(outcomes.filter((o) => o !== 'ok' && o !== 'LOG_UNREACHABLE')).toEqual([]);
+    } finally {
+      run.stop = true;
+      await log.close();
+      await startServer();
+      await release();
+    }
+  }, 90_000);
 });

@@ -1,3 +1,4 @@
+import { orUnreachable } from './nats-errors.js';
 import type { JetStreamManager } from '@nats-io/jetstream';
 import { nanos, type Msg, type NatsConnection } from '@nats-io/transport-node';
 import { describeError } from '../../errors/index.js';
@@ -125,7 +126,12 @@ export class NatsGroup implements ConsumerGroup {
     this.#matches = typeMatcher(record.options.types);
   }
 
-  async pull(
+  /** See `ConsumerGroup.pull`; a lost server is `LOG_UNREACHABLE`. */
+  pull(options: { max?: number; waitMs?: number; signal?: AbortSignal } = {}): Promise<GroupDelivery[]> {
+    return orUnreachable(this.#pull(options));
+  }
+
+  async #pull(
     options: { max?: number; waitMs?: number; signal?: AbortSignal } = {},
   ): Promise<GroupDelivery[]> {
     this.#ctx.assertOpen();
@@ -257,7 +263,12 @@ export class NatsGroup implements ConsumerGroup {
     await this.#ctx.jsm.streams.deleteMessage(this.#place.dlqStream, seq, false).catch(() => false);
   }
 
-  async info(): Promise<GroupInfo> {
+  /** See `ConsumerGroup.info`; a lost server is `LOG_UNREACHABLE`. */
+  info(): Promise<GroupInfo> {
+    return orUnreachable(this.#info());
+  }
+
+  async #info(): Promise<GroupInfo> {
     this.#ctx.assertOpen();
     const { jsm } = this.#ctx;
     const [main, redrive, deadLetters] = await Promise.all([
@@ -278,7 +289,12 @@ export class NatsGroup implements ConsumerGroup {
     };
   }
 
-  async status(position: number): Promise<EventStatus | undefined> {
+  /** See `ConsumerGroup.status`; a lost server is `LOG_UNREACHABLE`. */
+  status(position: number): Promise<EventStatus | undefined> {
+    return orUnreachable(this.#status(position));
+  }
+
+  async #status(position: number): Promise<EventStatus | undefined> {
     this.#ctx.assertOpen();
     checkInteger('position', position, 0);
     const event = await this.#ctx.storedAt(position);
@@ -306,7 +322,12 @@ export class NatsGroup implements ConsumerGroup {
    * The dead-letter stream holds no index by position: every dead letter of the group is read
    * (one request each) and sorted, then the page is cut (O(D) requests for D dead letters).
    */
-  async deadLetters(options: GroupPageOptions = {}): Promise<GroupDeadLetter[]> {
+  /** See `ConsumerGroup.deadLetters`; a lost server is `LOG_UNREACHABLE`. */
+  deadLetters(options: GroupPageOptions = {}): Promise<GroupDeadLetter[]> {
+    return orUnreachable(this.#deadLetters(options));
+  }
+
+  async #deadLetters(options: GroupPageOptions = {}): Promise<GroupDeadLetter[]> {
     this.#ctx.assertOpen();
     const { limit, after } = deadLetterPage(options);
     const letters = (await this.#ctx.dead.list()).filter((d) => d.event.position > after);
@@ -321,7 +342,12 @@ export class NatsGroup implements ConsumerGroup {
    * other processes hold, and redriven events not yet delivered again (counted as `lag` by
    * `info()`), are not listed. Due times are this process's clock.
    */
-  async pending(options: GroupPageOptions = {}): Promise<GroupPending[]> {
+  /** See `ConsumerGroup.pending`; a lost server is `LOG_UNREACHABLE`. */
+  pending(options: GroupPageOptions = {}): Promise<GroupPending[]> {
+    return orUnreachable(this.#pending(options));
+  }
+
+  async #pending(options: GroupPageOptions = {}): Promise<GroupPending[]> {
     this.#ctx.assertOpen();
     const { limit, after } = pendingPage(options);
     const main = await this.#ctx.jsm.consumers.info(this.#place.stream, this.#place.durable);
@@ -347,7 +373,12 @@ export class NatsGroup implements ConsumerGroup {
     return letters.filter((l) => wanted.has(l.event.position));
   }
 
-  async redrive(positions?: readonly number[]): Promise<number> {
+  /** See `ConsumerGroup.redrive`; a lost server is `LOG_UNREACHABLE`. */
+  redrive(positions?: readonly number[]): Promise<number> {
+    return orUnreachable(this.#redrive(positions));
+  }
+
+  async #redrive(positions?: readonly number[]): Promise<number> {
     const chosen = await this.#chosen(positions);
     for (const letter of chosen) {
       await this.#ctx.dead.redrive(letter);
@@ -357,7 +388,12 @@ export class NatsGroup implements ConsumerGroup {
     return chosen.length;
   }
 
-  async purge(positions?: readonly number[]): Promise<number> {
+  /** See `ConsumerGroup.purge`; a lost server is `LOG_UNREACHABLE`. */
+  purge(positions?: readonly number[]): Promise<number> {
+    return orUnreachable(this.#purge(positions));
+  }
+
+  async #purge(positions?: readonly number[]): Promise<number> {
     const chosen = await this.#chosen(positions);
     for (const letter of chosen) await this.#ctx.dead.remove(letter.seq);
     return chosen.length;

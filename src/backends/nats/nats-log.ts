@@ -35,6 +35,7 @@ import { EventIndex } from './event-index.js';
 import { indexSubscription } from './index-subscription.js';
 import { batchOf, decodeEvent, eventHeaders } from './message-codec.js';
 import { NatsGroups } from './nats-groups.js';
+import { unreachable } from './nats-errors.js';
 import { Publisher, type PublishOptions } from './publisher.js';
 import { resolveNatsOptions, type NatsLogOptions, type ResolvedNatsOptions } from './options.js';
 import { deleteMessages, ensureStream, streamState } from './stream-setup.js';
@@ -48,22 +49,19 @@ const PUBLISH_TIMEOUT_MS = 5_000;
 const MAX_ROUND = 1_000;
 /** Events waiting for a round at most; past it callers wait for room (nothing is dropped). */
 const MAX_QUEUED = 100_000;
-
 /**
- * A publish that failed for want of the server (a timeout, a closed or lost connection, no
- * JetStream answering) as `LOG_UNREACHABLE`; anything else as it is.
+ * How long a call waits for the feed to hand over what the server stored (an append's own
+ * events, or the stream's last message) before it fails with `LOG_UNREACHABLE`.
  */
-function unreachable(error: unknown): unknown {
-  if (error instanceof HeraldError) return error;
-  const name = (error as { name?: unknown } | undefined)?.name;
-  const message = error instanceof Error ? error.message : String(error);
-  if (
-    (typeof name === 'string' && /Timeout|Closed|Connection|NoResponders/i.test(name)) ||
-    /timeout|closed|disconnect|no responders|connection/i.test(message)
-  )
-    return new HeraldError('LOG_UNREACHABLE', `NATS did not take the append: ${message}`, { cause: error });
-  return error;
-}
+const FEED_WAIT_MS = 5_000;
+/** A wait that saw no progress for this long, while connected, starts the feed again. */
+const FEED_STALL_MS = 1_000;
+/**
+ * The feed's pull requests expire after this long, and JetStream sends heartbeats at half of it:
+ * the client notices a lost pull within two missed heartbeats (the default, 30 s, took about 40 s
+ * after a server restart).
+ */
+const FEED_EXPIRES_MS = 5_000;
 
 /**
  * Connects, trying again every 250 ms for up to `timeoutMs` (a log opened while nats-server is
@@ -121,6 +119,10 @@ export class NatsLog implements EventLog {
   readonly #groups: NatsGroups;
   #feed: ConsumerMessages | undefined;
   #feedError: unknown;
+  /** Which feed is current: a feed started again makes the older one's messages stale. */
+  #feedGeneration = 0;
+  /** A start of the feed under way (one at a time). */
+  #restarting: Promise<void> | undefined;
   /** The highest sequence the feed handed over, visible or not: the next append expects it. */
   #received = 0;
   /** Which messages are visible: batches only when stored whole (see BatchAssembler). */
@@ -191,32 +193,67 @@ export class NatsLog implements EventLog {
     void (async () => {
       for await (const s of this.#nc.status()) {
         if (s.type === 'disconnect' || s.type === 'close') this.#connected = false;
-        else if (s.type === 'reconnect') this.#connected = true;
+        else if (s.type === 'reconnect') {
+          this.#connected = true;
+          // The server may have lost the feed's pull (a restart does): start it again now rather
+          // than wait for the client to notice missed heartbeats.
+          this.#restartFeed();
+        }
       }
     })().catch(() => undefined);
   }
 
-  /** One ordered consumer over the whole stream feeds the index, in sequence order, no polling. */
+  /**
+   * One ordered consumer over the whole stream feeds the index, in sequence order, no polling. It
+   * starts after the last sequence handed over, so a feed started again neither skips nor repeats.
+   */
   async #startFeed(): Promise<void> {
+    const generation = ++this.#feedGeneration;
+    const from = this.#received + 1;
     const consumer = await this.#js.consumers.get(this.#options.stream, {
       filter_subjects: `${this.#options.subjectPrefix}.>`,
-      deliver_policy: DeliverPolicy.All,
+      ...(from > 1
+        ? { deliver_policy: DeliverPolicy.StartSequence, opt_start_seq: from }
+        : { deliver_policy: DeliverPolicy.All }),
     });
-    const messages = await consumer.consume();
+    const messages = await consumer.consume({ expires: FEED_EXPIRES_MS });
+    if (generation !== this.#feedGeneration || this.#index.closed) {
+      void messages.close().catch(() => undefined);
+      return;
+    }
+    const previous = this.#feed;
     this.#feed = messages;
+    this.#feedError = undefined;
+    if (previous !== undefined) void previous.close().catch(() => undefined);
     void (async () => {
       try {
         for await (const m of messages) {
+          if (generation !== this.#feedGeneration) break;
+          if (m.seq <= this.#received) continue; // handed over by the feed before this one
           const timeMs = m.info.timestampNanos / 1e6;
           const event = decodeEvent({ seq: m.seq, headers: m.headers, data: m.data, timeMs });
-          this.#received = Math.max(this.#received, m.seq);
+          this.#received = m.seq;
           this.#batches.push({ event, batch: batchOf(m.headers), timeMs });
         }
       } catch (err) {
+        if (generation !== this.#feedGeneration) return;
         this.#feedError = err;
         this.#index.appended.notify();
       }
     })();
+  }
+
+  /** Starts the feed again (once at a time; a failed start is tried again by the next stall). */
+  #restartFeed(): void {
+    if (this.#restarting !== undefined || this.#index.closed) return;
+    this.#restarting = this.#startFeed()
+      .catch((err: unknown) => {
+        this.#feedError ??= err;
+      })
+      .finally(() => {
+        this.#restarting = undefined;
+        this.#index.appended.notify();
+      });
   }
 
   #assertOpen(): void {
@@ -228,19 +265,46 @@ export class NatsLog implements EventLog {
     await this.#waitFor(() => this.#index.lastSeq >= seq);
   }
 
+  /**
+   * Waits until `done()`, woken by the feed. A feed that stopped or made no progress for
+   * `FEED_STALL_MS` while connected is started again; past `FEED_WAIT_MS`, `LOG_UNREACHABLE`
+   * (what the server stored stays stored: the feed hands it over once it runs again).
+   */
   async #waitFor(done: () => boolean): Promise<void> {
+    if (done()) return;
+    const deadline = Date.now() + FEED_WAIT_MS;
+    let stallAt = Date.now() + FEED_STALL_MS;
     while (!done()) {
       this.#assertOpen();
-      if (this.#feedError !== undefined)
-        throw new HeraldError('LOG_UNREACHABLE', 'the JetStream feed stopped', { cause: this.#feedError });
-      await new Promise<void>((resolve) => this.#index.appended.on(resolve));
+      const now = Date.now();
+      if (now >= deadline) {
+        throw new HeraldError(
+          'LOG_UNREACHABLE',
+          `the JetStream feed did not catch up within ${FEED_WAIT_MS} ms` +
+            (this.#connected ? '' : ' (NATS is disconnected)'),
+          { cause: this.#feedError },
+        );
+      }
+      if (this.#connected && (this.#feedError !== undefined || now >= stallAt)) {
+        this.#restartFeed();
+        stallAt = now + FEED_STALL_MS;
+      }
+      let timer: NodeJS.Timeout | undefined;
+      const woken = await new Promise<boolean>((resolve) => {
+        timer = setTimeout(() => resolve(false), Math.max(1, Math.min(deadline, stallAt) - now));
+        this.#index.appended.on(() => resolve(true));
+      });
+      clearTimeout(timer);
+      if (woken) stallAt = Date.now() + FEED_STALL_MS;
     }
   }
 
   /** Brings the index up to the stream as it is now (other processes' appends and deletes). */
   async #catchUp(): Promise<number> {
     this.#assertOpen();
-    const { firstSeq, lastStored, lastSeq } = await streamState(this.#jsm, this.#options.stream);
+    const { firstSeq, lastStored, lastSeq } = await streamState(this.#jsm, this.#options.stream).catch(
+      (err: unknown) => Promise.reject(unreachable(err)),
+    );
     // Every stored message received; part of a batch may still wait for the rest (not visible yet).
     await this.#waitFor(() => this.#received >= lastStored);
     // Sequences after the last stored one were deleted: the next append expects the stream's last.
@@ -518,6 +582,7 @@ export class NatsLog implements EventLog {
     this.#publisher.close(new HeraldError('LOG_CLOSED', 'the NATS log is closed'));
     this.#batches.close();
     await this.#index.closeAll();
+    this.#feedGeneration++;
     await this.#feed?.close();
     if (this.#ownsConnection) await this.#nc.close();
   }
