@@ -4,6 +4,9 @@ import type { ConnectionError, FastifyError, FastifyReply, FastifyRequest } from
 import { HeraldError } from '../errors/herald-error.js';
 import type { HeraldErrorCode } from '../errors/codes.js';
 
+/** `Retry-After` of a `503` for an outage (`LOG_UNREACHABLE`, `TRANSPORT_UNAVAILABLE`), in seconds. */
+export const OUTAGE_RETRY_AFTER_S = 2;
+
 /** The HTTP status of each error code; anything else is a 500. */
 const STATUS: Partial<Record<HeraldErrorCode, number>> = {
   INVALID_EVENT: 400,
@@ -209,6 +212,10 @@ function send(
 ): FastifyReply {
   if (code === 'UNAUTHORIZED' && !reply.hasHeader('www-authenticate')) {
     void reply.header('www-authenticate', 'Bearer realm="herald"');
+  }
+  // An outage passes: say when to try again (clients and proxies honour it).
+  if ((code === 'LOG_UNREACHABLE' || code === 'TRANSPORT_UNAVAILABLE') && !reply.hasHeader('retry-after')) {
+    void reply.header('retry-after', String(OUTAGE_RETRY_AFTER_S));
   }
   return reply.status(status).send(body(code, message, details));
 }

@@ -45,11 +45,28 @@ export function sseRoute(
     // `named=true` sends `event: <type>` for `addEventListener(type, ...)` dispatch.
     const named = flag(single(query.named), 'named', false);
     const header = single(request.headers['last-event-id']);
-    const start = await resolveStart(ctx.log, feed.head, {
-      from: single(query.from),
-      lastEventId: header ?? single(query.lastEventId),
-      names: { from: 'from', lastEventId: header !== undefined ? 'Last-Event-ID' : 'lastEventId' },
-    });
+    let start: StartPoint;
+    try {
+      start = await resolveStart(ctx.log, feed.head, {
+        from: single(query.from),
+        lastEventId: header ?? single(query.lastEventId),
+        names: { from: 'from', lastEventId: header !== undefined ? 'Last-Event-ID' : 'lastEventId' },
+      });
+    } catch (error) {
+      if (!(error instanceof HeraldError) || error.code !== 'LOG_UNREACHABLE') throw error;
+      // A browser's EventSource (and the eventsource package) gives up for good on any answer but
+      // a 200 event stream. So an outage gets a stream that only says when to come back: the
+      // client reconnects by itself, with its Last-Event-ID, and resumes once the log answers.
+      request.log.warn({ err: error }, 'sse: the event log does not answer; told the client to retry');
+      reply.hijack();
+      reply.raw.writeHead(200, streamHeaders(request, reply));
+      reply.raw.end(
+        request.method === 'HEAD'
+          ? undefined
+          : `retry: ${options.retryMs}\n: herald: LOG_UNREACHABLE the event log does not answer; reconnect in ${options.retryMs} ms\n\n`,
+      );
+      return;
+    }
 
     // From here on the response is ours: Fastify's serializers and onSend hooks no longer run.
     reply.hijack();
@@ -102,7 +119,11 @@ export function sseRoute(
   };
 }
 
-function streamHeaders(request: FastifyRequest, reply: FastifyReply, start: StartPoint): OutgoingHttpHeaders {
+function streamHeaders(
+  request: FastifyRequest,
+  reply: FastifyReply,
+  start?: StartPoint,
+): OutgoingHttpHeaders {
   // Headers that hooks set on the reply (CORS, security, rate limits) still go out.
   const headers: OutgoingHttpHeaders = {};
   for (const [name, value] of Object.entries(reply.getHeaders())) {
@@ -112,7 +133,7 @@ function streamHeaders(request: FastifyRequest, reply: FastifyReply, start: Star
   headers['cache-control'] = 'no-cache, no-transform';
   headers['x-accel-buffering'] = 'no';
   headers['x-request-id'] = request.id;
-  if (start.lost) headers['herald-events-lost'] = `${start.lost.from}-${start.lost.to}`;
+  if (start?.lost) headers['herald-events-lost'] = `${start.lost.from}-${start.lost.to}`;
   return headers;
 }
 

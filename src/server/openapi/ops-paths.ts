@@ -101,7 +101,7 @@ export const OPS_PATHS: Readonly<Record<string, PathItem>> = {
       responses: {
         '200': ok('`{"status": "ready"}`', ref('schemas', 'Status')),
         '503': {
-          description: 'LOG_UNREACHABLE: the log did not answer.',
+          description: 'LOG_UNREACHABLE: the log did not answer within 2 s (`Retry-After: 2`).',
           content: { 'application/json': { schema: ref('schemas', 'Error') } },
         },
         ...errors(429),
