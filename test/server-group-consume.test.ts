@@ -198,6 +198,15 @@ describe('receipts', () => {
     expect((await settle(two.base, 'expiring', 'ack', [again!.receipt]))[0]!.status).toBe('acked');
   });
 
+  it('report a receipt expired also after the hub swept it out, and unknown once settled', async () => {
+    const [position] = await publish(one.base, [{ type: 'swept.x' }]);
+    const [first] = await pull(one.base, 'swept', { types: ['swept.>'], startAt: position, ackWaitMs: 200 });
+    // The hub sweeps expired receipts every second: settle well after one sweep.
+    await new Promise((r) => setTimeout(r, 1_500));
+    expect((await settle(one.base, 'swept', 'ack', [first!.receipt]))[0]!.status).toBe('expired');
+    expect((await settle(one.base, 'swept', 'ack', [first!.receipt]))[0]!.status).toBe('unknown');
+  });
+
   it('are bounded: past groups.maxReceipts the oldest are forgotten, and their events come back', async () => {
     const small = await startHub({ log, groups: { maxReceipts: 2 } });
     hubs.push(small);

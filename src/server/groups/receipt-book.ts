@@ -28,6 +28,8 @@ export interface ReceiptBookOptions {
 
 /** How often expired receipts are swept out (they are also refused when looked up). */
 const SWEEP_MS = 1_000;
+/** How long a swept receipt still answers `expired` rather than `unknown`. */
+const EXPIRED_KEPT_MS = 10 * 60_000;
 
 /**
  * The receipts a hub issued for group deliveries pulled over HTTP: opaque random strings, each
@@ -48,6 +50,9 @@ export class ReceiptBook {
   readonly maxReceipts: number;
   // A Map keeps insertion order: its first entries are the oldest receipts.
   readonly #held = new Map<string, HeldDelivery>();
+  // Receipts swept after their ack wait, so a late settle still hears `expired`: who held them
+  // and until when they are kept. Insertion order is sweep order; bounded like `#held`.
+  readonly #expired = new Map<string, { group: string; holder: string; until: number }>();
   readonly #onEvicted: (count: number) => void;
   readonly #now: () => number;
   #sweeper: NodeJS.Timeout | undefined;
@@ -87,6 +92,11 @@ export class ReceiptBook {
   claim(receipt: string, group: string, holder: string): Lookup {
     const held = this.#held.get(receipt);
     if (held === undefined || held.group !== group || held.holder !== holder) {
+      const gone = held === undefined ? this.#expired.get(receipt) : undefined;
+      if (gone !== undefined && gone.group === group && gone.holder === holder) {
+        this.#expired.delete(receipt); // settled once: a repeat is `unknown`
+        return { found: false, status: 'expired' };
+      }
       return { found: false, status: 'unknown' };
     }
     this.#held.delete(receipt);
@@ -110,16 +120,28 @@ export class ReceiptBook {
     return counts;
   }
 
-  /** Forgets every receipt whose ack wait has passed. */
+  /**
+   * Moves every receipt whose ack wait has passed to the expired ones (kept `EXPIRED_KEPT_MS`, at
+   * most `maxReceipts`), and forgets expired ones past that.
+   */
   sweep(): void {
     const now = this.#now();
-    for (const [receipt, held] of this.#held) if (held.expiresAt <= now) this.#held.delete(receipt);
-    if (this.#held.size === 0) this.#sweeper = stop(this.#sweeper);
+    for (const [receipt, held] of this.#held) {
+      if (held.expiresAt > now) continue;
+      this.#held.delete(receipt);
+      this.#expired.set(receipt, { group: held.group, holder: held.holder, until: now + EXPIRED_KEPT_MS });
+    }
+    for (const [receipt, gone] of this.#expired) {
+      if (gone.until > now && this.#expired.size <= this.maxReceipts) break;
+      this.#expired.delete(receipt);
+    }
+    if (this.#held.size === 0 && this.#expired.size === 0) this.#sweeper = stop(this.#sweeper);
   }
 
   /** Forgets everything and stops the sweeper (the hub is closing). */
   clear(): void {
     this.#held.clear();
+    this.#expired.clear();
     this.#sweeper = stop(this.#sweeper);
   }
 }
