@@ -1,5 +1,7 @@
 import { EventSource } from 'eventsource';
 import { afterEach, describe, expect, it } from 'vitest';
+import { WebSocket } from 'ws';
+import { createClient, type WebSocketConstructor } from '../src/client/index.js';
 import { HeraldError } from '../src/errors/index.js';
 import { memoryLog } from '../src/log/memory-log.js';
 import type { EventLog } from '../src/log/types.js';
@@ -121,5 +123,33 @@ describe('the hub while its log is away', () => {
     ]);
     await waitFor(() => got.length === 2, { message: 'the events after the outage' });
     expect(got).toEqual(positions);
+  });
+
+  it('keeps a herald client over WebSocket retrying a subscription the log cannot start, then resumes', async () => {
+    const hub = await outageHub();
+    const [first] = await publish(hub.base, [{ type: 'orders.created', data: { n: 0 } }]);
+    hub.state.now = 'down';
+    const client = createClient({
+      url: hub.base,
+      transport: 'websocket',
+      WebSocket: WebSocket as unknown as WebSocketConstructor,
+      retry: { initialMs: 20, maxMs: 100 },
+    });
+    cleanup.push(() => client.close());
+    const got: number[] = [];
+    const retried: string[] = [];
+    const sub = client.subscribe('orders.>', (e) => void got.push(e.position!), {
+      lastEventId: String(first),
+      onRetry: (r) => void retried.push(r.error.message),
+    });
+    // Before: the hub's LOG_UNREACHABLE answer to the subscription was fatal to the client.
+    await waitFor(() => retried.length >= 2, { message: 'the client did not retry during the outage' });
+    expect(retried[0]).toMatch(/LOG_UNREACHABLE/);
+    hub.state.now = 'up';
+    const positions = await publish(hub.base, [{ type: 'orders.created', data: { n: 1 } }]);
+    await waitFor(() => got.length === 1, { message: 'the event after the outage' });
+    expect(got).toEqual(positions);
+    sub.close();
+    await sub.closed;
   });
 });

@@ -1,5 +1,5 @@
 import type { HeraldEvent } from '../event/types.js';
-import { HubError, type HubErrorCode } from './errors.js';
+import { HubError, retryableStatus, type HubErrorCode } from './errors.js';
 import type { StreamRequest, StreamState } from './follow.js';
 import type { TokenSource } from './http.js';
 import { backoffDelay, sleep } from './timing.js';
@@ -28,7 +28,14 @@ export interface WsContext {
 const HIGH_WATER = 1_000;
 const SUBSCRIPTION = 's';
 
-const STATUS: Partial<Record<string, number>> = { UNAUTHORIZED: 401, FORBIDDEN: 403, NOT_FOUND: 404 };
+const STATUS: Partial<Record<string, number>> = {
+  UNAUTHORIZED: 401,
+  FORBIDDEN: 403,
+  NOT_FOUND: 404,
+  RATE_LIMITED: 429,
+  LOG_UNREACHABLE: 503,
+  TRANSPORT_UNAVAILABLE: 503,
+};
 
 interface Outcome {
   /** The hub confirmed the subscription on this socket. */
@@ -172,11 +179,17 @@ function connect(
         if (pending.length === 0 && typeof data.after === 'number') state.lastEventId = String(data.after);
       } else if (data.type === 'error' && data.id === SUBSCRIPTION) {
         const code = String(data.code) as HubErrorCode;
-        fatal = new HubError(code, String(data.message), {
+        const error = new HubError(code, String(data.message), {
           status: STATUS[code] ?? 400,
           details: (data.details ?? {}) as Record<string, unknown>,
         });
-        ws.close(1000, 'subscription refused');
+        // An outage passes (a 503 code): the socket closes and the loop reconnects with backoff,
+        // resuming after the last event delivered. Anything else is the caller's to fix.
+        if (retryableStatus(error.status)) ws.close(1000, `${code}: ${error.message}; reconnecting`);
+        else {
+          fatal = error;
+          ws.close(1000, 'subscription refused');
+        }
       }
     };
     ws.onerror = () => undefined;
