@@ -7,6 +7,7 @@ import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { postgresLog } from '../src/backends/postgres/index.js';
+import type { HeraldError } from '../src/errors/index.js';
 import type { EventLog, StoredEvent } from '../src/log/types.js';
 import { waitFor } from '../src/testing/index.js';
 import {
@@ -30,7 +31,7 @@ function cluster(): { version: string } | { reason: string } {
   return { version };
 }
 
-function ctl(version: string, action: 'restart' | 'start'): Promise<number | null> {
+function ctl(version: string, action: 'restart' | 'start' | 'stop'): Promise<number | null> {
   const proc = spawn('pg_ctlcluster', ['--skip-systemctl-redirect', version, 'main', action], {
     stdio: 'ignore',
   });
@@ -172,4 +173,37 @@ describe('postgres log across a server restart', () => {
     expect(impatientErrors.length, 'no append was tried while the server was down').toBeGreaterThan(0);
     expect(await group.info()).toMatchObject({ pending: 0, lag: 0 });
   }, 120_000);
+
+  it('gives an append queued behind a failing round what is left of its budget, not a new one', async (ctx) => {
+    if (skip !== undefined || 'reason' in target) return ctx.skip(skip);
+    // Before: each round started its own retryTimeoutMs, so an append that waited behind a round
+    // failing for want of the server then waited a whole budget more (16 s against a 10 s budget).
+    const BUDGET = 2_000;
+    const log = await postgresLog({ connectionString: POSTGRES_URL, schema, retryTimeoutMs: BUDGET });
+    logs.push(log);
+    await log.append([{ type: 't.warm', data: {} }]);
+    writeFileSync(RESTART_MARKER, '');
+    await ctl(target.version, 'stop');
+    try {
+      const timed = async (): Promise<{ code: unknown; waitedMs: number }> => {
+        const start = Date.now();
+        const error = await log.append([{ type: 't.during', data: {} }]).catch((e: unknown) => e);
+        return { code: (error as HeraldError).code, waitedMs: Date.now() - start };
+      };
+      const first = timed();
+      await new Promise((r) => setTimeout(r, 300));
+      const queued = await timed(); // waits behind the first round, which spends its budget
+      expect((await first).code).toBe('LOG_UNREACHABLE');
+      expect(queued.code).toBe('LOG_UNREACHABLE');
+      // Its own budget from its append (2 s), not the 1.7 s left of the first round plus a new 2 s.
+      expect(queued.waitedMs).toBeLessThan(BUDGET + 500);
+    } finally {
+      await ctl(target.version, 'start');
+      await waitFor(async () => (await postgresUnreachable().catch(() => 'down')) === undefined, {
+        timeoutMs: 30_000,
+        message: 'PostgreSQL did not come back',
+      });
+      rmSync(RESTART_MARKER, { force: true });
+    }
+  }, 60_000);
 });

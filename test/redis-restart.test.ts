@@ -143,4 +143,40 @@ describe('redis log: the server restarts without persistence', () => {
       await release();
     }
   });
+
+  it('gives an append queued behind a failing round what is left of its budget, not a new one', async () => {
+    // Before: each round started its own retryTimeoutMs, so an append that waited behind a round
+    // failing for want of the server then waited a whole budget more (16 s against a 10 s budget).
+    const release = await holdRedisAlone();
+    writeFileSync(RESTART_MARKER, '');
+    const BUDGET = 2_000;
+    const log = await redisLog({
+      url: REDIS_URL,
+      prefix,
+      retryTimeoutMs: BUDGET,
+      onDataLoss: () => undefined,
+    });
+    try {
+      await log.append([{ type: 't.warm', data: {} }]);
+      execFileSync('redis-cli', ['-p', '6379', 'shutdown', 'nosave']);
+      await waitFor(async () => !(await up()), { timeoutMs: 10_000, message: 'Redis did not stop' });
+      const timed = async (): Promise<{ code: unknown; waitedMs: number }> => {
+        const start = Date.now();
+        const error = await log.append([{ type: 't.during', data: {} }]).catch((e: unknown) => e);
+        return { code: (error as HeraldError).code, waitedMs: Date.now() - start };
+      };
+      const first = timed();
+      await new Promise((r) => setTimeout(r, 300));
+      const queued = await timed(); // waits behind the first round, which spends its budget
+      expect((await first).code).toBe('LOG_UNREACHABLE');
+      expect(queued.code).toBe('LOG_UNREACHABLE');
+      // Its own budget from its append (2 s), not the 1.7 s left of the first round plus a new 2 s.
+      expect(queued.waitedMs).toBeLessThan(BUDGET + 500);
+    } finally {
+      await log.close();
+      await startServer();
+      rmSync(RESTART_MARKER, { force: true });
+      await release();
+    }
+  });
 });

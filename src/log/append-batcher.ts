@@ -5,6 +5,8 @@ import type { Appended } from './types.js';
 /** One caller's batch, waiting for its round. */
 export interface AppendRequest {
   readonly prepared: PreparedAppend;
+  /** When the caller called `append` (ms since the epoch): its retry budget runs from here. */
+  readonly submittedAt: number;
   resolve(results: Appended[]): void;
   reject(error: unknown): void;
 }
@@ -38,11 +40,12 @@ export class AppendBatcher {
   }
 
   async submit(prepared: PreparedAppend): Promise<Appended[]> {
+    const submittedAt = Date.now();
     while (this.#queued > 0 && this.#queued + prepared.events.length > this.#maxQueued) {
       await waitForAny([this.#room], undefined, undefined);
     }
     return new Promise<Appended[]>((resolve, reject) => {
-      this.#queue.push({ prepared, resolve, reject });
+      this.#queue.push({ prepared, submittedAt, resolve, reject });
       this.#queued += prepared.events.length;
       // The round starts once the caller's code and the microtasks queued before it have run.
       this.#running ??= Promise.resolve().then(() => this.#drain());
@@ -74,4 +77,20 @@ export class AppendBatcher {
     }
     this.#running = undefined;
   }
+}
+
+/**
+ * What is left of a round's retry budget: `budgetMs` from the earliest `submittedAt` of its
+ * requests, so an append queued behind a round that spent its budget does not get a new one (at
+ * least 0: the round is still tried once).
+ *
+ * @example
+ * ```ts
+ * await withRetry(run, { timeoutMs: budgetLeft(requests, options.retryTimeoutMs) });
+ * ```
+ */
+export function budgetLeft(requests: readonly { readonly submittedAt: number }[], budgetMs: number): number {
+  let earliest = Infinity;
+  for (const r of requests) if (r.submittedAt < earliest) earliest = r.submittedAt;
+  return earliest === Infinity ? budgetMs : Math.max(0, earliest + budgetMs - Date.now());
 }

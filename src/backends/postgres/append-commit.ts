@@ -100,7 +100,7 @@ async function attemptRound(ctx: CommitContext, requests: readonly AppendRequest
 
 /**
  * Commits a round of appends: one transaction for every request (see `appendRound`), tried
- * again while the server is unreachable (up to `retryTimeoutMs`, then every request fails with
+ * again while the server is unreachable (up to `retryTimeoutMs` from `since`, then every request fails with
  * `LOG_UNREACHABLE`); an attempt whose commit may have gone through is recognised by the
  * positions it assigned, so its events are not reported as duplicates of themselves. When the
  * round fails for another reason (say, a value PostgreSQL refuses), each request runs again
@@ -108,16 +108,18 @@ async function attemptRound(ctx: CommitContext, requests: readonly AppendRequest
  *
  * @example
  * ```ts
- * const { outcomes, last } = await commitRound(ctx, requests);
+ * const { outcomes, last } = await commitRound(ctx, requests, Date.now());
  * ```
  */
 export async function commitRound(
   ctx: CommitContext,
   requests: readonly AppendRequest[],
+  since: number = Date.now(),
 ): Promise<RoundResult> {
   try {
     return await withRetry(() => attemptRound(ctx, requests), {
-      timeoutMs: ctx.retryTimeoutMs,
+      // From the earliest caller's append: one queued behind a failing round gets no new budget.
+      timeoutMs: Math.max(0, since + ctx.retryTimeoutMs - Date.now()),
       advice: UNKNOWN_OUTCOME,
     });
   } catch (error) {
@@ -129,7 +131,7 @@ export async function commitRound(
     let last = 0;
     let inserted = 0;
     for (const request of requests) {
-      const alone = await commitRound(ctx, [request]);
+      const alone = await commitRound(ctx, [request], since);
       outcomes.push(alone.outcomes[0]!);
       last = Math.max(last, alone.last);
       inserted += alone.inserted;

@@ -9,13 +9,15 @@ export interface AppendQueueOptions {
   /** Queued events past which callers wait for room. */
   readonly maxQueued: number;
   /** Commits one round; never throws (failures are outcomes). */
-  commit(requests: readonly AppendRequest[]): Promise<RoundResult>;
+  /** Commits a round; `since` is when its earliest caller appended (its retry budget runs from there). */
+  commit(requests: readonly AppendRequest[], since: number): Promise<RoundResult>;
   /** After a round that stored events committed, before its callers resume. */
   committed(result: RoundResult): void;
 }
 
 interface Entry {
   readonly request: AppendRequest;
+  readonly submittedAt: number;
   resolve(value: Appended[]): void;
   reject(error: unknown): void;
 }
@@ -52,6 +54,7 @@ export class AppendQueue {
   /** Queues an append; resolves with its results once its round committed. */
   async submit(request: AppendRequest): Promise<Appended[]> {
     if (this.#closed) throw new HeraldError('LOG_CLOSED', 'the postgres log is closed');
+    const submittedAt = Date.now();
     const { weight } = request;
     if (this.#room.length > 0 || !this.#fits(weight)) {
       await new Promise<void>((admit) => this.#room.push({ weight, admit }));
@@ -59,7 +62,7 @@ export class AppendQueue {
       this.#weight += weight;
     }
     return new Promise<Appended[]>((resolve, reject) => {
-      this.#entries.push({ request, resolve, reject });
+      this.#entries.push({ request, submittedAt, resolve, reject });
       this.#schedule();
     });
   }
@@ -99,7 +102,11 @@ export class AppendQueue {
     if (batch.length === 0) return this.#settled();
     this.#running = true;
     this.#admit();
-    const result = await this.#options.commit(batch.map((entry) => entry.request));
+    const since = Math.min(...batch.map((entry) => entry.submittedAt));
+    const result = await this.#options.commit(
+      batch.map((entry) => entry.request),
+      since,
+    );
     if (result.inserted > 0) this.#options.committed(result);
     batch.forEach((entry, i) => {
       const outcome = result.outcomes[i]!;

@@ -35,8 +35,9 @@ export interface PostgresLogOptions {
   readPageSize?: number;
   /**
    * How long a call keeps retrying while the server cannot be reached (a restart, a failover)
-   * before it fails with `LOG_UNREACHABLE` (default 10,000). Live tails retry for as long as the
-   * log is open.
+   * before it fails with `LOG_UNREACHABLE` (default 10,000), counted from the call: an append
+   * queued behind others gets what is left of it, not a budget of its own. Live tails retry for
+   * as long as the log is open.
    */
   retryTimeoutMs?: number;
 }

@@ -102,7 +102,7 @@ export class PostgresLog implements EventLog, PgContext {
     this.#queue = new AppendQueue({
       maxBatch: options.maxBatchEvents,
       maxQueued: options.maxQueuedEvents,
-      commit: (requests) => commitRound(this.#commit, requests),
+      commit: (requests, since) => commitRound(this.#commit, requests, since),
       committed: (result) => this.#wake(result.last),
     });
     this.#acks = new AckBatcher((groups, positions) =>

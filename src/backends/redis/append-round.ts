@@ -1,6 +1,6 @@
 import { ConcurrencyError } from '../../errors/index.js';
 import type { Appended } from '../../log/types.js';
-import type { AppendRequest } from '../../log/append-batcher.js';
+import { budgetLeft, type AppendRequest } from '../../log/append-batcher.js';
 import type { RedisContext } from './log-context.js';
 
 type BatchReply = [2, number, number] | [1, ...(number | string)[]] | [0, number];
@@ -77,7 +77,11 @@ export async function appendRound(
   let reply: RoundReply;
   try {
     const args = argsOf(requests, ctx);
-    reply = (await ctx.script('append', [keys.meta, keys.events, keys.ids], args)) as RoundReply;
+    // The budget runs from the first caller's append, not from the round: a caller queued behind
+    // a round that spent it is not kept waiting a second budget.
+    reply = (await ctx.script('append', [keys.meta, keys.events, keys.ids], args, {
+      timeoutMs: budgetLeft(requests, ctx.options.retryTimeoutMs),
+    })) as RoundReply;
   } catch (error) {
     for (const request of requests) request.reject(error);
     return;
