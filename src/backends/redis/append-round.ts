@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { ConcurrencyError } from '../../errors/index.js';
 import type { Appended } from '../../log/types.js';
 import { budgetLeft, type AppendRequest } from '../../log/append-batcher.js';
@@ -14,6 +15,12 @@ export interface RoundHooks {
   written(last: number): Promise<void>;
 }
 
+/**
+ * How long a round's key outlives its retry budget: a retried call (see append.lua) finds it for
+ * as long as the round may be retried, and a little longer.
+ */
+const ROUND_KEY_EXTRA_MS = 60_000;
+
 function argsOf(requests: readonly AppendRequest[], ctx: RedisContext): (string | number)[] {
   const args: (string | number)[] = [ctx.keys.streamPrefix, ctx.knownLast, requests.length];
   for (const { prepared } of requests) {
@@ -21,6 +28,7 @@ function argsOf(requests: readonly AppendRequest[], ctx: RedisContext): (string 
     args.push(prepared.stream ?? '', expected, prepared.events.length);
     for (const event of prepared.events) args.push(event.id, event.type, JSON.stringify(event));
   }
+  args.push(ctx.options.retryTimeoutMs + ROUND_KEY_EXTRA_MS);
   return args;
 }
 
@@ -79,7 +87,10 @@ export async function appendRound(
     const args = argsOf(requests, ctx);
     // The budget runs from the first caller's append, not from the round: a caller queued behind
     // a round that spent it is not kept waiting a second budget.
-    reply = (await ctx.script('append', [keys.meta, keys.events, keys.ids], args, {
+    // One token per round, the same for every retry of it: its key tells a retried call which
+    // stored events are its own (a caller's first attempt is never its own duplicate).
+    const round = keys.round(randomBytes(12).toString('base64url'));
+    reply = (await ctx.script('append', [keys.meta, keys.events, keys.ids, round], args, {
       timeoutMs: budgetLeft(requests, ctx.options.retryTimeoutMs),
     })) as RoundReply;
   } catch (error) {

@@ -33,6 +33,11 @@ export class LogKeys {
     this.streamPrefix = `${prefix}:s:`;
   }
 
+  /** A round of appends' own key (see append.lua): the positions it wrote, kept a short while. */
+  round(token: string): string {
+    return `${this.prefix}:round:${token}`;
+  }
+
   stream(name: string): string {
     return this.streamPrefix + name;
   }

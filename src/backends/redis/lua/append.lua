@@ -5,11 +5,15 @@
 -- KEYS[1] meta hash (last, recorded, created, lost)
 -- KEYS[2] events stream (entry id <position>-0)
 -- KEYS[3] ids hash (event id -> position)
+-- KEYS[4] this round's key: "first,last" of the positions it wrote, kept ARGV[#ARGV] ms, so a
+--         retried call (its reply was lost with the connection) knows its own events from
+--         duplicates: a caller's first attempt is never reported as a duplicate of itself
 -- ARGV[1] key prefix of the per-stream indexes ("<prefix>:s:")
 -- ARGV[2] floor: the highest position the caller has seen; used only when the meta hash is gone
 --         (the server lost its data), so positions are never handed out twice to that caller
 -- ARGV[3] number of batches; then per batch: stream ('' for none), expected version ('any',
---         'no_stream', 'stream_exists' or a number), event count n, then n times: id, type, json
+--         'no_stream', 'stream_exists' or a number), event count n, then n times: id, type, json;
+--         last, how long to keep KEYS[4] (ms)
 --
 -- Reply: { lost, last, recordedMs, batch1, batch2, ... }
 --   lost: 0, or the highest position lost when this call found the data gone (a reset)
@@ -17,8 +21,19 @@
 --   version firstVersion + i in a stream, 0 outside one), else { 1, pos, version, stream, dup, ... }
 --   (4 per event, dup 0/1, version 0 and stream '' outside a stream), or { 0, actualVersion } on a
 --   version conflict
-local meta, events, ids = KEYS[1], KEYS[2], KEYS[3]
+local meta, events, ids, roundKey = KEYS[1], KEYS[2], KEYS[3], KEYS[4]
 local streamPrefix = ARGV[1]
+
+-- Positions an earlier run of this very call wrote (its reply never reached the caller).
+local ownFirst, ownLast = 1, 0
+do
+  local prior = redis.call('GET', roundKey)
+  if prior then
+    local comma = string.find(prior, ',', 1, true)
+    ownFirst = tonumber(string.sub(prior, 1, comma - 1))
+    ownLast = tonumber(string.sub(prior, comma + 1))
+  end
+end
 
 local lost = 0
 if redis.call('EXISTS', meta) == 0 then
@@ -74,6 +89,7 @@ end
 -- single-event batches costs one XADD per event and a few commands in all); one ZADD per batch
 -- for a stream's index.
 local last = tonumber(redis.call('HGET', meta, 'last') or '0')
+local callFirst = last + 1
 local reply = { 0, 0, recorded }
 local recordedText = tostring(recorded) -- converted once, not at every XADD
 local wrote = false
@@ -111,7 +127,9 @@ for _ = 1, tonumber(ARGV[3]) do
     if stored then
       if not seen[id] then
         local s, v = original(stored)
-        seen[id] = { tonumber(stored), v, s }
+        local p = tonumber(stored)
+        -- Written by an earlier run of this call: the first copy is not a duplicate.
+        seen[id] = { p, v, s, (p >= ownFirst and p <= ownLast) and i or 0 }
       end
     elseif seen[id] == nil then
       seen[id] = i
@@ -171,7 +189,7 @@ for _ = 1, tonumber(ARGV[3]) do
         out[o + 1] = r[1]
         out[o + 2] = r[2]
         out[o + 3] = r[3]
-        out[o + 4] = 1
+        out[o + 4] = r[4] == i and 0 or 1
       end
       o = o + 4
     end
@@ -180,7 +198,10 @@ for _ = 1, tonumber(ARGV[3]) do
 end
 
 if #idPairs > 0 then many('HSET', ids, idPairs) end
-if wrote then redis.call('HSET', meta, 'last', last, 'recorded', recorded) end
+if wrote then
+  redis.call('HSET', meta, 'last', last, 'recorded', recorded)
+  redis.call('SET', roundKey, callFirst .. ',' .. last, 'PX', ARGV[#ARGV])
+end
 reply[1] = lost
 reply[2] = last
 return reply
