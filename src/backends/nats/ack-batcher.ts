@@ -1,65 +1,96 @@
-import type { Msg, NatsConnection } from '@nats-io/transport-node';
+import { createInbox, type Msg, type NatsConnection, type Subscription } from '@nats-io/transport-node';
 
 /** `+ACK`, encoded once. */
 const ACK = new TextEncoder().encode('+ACK');
+/** How long an ack waits for the server's confirmation. */
+const ACK_TIMEOUT_MS = 5_000;
 
 interface Waiting {
-  readonly messages: Msg[];
-  readonly settle: { resolve: () => void; reject: (error: unknown) => void }[];
+  readonly resolve: () => void;
+  readonly reject: (error: unknown) => void;
+  readonly deadline: number;
 }
 
 /**
- * Acks of one connection, each confirmed on its own: every `+ACK` is a request, and an `ack`
- * resolves once the server answered that one (so `info()` right after shows it). Acks made
- * together (until a queued microtask) go out together, pipelined. Plain publishes for all but
- * the last of a batch, confirmed by the last one's reply, were cheaper, but a publish lost with a
- * dying connection was then reported acked while the request after it, sent on the new
- * connection, was answered: the event came back after its ack wait (measured: 4 of 5). Internal.
+ * Acks of one connection, each confirmed on its own: every `+ACK` goes out with a reply subject
+ * on one inbox subscription of this object, and an `ack` resolves once the server answered that
+ * one (so `info()` right after shows it). One subscription and one timer serve every ack in
+ * flight, where a `request` per ack made its own timer and waiter.
+ *
+ * Confirming a batch of plain-published acks by the reply to its last one was cheaper again, but
+ * a publish lost with a dying connection was then reported acked while the request after it, sent
+ * on the new connection, was answered: the event came back after its ack wait (measured: 4 of 5,
+ * `test/nats-lost-acks.test.ts`). Internal.
  *
  * @example
  * ```ts
  * const acks = new AckBatcher(nc);
- * await Promise.all(messages.map((m) => acks.ack(m, deliveryInfo(m.reply!).consumer)));
+ * await Promise.all(messages.map((m) => acks.ack(m)));
+ * acks.close(new Error('closed'));
  * ```
  */
 export class AckBatcher {
   readonly #nc: NatsConnection;
-  readonly #waiting = new Map<string, Waiting>();
-  #scheduled = false;
+  readonly #inbox = createInbox();
+  #sub: Subscription | undefined;
+  readonly #waiting = new Map<number, Waiting>();
+  #next = 0;
+  #timer: NodeJS.Timeout | undefined;
 
   constructor(nc: NatsConnection) {
     this.#nc = nc;
   }
 
-  /** `consumer`: the message's `DeliveryInfo.consumer`, whose acks are confirmed together. */
-  ack(m: Msg, consumer: string): Promise<void> {
-    const key = consumer;
-    let waiting = this.#waiting.get(key);
-    if (waiting === undefined) this.#waiting.set(key, (waiting = { messages: [], settle: [] }));
-    waiting.messages.push(m);
-    if (!this.#scheduled) {
-      this.#scheduled = true;
-      queueMicrotask(() => this.#flush());
-    }
-    return new Promise((resolve, reject) => waiting.settle.push({ resolve, reject }));
+  /** Acks `m`; resolves once the server confirmed this ack. */
+  ack(m: Msg): Promise<void> {
+    this.#sub ??= this.#nc.subscribe(`${this.#inbox}.*`, {
+      callback: (_error, reply) => this.#answer(reply),
+    });
+    const token = this.#next++;
+    return new Promise<void>((resolve, reject) => {
+      try {
+        this.#nc.publish(m.reply!, ACK, { reply: `${this.#inbox}.${token}` });
+      } catch (error) {
+        reject(error);
+        return;
+      }
+      this.#waiting.set(token, { resolve, reject, deadline: Date.now() + ACK_TIMEOUT_MS });
+      this.#timer ??= setTimeout(() => this.#expire(), ACK_TIMEOUT_MS);
+    });
   }
 
-  #flush(): void {
-    this.#scheduled = false;
-    const batches = [...this.#waiting.values()];
+  /** Fails the acks still waiting and drops the subscription (the log is closing). */
+  close(error: unknown): void {
+    this.#sub?.unsubscribe();
+    this.#sub = undefined;
+    clearTimeout(this.#timer);
+    this.#timer = undefined;
+    for (const waiting of this.#waiting.values()) waiting.reject(error);
     this.#waiting.clear();
-    for (const { messages, settle } of batches) {
-      messages.forEach((m, i) => {
-        const { resolve, reject } = settle[i]!;
-        let reply: Promise<unknown>;
-        try {
-          reply = this.#nc.request(m.reply!, ACK, { timeout: 5_000 });
-        } catch (err) {
-          reject(err);
-          return;
-        }
-        reply.then(() => resolve(), reject);
-      });
+  }
+
+  #answer(m: Msg): void {
+    const token = Number(m.subject.slice(this.#inbox.length + 1));
+    const waiting = this.#waiting.get(token);
+    if (waiting === undefined) return; // answered after its timeout
+    this.#waiting.delete(token);
+    waiting.resolve();
+  }
+
+  #expire(): void {
+    this.#timer = undefined;
+    const now = Date.now();
+    let next = Infinity;
+    for (const [token, waiting] of this.#waiting) {
+      if (waiting.deadline <= now) {
+        this.#waiting.delete(token);
+        waiting.reject(
+          Object.assign(new Error(`timeout: the ack was not confirmed within ${ACK_TIMEOUT_MS} ms`), {
+            name: 'TimeoutError',
+          }),
+        );
+      } else next = Math.min(next, waiting.deadline);
     }
+    if (next !== Infinity) this.#timer = setTimeout(() => this.#expire(), Math.max(1, next - now));
   }
 }

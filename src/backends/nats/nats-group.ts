@@ -212,7 +212,7 @@ export class NatsGroup implements ConsumerGroup {
 
   /** The ack of a delivery, confirmed with the others of its batch. Internal: called by `NatsDelivery`. */
   async ackDelivery(d: Held): Promise<void> {
-    await this.#ctx.acks.ack(d.message, d.info.consumer);
+    await this.#ctx.acks.ack(d.message);
     const tracked = this.#ctx.tracked;
     const current = tracked.get(d.event.position);
     if (current !== undefined) current.acked = true;

@@ -45,6 +45,11 @@ export class NatsGroups {
     this.#acks = new AckBatcher(host.nc);
   }
 
+  /** Fails acks still waiting for their confirmation (the log is closing). */
+  close(error: unknown): void {
+    this.#acks.close(error);
+  }
+
   async open(name: string, options: GroupOptions = {}): Promise<ConsumerGroup> {
     const host = this.#host;
     host.assertOpen();

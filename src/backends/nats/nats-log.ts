@@ -580,6 +580,7 @@ export class NatsLog implements EventLog {
     if (this.#index.closed) return;
     await this.#batcher.close();
     this.#publisher.close(new HeraldError('LOG_CLOSED', 'the NATS log is closed'));
+    this.#groups.close(new HeraldError('LOG_CLOSED', 'the NATS log is closed'));
     this.#batches.close();
     await this.#index.closeAll();
     this.#feedGeneration++;
