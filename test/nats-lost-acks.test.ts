@@ -102,4 +102,20 @@ describe('nats log: acks lost on the way', () => {
     expect(again.filter((p) => acked.includes(p))).toEqual([]);
     expect(acked).toHaveLength(5); // and the acks did go through
   });
+
+  it('never hands out a delivery that waited in the buffer past half its ack wait', async () => {
+    // A pull whose wait was aborted keeps what arrives late for the next pull. Handed out after
+    // its ack wait, the server would already have given the event to someone else as well.
+    const group = await log.group('stale', { types: ['s.>'], startAt: 'end', ackWaitMs: 1_000 });
+    const abort = new AbortController();
+    const waiting = group.pull({ max: 1, waitMs: 2_000, signal: abort.signal });
+    setTimeout(() => abort.abort(), 100);
+    expect(await waiting).toEqual([]);
+    const [position] = (await log.append([{ type: 's.late', data: {} }])).map((a) => a.position);
+    await new Promise((r) => setTimeout(r, 700)); // the late one sits in the buffer, aging
+    const later = await group.pull({ max: 5, waitMs: 1_500 });
+    // The stale first delivery is not among them; the event comes as the server's redelivery.
+    expect(later.map((d) => [d.event.position, d.deliveryCount])).toEqual([[position, 2]]);
+    await Promise.all(later.map((d) => d.ack()));
+  });
 });

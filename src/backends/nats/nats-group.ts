@@ -107,6 +107,8 @@ export class NatsGroup implements ConsumerGroup {
   #matches: (type: string) => boolean;
   /** Deliveries that reached this process after the pull that asked for them returned. */
   readonly #buffer: GroupDelivery[] = [];
+  /** When each delivery's ack wait ends (ms since the epoch), for the buffer's check. */
+  readonly #deadlines = new WeakMap<GroupDelivery, number>();
 
   constructor(ctx: NatsGroupContext, place: GroupPlace, record: GroupRecord) {
     this.name = place.name;
@@ -139,7 +141,7 @@ export class NatsGroup implements ConsumerGroup {
     const waitMs = checkMillis('waitMs', options.waitMs ?? 0, 0);
     const { signal } = options;
     const { stream, durable, dlqStream, redriveDurable } = this.#place;
-    const out = this.#buffer.splice(0, max);
+    const out = this.#fromBuffer(max);
     const deadline = Date.now() + waitMs;
     for (;;) {
       if (signal?.aborted === true) return out;
@@ -166,6 +168,22 @@ export class NatsGroup implements ConsumerGroup {
       }
       out.push(...got);
     }
+  }
+
+  /**
+   * Up to `max` buffered deliveries that still have at least half their ack wait: an older one is
+   * dropped, not handed out, since the server hands it out again once its ack wait ends and two
+   * members would then hold the same event.
+   */
+  #fromBuffer(max: number): GroupDelivery[] {
+    const out: GroupDelivery[] = [];
+    const margin = this.#record.options.ackWaitMs / 2;
+    while (out.length < max && this.#buffer.length > 0) {
+      const delivery = this.#buffer.shift()!;
+      const deadline = this.#deadlines.get(delivery) ?? 0;
+      if (deadline - Date.now() >= margin) out.push(delivery);
+    }
+    return out;
   }
 
   async #take(
@@ -205,7 +223,9 @@ export class NatsGroup implements ConsumerGroup {
         error,
       };
       tracked.set(position, entry);
-      out.push(new NatsDelivery(this, { message: m, info, event, entry, redriven }));
+      const delivery = new NatsDelivery(this, { message: m, info, event, entry, redriven });
+      this.#deadlines.set(delivery, entry.deadline);
+      out.push(delivery);
     }
     return out;
   }
