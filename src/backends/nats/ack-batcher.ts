@@ -59,6 +59,15 @@ export class AckBatcher {
     });
   }
 
+  /** Fails the acks still waiting (the connection dropped: their confirmations will not come). */
+  failWaiting(error: unknown): void {
+    clearTimeout(this.#timer);
+    this.#timer = undefined;
+    const waiting = [...this.#waiting.values()];
+    this.#waiting.clear();
+    for (const w of waiting) w.reject(error);
+  }
+
   /** Fails the acks still waiting and drops the subscription (the log is closing). */
   close(error: unknown): void {
     this.#sub?.unsubscribe();

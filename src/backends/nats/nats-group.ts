@@ -459,12 +459,12 @@ class NatsDelivery implements GroupDelivery {
   async ack(): Promise<void> {
     if (this.#done) return;
     this.#done = true;
-    await this.#group.ackDelivery(this.#held);
+    await orUnreachable(this.#group.ackDelivery(this.#held));
   }
 
   async nack(options: { delayMs?: number; error?: unknown; deadLetter?: boolean } = {}): Promise<void> {
     if (this.#done) return;
     this.#done = true;
-    await this.#group.nackDelivery(this.#held, options);
+    await orUnreachable(this.#group.nackDelivery(this.#held, options));
   }
 }

@@ -45,6 +45,11 @@ export class NatsGroups {
     this.#acks = new AckBatcher(host.nc);
   }
 
+  /** Fails acks still waiting for their confirmation (the connection dropped). */
+  failWaiting(error: unknown): void {
+    this.#acks.failWaiting(error);
+  }
+
   /** Fails acks still waiting for their confirmation (the log is closing). */
   close(error: unknown): void {
     this.#acks.close(error);

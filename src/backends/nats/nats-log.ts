@@ -192,8 +192,18 @@ export class NatsLog implements EventLog {
   #watchConnection(): void {
     void (async () => {
       for await (const s of this.#nc.status()) {
-        if (s.type === 'disconnect' || s.type === 'close') this.#connected = false;
-        else if (s.type === 'reconnect') {
+        if (s.type === 'disconnect' || s.type === 'close') {
+          this.#connected = false;
+          // Acks of what was in flight will not come back on this connection: answer now, so
+          // the appends and acks behind them do not wait out the 5 s timeout.
+          const lost = (what: string): HeraldError =>
+            new HeraldError(
+              'LOG_UNREACHABLE',
+              `NATS disconnected before confirming the ${what}; it may or may not have taken effect`,
+            );
+          this.#publisher.failWaiting(lost('append'));
+          this.#groups.failWaiting(lost('ack'));
+        } else if (s.type === 'reconnect') {
           this.#connected = true;
           // The server may have lost the feed's pull (a restart does): start it again now rather
           // than wait for the client to notice missed heartbeats.

@@ -80,6 +80,18 @@ export class Publisher {
   }
 
   /** Rejects every publish still waiting (the log is closing); later answers are ignored. */
+  /**
+   * Fails every publish still waiting for its ack (the connection dropped: their acks will not
+   * come, so waiting out the timeout only holds up the appends behind them).
+   */
+  failWaiting(error: unknown): void {
+    clearTimeout(this.#timer);
+    this.#timer = undefined;
+    const waiting = [...this.#waiting.values()];
+    this.#waiting.clear();
+    for (const w of waiting) w.reject(error);
+  }
+
   close(error: unknown): void {
     this.#sub.unsubscribe();
     clearTimeout(this.#timer);
