@@ -1,12 +1,12 @@
 import { JetStreamApiError, PubHeaders, type PubAck } from '@nats-io/jetstream';
 import {
-  createInbox,
   headers,
   type Msg,
   type MsgHdrs,
   type NatsConnection,
   type Subscription,
 } from '@nats-io/transport-node';
+import { ReplyWaiters } from './reply-waiters.js';
 
 /** What one JetStream publish asks for, beyond its subject and payload. */
 export interface PublishOptions {
@@ -18,12 +18,6 @@ export interface PublishOptions {
   readonly lastMsgID?: string;
   /** More headers (the log's own); the ones above are added to them. */
   readonly headers?: MsgHdrs;
-}
-
-interface Waiting {
-  readonly resolve: (ack: PubAck) => void;
-  readonly reject: (error: unknown) => void;
-  readonly deadline: number;
 }
 
 const decoder = new TextDecoder();
@@ -46,17 +40,13 @@ const decoder = new TextDecoder();
  */
 export class Publisher {
   readonly #nc: NatsConnection;
-  readonly #timeoutMs: number;
-  readonly #inbox = createInbox();
+  readonly #waiters: ReplyWaiters<PubAck>;
   readonly #sub: Subscription;
-  readonly #waiting = new Map<number, Waiting>();
-  #next = 0;
-  #timer: NodeJS.Timeout | undefined;
 
   constructor(nc: NatsConnection, timeoutMs: number) {
     this.#nc = nc;
-    this.#timeoutMs = timeoutMs;
-    this.#sub = nc.subscribe(`${this.#inbox}.*`, { callback: (_error, m) => this.#answer(m) });
+    this.#waiters = new ReplyWaiters<PubAck>(timeoutMs, 'no ack');
+    this.#sub = nc.subscribe(`${this.#waiters.inbox}.*`, { callback: (_error, m) => this.#answer(m) });
   }
 
   /** Publishes one message; resolves with JetStream's ack. */
@@ -66,45 +56,26 @@ export class Publisher {
     if (options.lastSequence !== undefined)
       h.set(PubHeaders.ExpectedLastSeqHdr, String(options.lastSequence));
     if (options.lastMsgID !== undefined) h.set(PubHeaders.ExpectedLastMsgIdHdr, options.lastMsgID);
-    const token = this.#next++;
-    return new Promise<PubAck>((resolve, reject) => {
-      try {
-        this.#nc.publish(subject, data, { reply: `${this.#inbox}.${token}`, headers: h });
-      } catch (error) {
-        reject(error);
-        return;
-      }
-      this.#waiting.set(token, { resolve, reject, deadline: Date.now() + this.#timeoutMs });
-      this.#timer ??= setTimeout(() => this.#expire(), this.#timeoutMs);
-    });
+    return this.#waiters.wait((reply) => this.#nc.publish(subject, data, { reply, headers: h }));
   }
 
-  /** Rejects every publish still waiting (the log is closing); later answers are ignored. */
   /**
    * Fails every publish still waiting for its ack (the connection dropped: their acks will not
    * come, so waiting out the timeout only holds up the appends behind them).
    */
   failWaiting(error: unknown): void {
-    clearTimeout(this.#timer);
-    this.#timer = undefined;
-    const waiting = [...this.#waiting.values()];
-    this.#waiting.clear();
-    for (const w of waiting) w.reject(error);
+    this.#waiters.failAll(error);
   }
 
+  /** Rejects every publish still waiting (the log is closing); later answers are ignored. */
   close(error: unknown): void {
     this.#sub.unsubscribe();
-    clearTimeout(this.#timer);
-    this.#timer = undefined;
-    for (const waiting of this.#waiting.values()) waiting.reject(error);
-    this.#waiting.clear();
+    this.#waiters.failAll(error);
   }
 
   #answer(m: Msg): void {
-    const token = Number(m.subject.slice(this.#inbox.length + 1));
-    const waiting = this.#waiting.get(token);
+    const waiting = this.#waiters.take(m.subject);
     if (waiting === undefined) return; // answered after its timeout
-    this.#waiting.delete(token);
     if (m.headers?.code === 503) {
       waiting.reject(
         Object.assign(new Error('no responders: no JetStream stream takes the subject'), {
@@ -124,21 +95,5 @@ export class Publisher {
     } catch (error) {
       waiting.reject(error);
     }
-  }
-
-  /** The one timer: rejects what waited past its deadline, and comes back for the rest. */
-  #expire(): void {
-    this.#timer = undefined;
-    const now = Date.now();
-    let next = Infinity;
-    for (const [token, waiting] of this.#waiting) {
-      if (waiting.deadline <= now) {
-        this.#waiting.delete(token);
-        waiting.reject(
-          Object.assign(new Error(`timeout: no ack within ${this.#timeoutMs} ms`), { name: 'TimeoutError' }),
-        );
-      } else next = Math.min(next, waiting.deadline);
-    }
-    if (next !== Infinity) this.#timer = setTimeout(() => this.#expire(), Math.max(1, next - now));
   }
 }
