@@ -7,23 +7,12 @@ import { natsLog } from '../src/backends/nats/index.js';
 import { HeraldError } from '../src/errors/index.js';
 import type { StoredEvent } from '../src/log/types.js';
 import { waitFor } from '../src/testing/index.js';
-import { NATS_URL, natsUnreachable } from './fixtures/nats-server.js';
+import { NATS_DAEMON, NATS_SERVER_ARGS, NATS_URL, natsUnreachable } from './fixtures/nats-server.js';
 import { holdNatsAlone } from './fixtures/nats-server-lock.js';
 
-// nats-server is stopped and started again mid-stream, exactly as the machine's service runs it
-// (JetStream with file storage in /var/lib/nats-server, so streams and consumers survive).
-const DAEMON = '/usr/sbin/nats-server';
-const SERVER_ARGS = [
-  '-a',
-  '127.0.0.1',
-  '-p',
-  '4222',
-  '-js',
-  '-sd',
-  '/var/lib/nats-server',
-  '-l',
-  '/var/log/nats-server.log',
-];
+// nats-server is stopped and started again mid-stream, as the machine's service runs it.
+const DAEMON = NATS_DAEMON;
+const SERVER_ARGS = NATS_SERVER_ARGS;
 const [host, port] = NATS_URL.replace(/^nats:\/\//, '').split(':') as [string, string];
 
 function up(): Promise<boolean> {

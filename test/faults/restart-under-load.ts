@@ -17,7 +17,7 @@ import { postgresLog } from '../../src/backends/postgres/index.js';
 import { HeraldError } from '../../src/errors/index.js';
 import type { EventLog } from '../../src/log/types.js';
 import { waitFor } from '../../src/testing/index.js';
-import { NATS_URL, natsUnreachable } from '../fixtures/nats-server.js';
+import { NATS_DAEMON, NATS_SERVER_ARGS, NATS_URL, natsUnreachable } from '../fixtures/nats-server.js';
 import { holdNatsAlone } from '../fixtures/nats-server-lock.js';
 import {
   dropSchemas,
@@ -29,18 +29,6 @@ import {
 import { holdServerAlone as holdPostgresAlone } from '../fixtures/postgres-server-lock.js';
 
 const HUNG_MS = 10_000;
-const NATS_DAEMON = '/usr/sbin/nats-server';
-const NATS_ARGS = [
-  '-a',
-  '127.0.0.1',
-  '-p',
-  '4222',
-  '-js',
-  '-sd',
-  '/var/lib/nats-server',
-  '-l',
-  '/var/log/nats-server.log',
-];
 
 interface Backend {
   name: string;
@@ -80,7 +68,7 @@ const backends: Backend[] = [
         '--exec',
         NATS_DAEMON,
         '--',
-        ...NATS_ARGS,
+        ...NATS_SERVER_ARGS,
       ]);
     },
   },
