@@ -26,17 +26,16 @@ function up(): Promise<boolean> {
   });
 }
 
+const daemon = (action: 'start' | 'stop'): void =>
+  void execFileSync(
+    'start-stop-daemon',
+    action === 'start'
+      ? ['--start', '--oknodo', '--background', '--exec', DAEMON, '--', ...SERVER_ARGS]
+      : ['--stop', '--oknodo', '--retry', 'TERM/10/KILL/5', '--exec', DAEMON],
+  );
+
 async function startServer(): Promise<void> {
-  if (!(await up()))
-    execFileSync('start-stop-daemon', [
-      '--start',
-      '--oknodo',
-      '--background',
-      '--exec',
-      DAEMON,
-      '--',
-      ...SERVER_ARGS,
-    ]);
+  if (!(await up())) daemon('start');
   await waitFor(up, { timeoutMs: 20_000, message: 'nats-server did not come back' });
   // JetStream answers a little after the port opens.
   await waitFor(async () => (await natsUnreachable().catch(() => 'down')) === undefined, {
@@ -46,21 +45,13 @@ async function startServer(): Promise<void> {
 
 /** A quick restart: stopped and started again before the clients notice they lost it. */
 async function restartServer(): Promise<void> {
-  execFileSync('start-stop-daemon', ['--stop', '--oknodo', '--retry', 'TERM/10/KILL/5', '--exec', DAEMON]);
-  execFileSync('start-stop-daemon', [
-    '--start',
-    '--oknodo',
-    '--background',
-    '--exec',
-    DAEMON,
-    '--',
-    ...SERVER_ARGS,
-  ]);
+  daemon('stop');
+  daemon('start');
   await startServer();
 }
 
 async function stopServer(): Promise<void> {
-  execFileSync('start-stop-daemon', ['--stop', '--oknodo', '--retry', 'TERM/10/KILL/5', '--exec', DAEMON]);
+  daemon('stop');
   await waitFor(async () => !(await up()), { timeoutMs: 15_000, message: 'nats-server did not stop' });
 }
 
