@@ -7,7 +7,6 @@ import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { postgresLog } from '../src/backends/postgres/index.js';
-import type { HeraldError } from '../src/errors/index.js';
 import type { EventLog, StoredEvent } from '../src/log/types.js';
 import { waitFor } from '../src/testing/index.js';
 import {
@@ -18,6 +17,7 @@ import {
   uniqueSchema,
 } from './fixtures/postgres-server.js';
 import { holdServerAlone } from './fixtures/postgres-server-lock.js';
+import { appendBehindFailingRound } from './helpers/queued-append.js';
 
 /** The local cluster's `pg_ctlcluster` arguments, or why the server cannot be restarted from here. */
 function cluster(): { version: string } | { reason: string } {
@@ -185,15 +185,9 @@ describe('postgres log across a server restart', () => {
     writeFileSync(RESTART_MARKER, '');
     await ctl(target.version, 'stop');
     try {
-      const timed = async (): Promise<{ code: unknown; waitedMs: number }> => {
-        const start = Date.now();
-        const error = await log.append([{ type: 't.during', data: {} }]).catch((e: unknown) => e);
-        return { code: (error as HeraldError).code, waitedMs: Date.now() - start };
-      };
-      const first = timed();
-      await new Promise((r) => setTimeout(r, 300));
-      const queued = await timed(); // waits behind the first round, which spends its budget
-      expect((await first).code).toBe('LOG_UNREACHABLE');
+      // The second append waits behind the first one's round, which spends its budget.
+      const { first, queued } = await appendBehindFailingRound(log);
+      expect(first.code).toBe('LOG_UNREACHABLE');
       expect(queued.code).toBe('LOG_UNREACHABLE');
       // Its own budget from its append (2 s), not the 1.7 s left of the first round plus a new 2 s.
       expect(queued.waitedMs).toBeLessThan(BUDGET + 500);

@@ -14,6 +14,7 @@ import {
   uniquePrefix,
 } from './fixtures/redis-server.js';
 import { holdRedisAlone } from './fixtures/redis-server-lock.js';
+import { appendBehindFailingRound } from './helpers/queued-append.js';
 
 // Exactly how the machine's service starts Redis (no persistence: a restart loses everything).
 const SERVER_ARGS = [
@@ -160,15 +161,9 @@ describe('redis log: the server restarts without persistence', () => {
       await log.append([{ type: 't.warm', data: {} }]);
       execFileSync('redis-cli', ['-p', '6379', 'shutdown', 'nosave']);
       await waitFor(async () => !(await up()), { timeoutMs: 10_000, message: 'Redis did not stop' });
-      const timed = async (): Promise<{ code: unknown; waitedMs: number }> => {
-        const start = Date.now();
-        const error = await log.append([{ type: 't.during', data: {} }]).catch((e: unknown) => e);
-        return { code: (error as HeraldError).code, waitedMs: Date.now() - start };
-      };
-      const first = timed();
-      await new Promise((r) => setTimeout(r, 300));
-      const queued = await timed(); // waits behind the first round, which spends its budget
-      expect((await first).code).toBe('LOG_UNREACHABLE');
+      // The second append waits behind the first one's round, which spends its budget.
+      const { first, queued } = await appendBehindFailingRound(log);
+      expect(first.code).toBe('LOG_UNREACHABLE');
       expect(queued.code).toBe('LOG_UNREACHABLE');
       // Its own budget from its append (2 s), not the 1.7 s left of the first round plus a new 2 s.
       expect(queued.waitedMs).toBeLessThan(BUDGET + 500);
