@@ -2,6 +2,7 @@ import { afterAll, afterEach, describe, it } from 'vitest';
 import { redisLog } from '../src/backends/redis/index.js';
 import type { ConformanceContext } from '../src/testing/index.js';
 import { describeEventLogConformance } from '../src/testing/index.js';
+import { startCuttingProxy } from './fixtures/cutting-proxy.js';
 import { deletePrefixes, REDIS_URL, redisUnreachable } from './fixtures/redis-server.js';
 import { holdRedis } from './fixtures/redis-server-lock.js';
 
@@ -15,12 +16,14 @@ if (unreachable !== undefined) {
   // Not while the restart test restarts the server.
   const release = await holdRedis();
   const prefixes = new Set<string>();
+  // The cut reply cases' logs connect through it: it loses the reply of a script call.
+  const proxy = await startCuttingProxy(REDIS_URL);
 
   // A key prefix per case (the case's prefix is unique); a restart opens the same prefix.
-  const open = (ctx: ConformanceContext) => {
+  const open = (ctx: ConformanceContext, through?: { url: string; retryTimeoutMs: number }) => {
     const prefix = `herald-c-${ctx.prefix}`;
     prefixes.add(prefix);
-    return redisLog({ url: REDIS_URL, prefix, retention: ctx.retention });
+    return redisLog({ url: REDIS_URL, prefix, retention: ctx.retention, ...through });
   };
 
   // The suite closed the case's log: its keys go.
@@ -31,6 +34,7 @@ if (unreachable !== undefined) {
   });
   afterAll(async () => {
     await deletePrefixes(prefixes);
+    await proxy.close();
     await release();
   });
 
@@ -46,5 +50,13 @@ if (unreachable !== undefined) {
     // prefix) while the server keeps running, which holds without persistence; what a restart
     // of the server loses is test/redis-restart.test.ts's subject.
     capabilities: { durable: true },
+    cutReply: {
+      // A short retry budget: a cut the log does not recover from fails the case fast.
+      createLog: (ctx) => open(ctx, { url: `redis://${proxy.host}:${proxy.port}`, retryTimeoutMs: 3_000 }),
+      // The script call that appends to this case's keys ran; its reply is lost.
+      arm: (ctx) =>
+        proxy.arm((chunk) => /EVALSHA|EVAL/i.test(chunk.toString('latin1')) && chunk.includes(ctx.prefix)),
+      fired: () => proxy.fired,
+    },
   });
 }

@@ -7,7 +7,7 @@ import { importNeeding } from '../log/optional-package.js';
 import type { describeEventLogConformance as Describe } from './conformance/index.js';
 
 export { waitFor, deferred, type WaitForOptions } from './wait-for.js';
-export type { ConformanceContext, EventLogConformanceOptions } from './conformance/index.js';
+export type { ConformanceContext, CutReplyOptions, EventLogConformanceOptions } from './conformance/index.js';
 export { seededRandom } from './seeded-random.js';
 
 const conformance = await importNeeding(

@@ -4,6 +4,7 @@ import { appendReadCases } from './append-read.js';
 import { atomicBatchCases } from './atomic-batch.js';
 import { catchUpLiveCases } from './catch-up-live.js';
 import { concurrentAppendsCases } from './concurrent-appends.js';
+import { cutReplyCases } from './cut-reply.js';
 import { expectedVersionCases } from './expected-version.js';
 import { groupAckCases } from './group-ack.js';
 import { groupDeadLettersCases } from './group-dead-letters.js';
@@ -21,13 +22,14 @@ import { readFiltersCases } from './read-filters.js';
 import { retentionCases } from './retention.js';
 import { createSuite, freshPrefix, type EventLogConformanceOptions, type Suite } from './suite.js';
 
-export type { ConformanceContext, EventLogConformanceOptions } from './suite.js';
+export type { ConformanceContext, CutReplyOptions, EventLogConformanceOptions } from './suite.js';
 
 const BEHAVIOURS: readonly [string, (suite: Suite) => void][] = [
   ['append and read', appendReadCases],
   ['atomic batches', atomicBatchCases],
   ['expected version', expectedVersionCases],
   ['idempotent append', idempotentAppendCases],
+  ['cut reply', cutReplyCases],
   ['concurrent appends', concurrentAppendsCases],
   ['read filters', readFiltersCases],
   ['catch-up to live', catchUpLiveCases],
@@ -72,7 +74,9 @@ async function resolveCapabilities(options: EventLogConformanceOptions): Promise
  * closed after the case; it names its types `<prefix>.…`, streams and groups `<prefix>-…`, so
  * cases can share one server. Retention cases pass `retention` limits in the context, which the
  * log must apply (log-wide: isolate such a log on a shared server). The restart cases run only
- * with `restart` and a durable log. No case sleeps: they wait on conditions with deadlines.
+ * with `restart` and a durable log; the `cut reply` cases only with `cutReply` (a log whose
+ * connection can lose the reply of a write: see `CutReplyOptions`). No case sleeps: they wait on
+ * conditions with deadlines.
  *
  * @example
  * ```ts

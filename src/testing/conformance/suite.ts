@@ -13,6 +13,38 @@ export interface ConformanceContext {
   readonly retention?: RetentionOptions;
 }
 
+/**
+ * A log whose connection can lose the reply of a write: the server does the write, the reply never
+ * reaches the log, the connection is cut. Enables the `cut reply` cases (the log's own retry of a
+ * write that was already done must not be reported as a duplicate).
+ *
+ * @example
+ * ```ts
+ * // A proxy in front of Redis: after the next script call went through, it drops the reply and
+ * // cuts both sockets (see Herald's test/fixtures/cutting-proxy.ts for one).
+ * const cutReply: CutReplyOptions = {
+ *   createLog: ({ prefix }) => redisLog({ url: `redis://${proxy.host}:${proxy.port}`, prefix, retryTimeoutMs: 3_000 }),
+ *   arm: () => proxy.arm(/EVALSHA/),
+ *   fired: () => proxy.fired,
+ * };
+ * ```
+ */
+export interface CutReplyOptions {
+  /**
+   * A log for one case whose connections go through the cutting connection; the suite closes it.
+   * Give it a short retry budget (`retryTimeoutMs` or the like) so a failing case fails fast.
+   */
+  createLog: (ctx: ConformanceContext) => EventLog | Promise<EventLog>;
+  /**
+   * Arms one cut: the next write that makes an append durable (a script call, a `COMMIT`, a
+   * JetStream publish) reaches the server and runs, then its reply is dropped and its connection
+   * cut. `ctx` is the case's, for a cut that matches only that log's traffic.
+   */
+  arm: (ctx: ConformanceContext) => void;
+  /** True once the armed cut happened: a case whose cut did not happen fails. */
+  fired: () => boolean;
+}
+
 /** Options of `describeEventLogConformance`. */
 export interface EventLogConformanceOptions {
   /** Names the suite in the test report. */
@@ -21,13 +53,28 @@ export interface EventLogConformanceOptions {
   createLog: (ctx: ConformanceContext) => EventLog | Promise<EventLog>;
   /** Closes `log` and opens it again on the same storage; enables the restart cases. */
   restart?: (log: EventLog, ctx: ConformanceContext) => Promise<EventLog>;
+  /**
+   * A log whose connection can lose the reply of a write (see {@link CutReplyOptions}); enables
+   * the `cut reply` cases. Without it (a log with no connection: memory, SQLite) they are skipped
+   * as `[needs cutReply]`.
+   */
+  cutReply?: CutReplyOptions;
   /** Overrides the log's own declared capabilities (which are read from one log at collection). */
   capabilities?: Partial<LogCapabilities>;
 }
 
-/** A capability a case needs; `restart` means the `restart` option was given. */
+/**
+ * A capability a case needs; `restart` and `cutReply` mean that option was given (a `cutReply`
+ * case's log comes from `cutReply.createLog`).
+ */
 export type Need =
-  'durable' | 'consumerGroups' | 'expectedVersion' | 'idempotentAppend' | 'retention' | 'restart';
+  | 'durable'
+  | 'consumerGroups'
+  | 'expectedVersion'
+  | 'idempotentAppend'
+  | 'retention'
+  | 'restart'
+  | 'cutReply';
 
 /** What a case body works with. */
 export interface CaseContext {
@@ -43,6 +90,10 @@ export interface CaseContext {
   name(name: string): string;
   /** Restarts the log through the `restart` option and returns the new one. */
   restart(): Promise<EventLog>;
+  /** Arms the `cutReply` option's cut for this case's log (cases that need `cutReply`). */
+  armCut(): void;
+  /** Whether the armed cut happened. */
+  cutFired(): boolean;
 }
 
 /** Registers cases, skipping (with the capability named) those the log cannot run. */
@@ -79,7 +130,15 @@ async function closeQuietly(log: EventLog): Promise<void> {
  */
 export function createSuite(options: EventLogConformanceOptions, capabilities: LogCapabilities): Suite {
   const has = (need: Need): boolean =>
-    need === 'restart' ? options.restart !== undefined : capabilities[need];
+    need === 'restart'
+      ? options.restart !== undefined
+      : need === 'cutReply'
+        ? options.cutReply !== undefined
+        : capabilities[need];
+  const cutReply = (): CutReplyOptions => {
+    if (options.cutReply === undefined) throw new Error('no cutReply option was given');
+    return options.cutReply;
+  };
   return {
     capabilities,
     test(title, needs, body, caseOptions = {}) {
@@ -90,7 +149,8 @@ export function createSuite(options: EventLogConformanceOptions, capabilities: L
       }
       it(title, async () => {
         const ctx: ConformanceContext = { prefix: freshPrefix(), ...caseOptions };
-        let log = await options.createLog(ctx);
+        const cutting = needs.includes('cutReply');
+        let log = await (cutting ? cutReply().createLog(ctx) : options.createLog(ctx));
         const t: CaseContext = {
           get log() {
             return log;
@@ -105,6 +165,8 @@ export function createSuite(options: EventLogConformanceOptions, capabilities: L
             log = await options.restart(log, ctx);
             return log;
           },
+          armCut: () => cutReply().arm(ctx),
+          cutFired: () => cutReply().fired(),
         };
         try {
           await body(t);
