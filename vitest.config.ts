@@ -3,6 +3,8 @@ import { defineConfig } from 'vitest/config';
 export default defineConfig({
   test: {
     include: ['src/**/*.test.ts', 'test/**/*.test.ts'],
+    // The fault tier breaks servers: `npm run test:faults` (vitest.faults.config.ts).
+    exclude: ['**/node_modules/**', 'test/faults/**'],
     testTimeout: 30_000,
     hookTimeout: 30_000,
     // expect.poll waits up to 10 s (vitest's default is 1 s): the browser tests poll pages that

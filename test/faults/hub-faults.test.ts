@@ -1,0 +1,223 @@
+/**
+ * The fault tier (`npm run test:faults`, its own vitest config; CI runs it after the suite): each
+ * log under each fault, through real hubs and real clients (see fault-run.ts for the load and the
+ * counts). PostgreSQL, Redis and NATS run two hubs on one log; SQLite one. Faults: a quick restart
+ * of the server, a crash (SIGKILL, or PostgreSQL's immediate shutdown) with the server back 2 s
+ * later, an outage longer than the logs' 10 s retry budget, every connection cut by a proxy that
+ * then refuses new ones for 3 s, and a hub SIGKILLed and started again 1 s later on its port.
+ * Prints one Markdown table (docs/guarantees.md "Under faults" keeps the latest).
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { dropSchemas, postgresUnreachable } from '../fixtures/postgres-server.js';
+import { holdServerAlone } from '../fixtures/postgres-server-lock.js';
+import { startProxy, type PostgresProxy } from '../fixtures/postgres-proxy.js';
+import { failures, runFault, startHubs, table, type FaultHub, type FaultRow } from './fault-run.js';
+import { privateNats, privateRedis, sharedPostgres, type FaultServer } from './servers.js';
+
+const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
+/** The logs' default retry budget is 10 s: a request may take that, plus the hub's own work. */
+const LIMITS = { recoveryMs: 3_000, slowestMs: 12_000, readyMs: 2_500 };
+const rows: FaultRow[] = [];
+let serial = 0;
+
+afterAll(() => {
+  console.log(`\n${table(rows)}\n`);
+});
+
+interface Namespace {
+  env: Record<string, string>;
+  cleanup(): Promise<void>;
+}
+
+interface Target {
+  name: string;
+  hubs: number;
+  /** The server (none for SQLite). */
+  server: FaultServer | undefined;
+  /** A fresh name space on the log for one scenario. */
+  namespace(): Namespace;
+  /** The hubs' `--log` for a server URL (or a proxy's). */
+  logUrl(serverUrl: string | undefined): string;
+}
+
+type Scenario = {
+  name: string;
+  needsServer: boolean;
+  run(target: Target, hubs: readonly FaultHub[], proxy: PostgresProxy | undefined): Promise<number>;
+};
+
+const SCENARIOS: Scenario[] = [
+  {
+    name: 'quick restart',
+    needsServer: true,
+    async run({ server }) {
+      await server!.stop();
+      await server!.start();
+      return Date.now();
+    },
+  },
+  {
+    name: 'crash, back 2 s later',
+    needsServer: true,
+    async run({ server }) {
+      await server!.crash();
+      await sleep(2_000);
+      await server!.start();
+      return Date.now();
+    },
+  },
+  {
+    name: 'down 14 s (past the retry budget)',
+    needsServer: true,
+    async run({ server }) {
+      await server!.stop();
+      await sleep(14_000);
+      await server!.start();
+      return Date.now();
+    },
+  },
+  {
+    name: 'connections cut, refused 3 s',
+    needsServer: true,
+    async run(_target, _hubs, proxy) {
+      await proxy!.cut();
+      await sleep(3_000);
+      await proxy!.restore();
+      return Date.now();
+    },
+  },
+  {
+    name: 'hub SIGKILL, back 1 s later',
+    needsServer: false,
+    async run(_target, hubs) {
+      await hubs[0]!.kill();
+      await sleep(1_000);
+      await hubs[0]!.start();
+      return Date.now();
+    },
+  },
+];
+
+async function scenario(target: Target, s: Scenario): Promise<FaultRow> {
+  const space = target.namespace();
+  const proxy = s.name.startsWith('connections cut') ? await startProxy(target.server!.url) : undefined;
+  const hubs = await startHubs(target.hubs, target.logUrl(proxy?.url ?? target.server?.url), space.env);
+  try {
+    const row = await runFault(target.name, s.name, hubs, () => s.run(target, hubs, proxy));
+    rows.push(row);
+    return row;
+  } finally {
+    await Promise.all(hubs.map((h) => h.stop()));
+    await proxy?.close();
+    await space.cleanup();
+  }
+}
+
+function describeTarget(
+  name: string,
+  open: () => Promise<{ target: Target; close(): Promise<void> }>,
+  skip?: () => Promise<string | undefined>,
+): void {
+  describe(`faults: ${name}`, async () => {
+    const why = await skip?.();
+    if (why !== undefined) {
+      if (process.env['CI'] === 'true') throw new Error(`the fault tier needs ${name}: ${why}`);
+      it.skip(`needs ${name}: ${why}`, () => undefined);
+      return;
+    }
+    let opened: { target: Target; close(): Promise<void> } | undefined;
+    afterAll(async () => opened?.close());
+    for (const s of SCENARIOS) {
+      it(s.name, { timeout: 120_000 }, async (ctx) => {
+        opened ??= await open();
+        if (s.needsServer && opened.target.server === undefined) ctx.skip();
+        const row = await scenario(opened.target, s);
+        expect(failures(row, LIMITS)).toEqual([]);
+      });
+    }
+  });
+}
+
+const unique = (): string => `${Date.now().toString(36)}${(serial++).toString(36)}`;
+
+describeTarget('nats', async () => {
+  const server = await privateNats();
+  return {
+    target: {
+      name: 'nats',
+      hubs: 2,
+      server,
+      namespace: () => {
+        const id = unique();
+        return {
+          env: { HERALD_NATS__STREAM: `FAULT_${id}`, HERALD_NATS__SUBJECT_PREFIX: `fault_${id}` },
+          cleanup: async () => undefined,
+        };
+      },
+      logUrl: (url) => url!,
+    },
+    close: () => server.dispose(),
+  };
+});
+
+describeTarget('redis', async () => {
+  const server = await privateRedis();
+  return {
+    target: {
+      name: 'redis',
+      hubs: 2,
+      server,
+      namespace: () => ({
+        env: { HERALD_REDIS__PREFIX: `fault-${unique()}` },
+        cleanup: async () => undefined,
+      }),
+      logUrl: (url) => url!,
+    },
+    close: () => server.dispose(),
+  };
+});
+
+describeTarget(
+  'postgres',
+  async () => {
+    const release = await holdServerAlone();
+    const server = sharedPostgres();
+    return {
+      target: {
+        name: 'postgres',
+        hubs: 2,
+        server,
+        namespace: () => {
+          const schema = `herald_fault_${unique()}`;
+          return { env: { HERALD_POSTGRES__SCHEMA: schema }, cleanup: () => dropSchemas([schema]) };
+        },
+        logUrl: (url) => url!,
+      },
+      close: async () => {
+        await server.dispose();
+        await release();
+      },
+    };
+  },
+  postgresUnreachable,
+);
+
+describeTarget('sqlite', async () => ({
+  target: {
+    name: 'sqlite',
+    hubs: 1,
+    server: undefined,
+    namespace: () => {
+      const dir = mkdtempSync(join(tmpdir(), 'herald-fault-sqlite-'));
+      return {
+        env: { HERALD_DATA: dir },
+        cleanup: async () => rmSync(dir, { recursive: true, force: true }),
+      };
+    },
+    logUrl: () => 'sqlite',
+  },
+  close: async () => undefined,
+}));
