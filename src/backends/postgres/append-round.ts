@@ -120,9 +120,12 @@ function plan(
   const attempts: Map<string, number>[] = [];
   let last = head.last_position;
   let unsure = false;
+  // Ids this round gives a position: a later copy of one is a duplicate of it, never "ours".
+  const inRound = new Set<string>();
   const outcomes = requests.map((request): Outcome => {
     const { stream } = request;
     const attempt = new Map<string, number>();
+    const claimed = new Set<string>();
     attempts.push(attempt);
     const actual = stream === undefined ? 0 : versions.get(stream)!;
     if (!satisfiesExpectedVersion(request.expectedVersion, actual)) {
@@ -135,13 +138,16 @@ function plan(
     const value = request.ids.map((id, i): Appended => {
       const ref = stored.get(id);
       if (ref !== undefined) {
-        // Stored by this very request in an attempt whose commit went through unseen.
-        const ours = request.attempted?.get(id) === ref.position;
+        // Stored by this very request in an attempt whose commit went through unseen: its first
+        // copy only, as the first attempt reported it; a repeat in the batch is a duplicate.
+        const ours = !inRound.has(id) && !claimed.has(id) && request.attempted?.get(id) === ref.position;
+        if (ours) claimed.add(id);
         return reported(id, ref, !ours);
       }
       const position = ++last;
       const next = stream === undefined ? null : ++version;
       stored.set(id, { position, stream: stream ?? null, version: next });
+      inRound.add(id);
       attempt.set(id, position);
       rows.positions.push(position);
       rows.ids.push(id);
@@ -225,6 +231,8 @@ export async function appendRound(
         return { outcomes: optimistic.outcomes, last: optimistic.last, inserted: count };
       }
       await client.query(sql.query('undo-insert', [head.last_position, head.event_count]));
+      // Taken back in this transaction: those positions were never stored by anyone.
+      for (const request of requests) request.attempted = undefined;
     }
   }
   const stored = new Map<string, Ref>();

@@ -79,6 +79,25 @@ export function idempotentAppendCases(suite: Suite): void {
   });
 
   suite.test(
+    'a batch repeating a new id after a stored one reports the repeat as a duplicate',
+    ['idempotentAppend'],
+    async (t) => {
+      const seen = { id: `${t.prefix}-seen`, type: t.type('a') };
+      const fresh = { id: `${t.prefix}-new`, type: t.type('a') };
+      const [before] = await t.log.append([seen]);
+      const results = await t.log.append([fresh, fresh, seen]);
+      expect(results.map((r) => [r.id, r.duplicate])).toEqual([
+        [fresh.id, false],
+        [fresh.id, true],
+        [seen.id, true],
+      ]);
+      expect(results[1]!.position).toBe(results[0]!.position);
+      expect(results[2]!.position).toBe(before!.position);
+      expect(await readAll(t.log, { types: [t.type('>')] })).toHaveLength(2);
+    },
+  );
+
+  suite.test(
     'a duplicate reports where the original was stored, even when re-appended elsewhere',
     ['idempotentAppend'],
     async (t) => {
