@@ -10,11 +10,13 @@ import { publish, startHub, type TestHub } from './helpers/sse-hub.js';
 
 /**
  * A log whose server can be taken away: while `state` is `down` every call that would reach the
- * server fails with LOG_UNREACHABLE (as the server-backed logs fail), while `hung` it never
- * answers. The live tail (`subscribe`) stays the inner log's, as a backend's tail keeps retrying.
+ * server fails with LOG_UNREACHABLE (as the server-backed logs fail), while `raw` with a bare
+ * ECONNREFUSED (as a backend that let one through would), while `hung` it never answers. The live tail (`subscribe`) stays the inner log's, as a backend's tail keeps retrying.
  */
-function outageLog(inner: EventLog): { log: EventLog; state: { now: 'up' | 'down' | 'hung' } } {
-  const state = { now: 'up' as 'up' | 'down' | 'hung' };
+type LogState = 'up' | 'down' | 'hung' | 'raw';
+
+function outageLog(inner: EventLog): { log: EventLog; state: { now: LogState } } {
+  const state = { now: 'up' as LogState };
   const gated = new Set(['append', 'read', 'get', 'bounds', 'group', 'groups', 'streamVersion']);
   const log = new Proxy(inner, {
     get(target, name, receiver) {
@@ -24,8 +26,14 @@ function outageLog(inner: EventLog): { log: EventLog; state: { now: 'up' | 'down
       if (typeof name !== 'string' || !gated.has(name)) return fn.bind(target);
       return (...args: unknown[]) => {
         if (state.now === 'hung') return new Promise(() => undefined);
-        if (state.now === 'down') {
-          const error = new HeraldError('LOG_UNREACHABLE', 'test: the log server is away');
+        if (state.now === 'down' || state.now === 'raw') {
+          const error =
+            state.now === 'down'
+              ? new HeraldError('LOG_UNREACHABLE', 'test: the log server is away')
+              : Object.assign(new Error('connect ECONNREFUSED 10.9.8.7:5432'), {
+                  code: 'ECONNREFUSED',
+                  syscall: 'connect',
+                });
           if (name === 'read')
             return {
               [Symbol.asyncIterator]: () => ({ next: () => Promise.reject(error) }),
@@ -44,7 +52,7 @@ afterEach(async () => {
   for (const fn of cleanup.splice(0).reverse()) await fn();
 });
 
-async function outageHub(): Promise<TestHub & { state: { now: 'up' | 'down' | 'hung' } }> {
+async function outageHub(): Promise<TestHub & { state: { now: LogState } }> {
   const inner = memoryLog();
   const { log, state } = outageLog(inner);
   const hub = await startHub({ log, live: { retryMs: 200 } });
@@ -82,6 +90,25 @@ describe('the hub while its log is away', () => {
     }
     hub.state.now = 'up';
     expect((await fetch(`${hub.base}/readyz`)).status).toBe(200);
+  });
+
+  it('answers a raw connection failure that escaped the log as 503 LOG_UNREACHABLE, not a 500', async () => {
+    const hub = await outageHub();
+    hub.state.now = 'raw';
+    for (const [path, init] of [
+      [
+        '/v1/events',
+        { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"type":"a.b"}' },
+      ],
+      ['/v1/events?types=orders.>'],
+      ['/v1/groups'],
+    ] as [string, RequestInit?][]) {
+      const res = await fetch(`${hub.base}${path}`, init);
+      const text = await res.text();
+      expect([path, res.status, res.headers.get('retry-after')]).toEqual([path, 503, '2']);
+      expect(JSON.parse(text)).toMatchObject({ error: { code: 'LOG_UNREACHABLE' } });
+      expect(text).not.toContain('10.9.8.7'); // the address stays in the server log
+    }
   });
 
   it('answers /readyz not ready within its deadline when the log does not answer at all', async () => {

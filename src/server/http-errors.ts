@@ -83,11 +83,25 @@ export interface ErrorBody {
   error: { code: string; message: string; details: Record<string, unknown> };
 }
 
+/** Node's codes for a connection that could not be made or was lost. */
+const NETWORK_CODES = new Set([
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'ECONNABORTED',
+  'EPIPE',
+  'ETIMEDOUT',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+]);
+
 /**
  * Fastify's error handler for the hub: Herald errors keep their code and get their status; the
  * errors Fastify raises itself (body too large, malformed URL, path segment too long, ...) are
- * mapped to Herald codes; anything else is a 500 `INTERNAL` whose message hides the internals
- * (they are logged). Every 401 carries `WWW-Authenticate`.
+ * mapped to Herald codes; a raw connection failure (`ECONNREFUSED`, `ECONNRESET`, ...) that a
+ * backend let through is a 503 `LOG_UNREACHABLE`; anything else is a 500 `INTERNAL` whose
+ * message hides the internals (they are logged). Every 401 carries `WWW-Authenticate`.
  *
  * @example
  * ```ts
@@ -107,6 +121,12 @@ export function sendError(
     const details: Record<string, unknown> = mapped.parameter ? { parameter: mapped.parameter } : {};
     if (mapped.code === 'PAYLOAD_TOO_LARGE') details.limit = request.routeOptions.bodyLimit;
     return send(reply, STATUS[mapped.code] ?? 400, mapped.code, mapped.message, details);
+  }
+  if (NETWORK_CODES.has(String((error as NodeJS.ErrnoException).code))) {
+    // A backend that let a raw connection failure through: still an outage to the client, never
+    // a 500 it would not retry (the error, with its host and port, goes to the log only).
+    request.log.warn({ err: error }, 'a server the hub needs could not be reached');
+    return send(reply, 503, 'LOG_UNREACHABLE', 'the event log does not answer', {});
   }
   request.log.error({ err: error }, 'unexpected error');
   return send(reply, 500, 'INTERNAL', 'internal error; see the server log', {});
