@@ -68,12 +68,18 @@ const DUE_MARGIN_MS = 10;
 
 /**
  * Deliveries of a group this process keeps records of at most, beyond those not yet acked: past
- * it the acked records go (their status then comes from the consumer's ack floor).
+ * it the oldest acked records go, down to half (their status then comes from the consumer's ack
+ * floor). The acked records are also what `#take` checks a delivery against: the server may hand
+ * out again an event whose ack it confirmed, when it stopped before its consumer state reached
+ * the disk (see `docs/nats.md`).
  */
 const MAX_TRACKED = 10_000;
 
 function forgetAcked(tracked: Map<number, Tracked>): void {
-  for (const [position, t] of tracked) if (t.acked) tracked.delete(position);
+  for (const [position, t] of tracked) {
+    if (tracked.size <= MAX_TRACKED / 2) return;
+    if (t.acked) tracked.delete(position);
+  }
 }
 
 /** Waits for `promise`, or returns undefined as soon as `signal` aborts. */
@@ -207,8 +213,15 @@ export class NatsGroup implements ConsumerGroup {
         continue;
       }
       const tracked = this.#ctx.tracked;
+      const before = tracked.get(position);
+      if (!redriven && before?.acked === true) {
+        // Acked here, and the ack was confirmed: the server lost it (it stopped before its
+        // consumer state was written). Acked again, never handed out a second time.
+        await respond(this.#ctx.nc, m, '+ACK');
+        continue;
+      }
       const { maxDeliveries, ackWaitMs } = this.#record.options;
-      const error = tracked.get(position)?.error;
+      const error = before?.error;
       if (info.deliveryCount > maxDeliveries) {
         // The delivery past maxDeliveries: the last ack wait expired, the event is a dead letter.
         await this.#bury(m, event, info.deliveryCount - 1, error, redriven);
@@ -297,8 +310,6 @@ export class NatsGroup implements ConsumerGroup {
       this.#ctx.dead.count(),
     ]);
     const ackFloor = main.ack_floor.stream_seq;
-    for (const [position, t] of this.#ctx.tracked)
-      if (t.acked && position <= ackFloor) this.#ctx.tracked.delete(position);
     return {
       name: this.name,
       ackedPosition: ackFloor,

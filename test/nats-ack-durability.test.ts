@@ -1,0 +1,268 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { jetstreamManager } from '@nats-io/jetstream';
+import { connect } from '@nats-io/transport-node';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { natsLog } from '../src/backends/nats/index.js';
+import type { ConsumerGroup, EventLog } from '../src/log/types.js';
+import { waitFor } from '../src/testing/index.js';
+import { NATS_DAEMON } from './fixtures/nats-server.js';
+
+/**
+ * Acks that answered `acked` across a nats-server restart, on a private server (own port, own
+ * store directory), so killing it touches no other test: two members of one group pull and ack
+ * under a steady append load while the server is stopped (SIGTERM) or killed (SIGKILL) and
+ * started again. What is counted is what a member of the group would see:
+ *
+ * - `againAfterAcked`: deliveries handed out after an ack of the same event answered `acked`;
+ * - `twoHands`: deliveries handed to a member while another member held the event (handed out,
+ *   within its ack wait, its ack not yet answered);
+ * - `deadAfterAcked`: dead letters of events a member acked.
+ */
+
+const ACK_WAIT_MS = 2_000;
+/**
+ * Acks the server answered this long before it was killed (or while it shut down) may be lost with
+ * it: nats-server 2.9 writes a consumer's state to disk asynchronously (measured: up to 85 ms).
+ */
+const LOSS_WINDOW_MS = 500;
+/** How long before its ack wait ends a member counts a delivery as no longer its own (the pull's latency). */
+const HOLD_MARGIN_MS = 100;
+
+async function freePort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const address = server.address();
+  await new Promise((resolve) => server.close(resolve));
+  if (address === null || typeof address === 'string') throw new Error('no port');
+  return address.port;
+}
+
+/** A nats-server of this file's own, with JetStream in its own store directory. */
+class PrivateServer {
+  readonly url: string;
+  readonly #port: number;
+  readonly #dir: string;
+  #child: ChildProcess | undefined;
+
+  constructor(port: number, dir: string) {
+    this.#port = port;
+    this.#dir = dir;
+    this.url = `127.0.0.1:${port}`;
+  }
+
+  async start(): Promise<void> {
+    const args = ['-a', '127.0.0.1', '-p', String(this.#port), '-js', '-sd', this.#dir];
+    this.#child = spawn(NATS_DAEMON, args, { stdio: 'ignore' });
+    await waitFor(() => this.#jetStreamUp(), {
+      timeoutMs: 20_000,
+      message: 'the private nats-server did not start',
+    });
+  }
+
+  async #jetStreamUp(): Promise<boolean> {
+    try {
+      const nc = await connect({ servers: this.url, timeout: 1_000, reconnect: false });
+      try {
+        await (await jetstreamManager(nc)).getAccountInfo();
+        return true;
+      } finally {
+        await nc.close();
+      }
+    } catch {
+      return false;
+    }
+  }
+
+  /** Stops the server with `signal` and waits for the process to end. */
+  async stop(signal: 'SIGTERM' | 'SIGKILL'): Promise<void> {
+    const child = this.#child;
+    if (child === undefined || child.exitCode !== null || child.signalCode !== null) return;
+    const exited = new Promise((resolve) => child.once('exit', resolve));
+    child.kill(signal);
+    await exited;
+    this.#child = undefined;
+  }
+}
+
+interface Hold {
+  readonly member: string;
+  readonly at: number;
+  settled: boolean;
+}
+
+interface Counts {
+  handedOut: number;
+  acked: number;
+  ackFailed: number;
+  againAfterAcked: number;
+  /** Of those, acks answered before `LOSS_WINDOW_MS` ahead of the fault or after the server exited. */
+  againOutsideWindow: number;
+  twoHands: number;
+  deadAfterAcked: number;
+}
+
+/**
+ * Runs the load: an appender and two members (on one log, one hub, or each on its own log and
+ * connection, two hubs), the server stopped with `signal` in the middle (killed: started again
+ * after 2 s), then waits until every event appended is acked or dead-lettered and two ack waits more.
+ */
+async function acksAcrossFault(
+  server: PrivateServer,
+  name: string,
+  signal: 'SIGTERM' | 'SIGKILL',
+  hubs: 1 | 2,
+): Promise<Counts> {
+  const options = { servers: server.url, stream: `ACKDUR_${name}`, subjectPrefix: `ackdur_${name}` };
+  const logs: EventLog[] = [];
+  for (let i = 0; i < 1 + hubs; i++) logs.push(await natsLog(options));
+  const writer = logs[0]!;
+  const memberLogs = [logs[1]!, logs[hubs]!];
+  const groupOptions = {
+    types: ['t.>'],
+    startAt: 'start' as const,
+    ackWaitMs: ACK_WAIT_MS,
+    maxDeliveries: 5,
+  };
+  const groups = await Promise.all(memberLogs.map((l) => l.group('g', groupOptions)));
+  const counts: Counts = {
+    handedOut: 0,
+    acked: 0,
+    ackFailed: 0,
+    againAfterAcked: 0,
+    againOutsideWindow: 0,
+    twoHands: 0,
+    deadAfterAcked: 0,
+  };
+  const holds = new Map<number, Hold[]>();
+  const ackedAt = new Map<number, number>();
+  const appended = new Set<number>();
+  const run = { stop: false, stopAppending: false };
+  const fault = { signalledAt: Infinity, exitedAt: Infinity };
+
+  const appending = (async () => {
+    for (let n = 0; !run.stopAppending && !run.stop; n++) {
+      const events = Array.from({ length: 5 }, (_, i) => ({ type: 't.e', data: { n, i } }));
+      const result = await writer.append(events).catch(() => undefined);
+      for (const r of result ?? []) appended.add(r.position);
+      await new Promise((r) => setTimeout(r, result === undefined ? 100 : 25)); // the load's pace
+    }
+  })();
+
+  const member = async (who: string, group: ConsumerGroup): Promise<void> => {
+    while (!run.stop) {
+      const pulled = await group.pull({ max: 20, waitMs: 300 }).catch(() => undefined);
+      if (pulled === undefined) {
+        await new Promise((r) => setTimeout(r, 100)); // the server is away: pull again shortly
+        continue;
+      }
+      const now = Date.now();
+      for (const d of pulled) {
+        const position = d.event.position;
+        counts.handedOut++;
+        const acked = ackedAt.get(position);
+        if (acked !== undefined && acked <= now) {
+          counts.againAfterAcked++;
+          if (acked < fault.signalledAt - LOSS_WINDOW_MS || acked > fault.exitedAt)
+            counts.againOutsideWindow++;
+        }
+        const list = holds.get(position) ?? [];
+        for (const h of list)
+          if (h.member !== who && !h.settled && now < h.at + ACK_WAIT_MS - HOLD_MARGIN_MS) counts.twoHands++;
+        list.push({ member: who, at: now, settled: false });
+        holds.set(position, list);
+      }
+      await Promise.all(
+        pulled.map(async (d) => {
+          const hold = holds.get(d.event.position)!.at(-1)!;
+          await new Promise((r) => setTimeout(r, Math.random() * 20)); // the member's work
+          try {
+            await d.ack();
+            counts.acked++;
+            if (!ackedAt.has(d.event.position)) ackedAt.set(d.event.position, Date.now());
+          } catch {
+            counts.ackFailed++;
+          }
+          hold.settled = true;
+        }),
+      );
+    }
+  };
+  const members = groups.map((g, i) => member(`m${i}`, g));
+
+  try {
+    await waitFor(() => ackedAt.size >= 200, { timeoutMs: 20_000, message: 'no acks before the fault' });
+    fault.signalledAt = Date.now();
+    await server.stop(signal);
+    fault.exitedAt = Date.now();
+    if (signal === 'SIGKILL') await new Promise((r) => setTimeout(r, 2_000)); // the outage
+    await server.start();
+    const before = ackedAt.size;
+    await waitFor(() => ackedAt.size >= before + 200, {
+      timeoutMs: 30_000,
+      message: 'no acks after the fault',
+    });
+    run.stopAppending = true;
+    await appending;
+    // Every event appended is acked or dead-lettered.
+    let dead = new Set<number>();
+    await waitFor(
+      async () => {
+        dead = new Set((await groups[0]!.deadLetters({ limit: 1_000 })).map((l) => l.event.position));
+        return [...appended].every((p) => ackedAt.has(p) || dead.has(p));
+      },
+      { timeoutMs: 60_000, message: 'events were neither acked nor dead-lettered' },
+    );
+    // Two ack waits more: whatever the server still hands out after an acked ack counts too.
+    await new Promise((r) => setTimeout(r, ACK_WAIT_MS * 2)); // lets redeliveries become due
+    run.stop = true;
+    await Promise.all(members);
+    dead = new Set((await groups[0]!.deadLetters({ limit: 1_000 })).map((l) => l.event.position));
+    counts.deadAfterAcked = [...dead].filter((p) => ackedAt.has(p)).length;
+    return counts;
+  } finally {
+    run.stop = true;
+    await Promise.allSettled([appending, ...members]);
+    for (const l of logs) await l.close();
+  }
+}
+
+describe('nats groups: acked acks across a nats-server restart', () => {
+  let server: PrivateServer;
+  let dir: string;
+  beforeAll(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'herald-ackdur-'));
+    server = new PrivateServer(await freePort(), dir);
+    await server.start();
+  });
+  afterAll(async () => {
+    await server.stop('SIGKILL');
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  for (const [signal, rounds] of [
+    ['SIGTERM', 1],
+    ['SIGKILL', 2],
+  ] as const) {
+    it(`${signal}, one hub: no acked event comes back, none in two hands, no acked dead letter`, async () => {
+      const all: Counts[] = [];
+      for (let round = 0; round < rounds; round++)
+        all.push(await acksAcrossFault(server, `${signal}_one_${round}`, signal, 1));
+      console.log(`${signal}, one hub`, all);
+      for (const counts of all)
+        expect(counts).toMatchObject({ againAfterAcked: 0, twoHands: 0, deadAfterAcked: 0 });
+    }, 120_000);
+
+    it(`${signal}, two hubs: only acks answered just before the fault come back`, async () => {
+      const all: Counts[] = [];
+      for (let round = 0; round < rounds; round++)
+        all.push(await acksAcrossFault(server, `${signal}_two_${round}`, signal, 2));
+      console.log(`${signal}, two hubs`, all);
+      for (const counts of all)
+        expect(counts).toMatchObject({ againOutsideWindow: 0, twoHands: 0, deadAfterAcked: 0 });
+    }, 120_000);
+  }
+});
