@@ -216,10 +216,30 @@ describe('sqliteLog: group commit', () => {
         log.append([{ type: 'busy.b' }]),
       ]);
       expect(settled.map((s) => s.status)).toEqual(['rejected', 'rejected']);
-      expect(String((settled[0] as PromiseRejectedResult).reason)).toMatch(/locked|busy/i);
+      expect((settled[0] as PromiseRejectedResult).reason).toMatchObject({
+        code: 'LOG_UNREACHABLE',
+        message: expect.stringMatching(/locked by another process/) as unknown,
+      });
       holder.prepare('ROLLBACK').run();
       holder.close();
       expect((await log.append([{ type: 'busy.c' }]))[0]!.position).toBe(1);
+    });
+  });
+
+  it('waits for another process\'s write lock off the event loop, then commits', async () => {
+    await withLog({ busyTimeoutMs: 30_000 }, async (log, path) => {
+      const holder = new BetterSqlite3(path);
+      holder.prepare('BEGIN IMMEDIATE').run();
+      let settled = false;
+      const appended = log.append([{ type: 'busy.wait' }]).finally(() => (settled = true));
+      // Timers run while the write waits: the connection does not hold the event loop for the
+      // lock (better-sqlite3 would wait synchronously for the whole busy timeout).
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      expect(settled).toBe(false);
+      expect(await log.bounds()).toEqual({ first: 0, last: 0 }); // readers are not held either
+      holder.prepare('ROLLBACK').run();
+      holder.close();
+      expect((await appended)[0]!.position).toBe(1);
     });
   });
 

@@ -5,9 +5,16 @@ import { HeraldError } from '../../errors/index.js';
 import type { ResolvedSqliteOptions } from './options.js';
 
 /**
+ * How long one statement waits for another process's lock. better-sqlite3 waits synchronously,
+ * holding the event loop, so the wait is short; the write queue tries a round again, on a timer,
+ * for the rest of `busyTimeoutMs`.
+ */
+const LOCK_WAIT_MS = 25;
+
+/**
  * Opens (creating) the database file with the log's connection settings: WAL (readers never
  * block the writer, and a commit is one append to the WAL), `synchronous` from the durability,
- * a busy timeout for other processes' write locks, and foreign keys (pending deliveries cascade
+ * a short busy wait for other processes' locks, and foreign keys (pending deliveries cascade
  * with their events).
  *
  * @example
@@ -17,7 +24,7 @@ import type { ResolvedSqliteOptions } from './options.js';
  */
 export function openDatabase(options: ResolvedSqliteOptions): Database.Database {
   mkdirSync(dirname(resolve(options.path)), { recursive: true });
-  const db = new Database(options.path, { timeout: options.busyTimeoutMs });
+  const db = new Database(options.path, { timeout: Math.min(options.busyTimeoutMs, LOCK_WAIT_MS) });
   try {
     const mode = db.pragma('journal_mode = WAL', { simple: true });
     if (mode !== 'wal') {

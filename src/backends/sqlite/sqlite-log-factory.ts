@@ -1,5 +1,5 @@
-import { settle } from '../../log/settle.js';
 import type { EventLog } from '../../log/types.js';
+import { whenUnlocked } from './busy.js';
 import { migrate } from './migrate.js';
 import { openDatabase } from './open-database.js';
 import { resolveSqliteOptions, type SqliteLogOptions } from './options.js';
@@ -30,16 +30,15 @@ import { prepareStatements } from './statements.js';
  * await log.close();
  * ```
  */
-export function sqliteLog(options: SqliteLogOptions): Promise<EventLog> {
-  return settle(() => {
-    const resolved = resolveSqliteOptions(options);
-    const db = openDatabase(resolved);
-    try {
-      migrate(db);
-      return new SqliteLog(db, prepareStatements(db), resolved);
-    } catch (error) {
-      db.close();
-      throw error;
-    }
-  });
+export async function sqliteLog(options: SqliteLogOptions): Promise<EventLog> {
+  const resolved = resolveSqliteOptions(options);
+  const db = await whenUnlocked(() => openDatabase(resolved), resolved.busyTimeoutMs);
+  try {
+    // Another process may be migrating the same new file, or writing: wait for its lock.
+    await whenUnlocked(() => migrate(db), resolved.busyTimeoutMs);
+    return new SqliteLog(db, prepareStatements(db), resolved);
+  } catch (error) {
+    db.close();
+    throw error;
+  }
 }

@@ -72,6 +72,7 @@ export class SqliteLog implements EventLog, LogContext {
       maxQueued: options.maxQueuedEvents,
       maxBatch: options.maxBatchEvents,
       windowMs: options.batchWindowMs,
+      busyTimeoutMs: options.busyTimeoutMs,
       commit: roundCommitter(db, sql, retention),
       wake: () => this.appended.notify(),
       rolledBack: invalidateTypeSets,

@@ -1,4 +1,5 @@
 import { HeraldError } from '../../errors/index.js';
+import { isBusy, lockedOut } from './busy.js';
 
 /** What the writes of one round (one transaction) share. */
 export interface Round {
@@ -53,6 +54,12 @@ export interface WriteQueueOptions {
   readonly maxBatch: number;
   readonly windowMs: number;
   /**
+   * How long a round may wait for another process's write lock (`busyTimeoutMs`): its
+   * transaction is tried again, off the event loop, until then; then every write of it fails with
+   * `LOG_UNREACHABLE`.
+   */
+  readonly busyTimeoutMs: number;
+  /**
    * Runs the writes in one transaction and commits. Throws `WriteFailed` when a write failed
    * midway, anything else when the transaction itself failed (busy, I/O, disk full).
    */
@@ -65,6 +72,8 @@ export interface WriteQueueOptions {
 
 interface Entry {
   readonly op: WriteOp<unknown>;
+  /** `Date.now()` when it was queued: its wait for a lock counts from there. */
+  readonly since: number;
   resolve(value: unknown): void;
   reject(error: unknown): void;
 }
@@ -74,15 +83,18 @@ interface Entry {
  * queued write (up to `maxBatch` events) and runs them in ONE transaction with ONE fsync. Each
  * write checks its own conditions first, so one caller's refusal (a `ConcurrencyError`) fails
  * only that caller. A write that fails midway rolls its round back; it alone is failed and the
- * others run again in a new round. When the transaction itself fails (busy past the timeout, an
- * I/O error, disk full) every write of the round fails with it. Each caller's promise settles
+ * others run again in a new round. When the transaction cannot take the write lock (another
+ * process holds it), the round is tried again on a timer (10 to 200 ms apart) until its oldest
+ * write waited `busyTimeoutMs`; then every write of it fails with `LOG_UNREACHABLE`. When the
+ * transaction itself fails otherwise (an I/O error, disk full) every write of the round fails
+ * with it. Each caller's promise settles
  * after the commit. The queue is bounded: past `maxQueued`
  * events, callers wait for room (no write is dropped). A round starts on the next turn of the
  * event loop, or `windowMs` after the first write when set.
  *
  * @example
  * ```ts
- * const queue = new WriteQueue({ maxQueued: 100_000, maxBatch: 10_000, windowMs: 0, commit, wake });
+ * const queue = new WriteQueue({ maxQueued: 100_000, maxBatch: 10_000, windowMs: 0, busyTimeoutMs: 5_000, commit, wake, rolledBack });
  * const rows = await queue.submit({ weight: 1, run: () => sql['delete-stream'].run('s').changes });
  * ```
  */
@@ -97,6 +109,9 @@ export class WriteQueue {
   #timer: ReturnType<typeof setTimeout> | undefined;
   #scheduled = false;
   #closed = false;
+  /** A round whose transaction could not take the write lock yet: it runs again first. */
+  #locked: Entry[] | undefined;
+  #lockedDelayMs = 0;
 
   constructor(options: WriteQueueOptions) {
     this.#options = options;
@@ -114,7 +129,7 @@ export class WriteQueue {
       this.#weight += weight;
     }
     return new Promise<T>((resolve, reject) => {
-      this.#entries.push({ op, resolve, reject });
+      this.#entries.push({ op, since: Date.now(), resolve, reject });
       this.#schedule();
     });
   }
@@ -122,7 +137,7 @@ export class WriteQueue {
   /** Refuses new writes and resolves once every admitted write has settled. */
   async close(): Promise<void> {
     this.#closed = true;
-    while (this.#weight > 0 || this.#room.length > 0) {
+    while (this.#weight > 0 || this.#room.length > 0 || this.#locked !== undefined) {
       await new Promise<void>((resolve) => this.#idle.push(resolve));
     }
   }
@@ -159,10 +174,29 @@ export class WriteQueue {
   readonly #flush = (): void => {
     this.#scheduled = false;
     this.#timer = undefined;
-    const batch = this.#take();
+    const batch = this.#locked ?? this.#take();
+    this.#locked = undefined;
     this.#admit();
     if (batch.length === 0) return this.#settled();
-    const { outcomes, wake } = this.#commit(batch.map((entry) => entry.op));
+    let round: { outcomes: Outcome[]; wake: boolean };
+    try {
+      round = this.#commit(batch.map((entry) => entry.op));
+    } catch (busy) {
+      // Another process holds the write lock (the connection waited only briefly, so the event
+      // loop was not held): try the round again later, until the oldest write's budget is spent.
+      const waited = Date.now() - Math.min(...batch.map((entry) => entry.since));
+      if (waited < this.#options.busyTimeoutMs) {
+        this.#locked = batch;
+        this.#lockedDelayMs = Math.min(Math.max(this.#lockedDelayMs * 2, 10), 200);
+        this.#scheduled = true;
+        this.#timer = setTimeout(this.#flush, this.#lockedDelayMs);
+        return;
+      }
+      const error = lockedOut(waited, this.#options.busyTimeoutMs, busy);
+      round = { outcomes: batch.map(() => ({ ok: false, error })), wake: false };
+    }
+    this.#lockedDelayMs = 0;
+    const { outcomes, wake } = round;
     batch.forEach((entry, i) => {
       const outcome = outcomes[i]!;
       if (outcome.ok) entry.resolve(outcome.value);
@@ -177,12 +211,16 @@ export class WriteQueue {
     else for (const resume of this.#idle.splice(0)) resume();
   }
 
-  /** One round; when a write of it failed midway, the round again without that write. */
+  /**
+   * One round; when a write of it failed midway, the round again without that write. Throws when
+   * the transaction could not take the write lock (nothing ran).
+   */
   #commit(ops: readonly WriteOp<unknown>[]): { outcomes: Outcome[]; wake: boolean } {
     try {
       return this.#options.commit(ops);
     } catch (error) {
       this.#options.rolledBack();
+      if (isBusy(error)) throw error;
       if (!(error instanceof WriteFailed))
         return { outcomes: ops.map(() => ({ ok: false, error })), wake: false };
       const rest = ops.filter((_, i) => i !== error.index);
