@@ -226,7 +226,7 @@ describe('sqliteLog: group commit', () => {
     });
   });
 
-  it('waits for another process\'s write lock off the event loop, then commits', async () => {
+  it("waits for another process's write lock off the event loop, then commits", async () => {
     await withLog({ busyTimeoutMs: 30_000 }, async (log, path) => {
       const holder = new BetterSqlite3(path);
       holder.prepare('BEGIN IMMEDIATE').run();
