@@ -4,6 +4,7 @@ import { afterAll, afterEach, describe, it } from 'vitest';
 import { natsLog } from '../src/backends/nats/index.js';
 import type { ConformanceContext } from '../src/testing/index.js';
 import { describeEventLogConformance } from '../src/testing/index.js';
+import { startCuttingProxy } from './fixtures/cutting-proxy.js';
 import { NATS_URL, natsUnreachable } from './fixtures/nats-server.js';
 import { holdNats } from './fixtures/nats-server-lock.js';
 
@@ -21,12 +22,14 @@ if (unreachable !== undefined) {
   const nc: NatsConnection = await connect({ servers: NATS_URL });
   const jsm: JetStreamManager = await jetstreamManager(nc);
   const streams = new Set<string>();
+  // The cut reply cases' logs connect through it: it loses JetStream's ack of a publish.
+  const proxy = await startCuttingProxy(NATS_URL);
 
-  const open = (ctx: ConformanceContext) => {
+  const open = (ctx: ConformanceContext, through?: string) => {
     const stream = `HERALD_TEST_${ctx.prefix}`;
     streams.add(stream);
     return natsLog({
-      connection: nc,
+      ...(through === undefined ? { connection: nc } : { servers: through }),
       stream,
       subjectPrefix: `heraldtest.${ctx.prefix}`,
       retention: ctx.retention,
@@ -47,6 +50,7 @@ if (unreachable !== undefined) {
   afterAll(async () => {
     await drop(streams);
     await nc.close();
+    await proxy.close();
     await release();
   });
 
@@ -56,6 +60,18 @@ if (unreachable !== undefined) {
     restart: async (log, ctx) => {
       await log.close();
       return open(ctx);
+    },
+    cutReply: {
+      // Its own connection, through the proxy.
+      createLog: (ctx) => open(ctx, `${proxy.host}:${proxy.port}`),
+      // A publish of an event of this case went through; JetStream's PubAck (a MSG on the
+      // publisher's inbox, `{"stream":"HERALD_TEST_…", "seq":…}`) is lost with the connection.
+      arm: (ctx) =>
+        proxy.arm(
+          (chunk) => chunk.includes(`PUB heraldtest.${ctx.prefix}.`),
+          new RegExp(`\\{"stream":\\s*"HERALD_TEST_${ctx.prefix}",\\s*"seq":`),
+        ),
+      fired: () => proxy.fired,
     },
   });
 }

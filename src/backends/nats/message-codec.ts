@@ -7,6 +7,11 @@ export const STREAM_HEADER = 'Herald-Stream';
 export const VERSION_HEADER = 'Herald-Version';
 /** `<batch id> <index>/<size>` on each message of a batch of more than one event. */
 export const BATCH_HEADER = 'Herald-Batch';
+/**
+ * Which `append` call published the message (a token unique to the call): when JetStream's ack
+ * is lost, the log tells an event its call stored from the same id stored by anyone else.
+ */
+export const APPEND_HEADER = 'Herald-Append';
 
 /** Where a message sits in the batch its append stored. */
 export interface BatchMark {
@@ -18,20 +23,22 @@ export interface BatchMark {
 
 /**
  * The headers of one event's JetStream message (`Nats-Msg-Id` is set by the publish option):
- * where it was stored, and its place in a batch of more than one event. Internal.
+ * the append call that published it, where it was stored, and its place in a batch of more than
+ * one event. Internal.
  *
  * @example
  * ```ts
- * eventHeaders('order-o-1', 3, { id: 'b1', index: 1, size: 2 });
+ * eventHeaders('k3x9q2ab.1f', 'order-o-1', 3, { id: 'b1', index: 1, size: 2 });
  * ```
  */
 export function eventHeaders(
+  append: string,
   stream: string | undefined,
   version: number | undefined,
   batch?: BatchMark,
-): MsgHdrs | undefined {
-  if (stream === undefined && batch === undefined) return undefined;
+): MsgHdrs {
   const h = headers();
+  h.set(APPEND_HEADER, append);
   if (stream !== undefined) {
     h.set(STREAM_HEADER, stream);
     h.set(VERSION_HEADER, String(version));

@@ -29,11 +29,12 @@ import type {
   StoredEvent,
 } from '../../log/types.js';
 import { AppendBatcher, type AppendRequest } from '../../log/append-batcher.js';
+import { AppendLandings } from './append-landings.js';
 import { BatchAssembler } from './batch-assembler.js';
 import { NATS_CAPABILITIES } from './capabilities.js';
 import { EventIndex } from './event-index.js';
 import { indexSubscription } from './index-subscription.js';
-import { batchOf, decodeEvent, eventHeaders } from './message-codec.js';
+import { APPEND_HEADER, batchOf, decodeEvent, eventHeaders } from './message-codec.js';
 import { NatsGroups } from './nats-groups.js';
 import { unreachable } from './nats-errors.js';
 import { Publisher, type PublishOptions } from './publisher.js';
@@ -54,6 +55,13 @@ const MAX_QUEUED = 100_000;
  * events, or the stream's last message) before it fails with `LOG_UNREACHABLE`.
  */
 const FEED_WAIT_MS = 5_000;
+/**
+ * Until how long after the call an append whose ack was lost waits for the connection to come
+ * back (to find out what the server stored, and go on) rather than fail with `LOG_UNREACHABLE`.
+ * An ack that timed out (5 s) is past it: that append fails at once, as before. With the catch-up
+ * after it (at most `FEED_WAIT_MS`), every append still answers within 10 s.
+ */
+const LOST_ACK_WAIT_MS = 3_000;
 /** A wait that saw no progress for this long, while connected, starts the feed again. */
 const FEED_STALL_MS = 1_000;
 /**
@@ -105,6 +113,15 @@ function isFree(p: Planned): boolean {
 }
 const encoder = new TextEncoder();
 
+/**
+ * A publish whose ack did not come (the connection dropped: the watcher failed it; or no answer in
+ * time): the server may have stored the message.
+ */
+function isLostAck(reason: unknown): boolean {
+  if (reason instanceof HeraldError) return reason.code === 'LOG_UNREACHABLE';
+  return (reason as { name?: unknown } | undefined)?.name === 'TimeoutError';
+}
+
 /** The log behind `natsLog`. Internal: obtained through `natsLog()`. */
 export class NatsLog implements EventLog {
   readonly capabilities = NATS_CAPABILITIES;
@@ -134,6 +151,10 @@ export class NatsLog implements EventLog {
   );
   /** False between a disconnect and the reconnect: appends are refused, not buffered by the client. */
   #connected = true;
+  /** Resolved at the next reconnect (made by a call waiting for one). */
+  #reconnected: { promise: Promise<void>; resolve: () => void } | undefined;
+  /** Where each append call's own messages landed: its retry after a lost ack is no duplicate. */
+  readonly #landings = new AppendLandings<AppendRequest>();
   /** Concurrent appends of this process share rounds; a batch's sequences stay consecutive. */
   readonly #batcher = new AppendBatcher((requests) => this.#round(requests), MAX_ROUND, MAX_QUEUED);
 
@@ -194,6 +215,7 @@ export class NatsLog implements EventLog {
       for await (const s of this.#nc.status()) {
         if (s.type === 'disconnect' || s.type === 'close') {
           this.#connected = false;
+          if (s.type === 'close') this.#reconnected?.resolve(); // it never comes back
           // Acks of what was in flight will not come back on this connection: answer now, so
           // the appends and acks behind them do not wait out the 5 s timeout.
           const lost = (what: string): HeraldError =>
@@ -205,6 +227,8 @@ export class NatsLog implements EventLog {
           this.#groups.failWaiting(lost('ack'));
         } else if (s.type === 'reconnect') {
           this.#connected = true;
+          this.#reconnected?.resolve();
+          this.#reconnected = undefined;
           // The server may have lost the feed's pull (a restart does): start it again now rather
           // than wait for the client to notice missed heartbeats.
           this.#restartFeed();
@@ -243,6 +267,7 @@ export class NatsLog implements EventLog {
           const timeMs = m.info.timestampNanos / 1e6;
           const event = decodeEvent({ seq: m.seq, headers: m.headers, data: m.data, timeMs });
           this.#received = m.seq;
+          if (this.#landings.active) this.#landings.landed(m.headers?.get(APPEND_HEADER), event.id, m.seq);
           this.#batches.push({ event, batch: batchOf(m.headers), timeMs });
         }
       } catch (err) {
@@ -341,9 +366,20 @@ export class NatsLog implements EventLog {
    * caller's expected version is checked against the index plus the batches before it in the
    * run. When another writer cuts in, callers whose messages all landed before the cut are done;
    * the others go again on the new state (what of theirs landed is never visible, and deleted).
+   * When acks are lost (see `#afterLostAcks`), everyone goes again with the same `Nats-Msg-Id`s.
    */
   async #round(requests: AppendRequest[]): Promise<void> {
+    try {
+      await this.#attempts(requests);
+    } finally {
+      for (const request of requests) this.#landings.forget(request);
+    }
+  }
+
+  async #attempts(requests: AppendRequest[]): Promise<void> {
     let waiting = requests;
+    // The `Nats-Msg-Id` suffix: a new one after a cut-in, the same after lost acks.
+    let generation = 0;
     for (let attempt = 0; waiting.length > 0; attempt++) {
       if (attempt >= MAX_ATTEMPTS) {
         const error = new HeraldError(
@@ -362,7 +398,9 @@ export class NatsLog implements EventLog {
         return;
       }
       const { planned, deferred } = this.#plan(waiting);
-      waiting = [...(await this.#publish(planned, attempt)), ...deferred];
+      const { again, lost } = await this.#publish(planned, generation);
+      if (!lost) generation++;
+      waiting = [...again, ...deferred];
     }
   }
 
@@ -405,9 +443,13 @@ export class NatsLog implements EventLog {
    * puts it; the others form the chained run (first message expects the stream's last sequence,
    * each next one the message before it), so what of it lands is a prefix. A retry publishes with
    * a `Nats-Msg-Id` of `<id>#<attempt>`: the deleted first attempt's id is still in JetStream's
-   * duplicate window.
+   * duplicate window. Every message carries its caller's `Herald-Append` token. `lost` says that
+   * acks were lost (see `#afterLostAcks`): then every caller goes again.
    */
-  async #publish(planned: readonly Planned[], attempt: number): Promise<AppendRequest[]> {
+  async #publish(
+    planned: readonly Planned[],
+    attempt: number,
+  ): Promise<{ again: AppendRequest[]; lost: boolean }> {
     const base = Math.max(this.#received, this.#index.lastSeq);
     const chained = planned.filter((p) => !isFree(p));
     const free = planned.filter(isFree);
@@ -429,15 +471,24 @@ export class NatsLog implements EventLog {
             // The first expects the stream's last sequence, each next one the message before
             // it: once one fails, every later one fails too (what landed is a prefix).
             ...(previous === undefined ? { lastSequence: base } : { lastMsgID: previous }),
-            headers: eventHeaders(stream, stream === undefined ? undefined : version + i + 1, batch),
+            headers: eventHeaders(
+              this.#landings.token(request),
+              stream,
+              stream === undefined ? undefined : version + i + 1,
+              batch,
+            ),
           }),
         );
         previous = attempt === 0 ? event.id : `${event.id}#${attempt}`;
       });
     }
     // After the chained run on the same connection, so they never cut into it.
-    const freeSends = free.map((p) => send(p.fresh[0]!, {}));
+    const freeSends = free.map((p) =>
+      send(p.fresh[0]!, { headers: eventHeaders(this.#landings.token(p.request), undefined, undefined) }),
+    );
     const [acks, freeAcks] = await Promise.all([Promise.allSettled(sends), Promise.allSettled(freeSends)]);
+    if ([...acks, ...freeAcks].some((a) => a.status === 'rejected' && isLostAck(a.reason)))
+      return { again: await this.#afterLostAcks(planned), lost: true };
     // The first message that did not land as expected: a cut-in, a duplicate or a failure.
     let cut = acks.findIndex(
       (a, i) => a.status === 'rejected' || a.value.duplicate || a.value.seq !== base + i + 1,
@@ -473,7 +524,7 @@ export class NatsLog implements EventLog {
         await this.#seen(seen);
       } catch (err) {
         for (const p of [...done, ...freeDone, ...retry, ...freeRetry]) p.request.reject(err);
-        return [];
+        return { again: [], lost: false };
       }
     }
     // A batch whose messages were stored more than BATCH_SPAN_MS apart is not visible: its caller
@@ -491,23 +542,85 @@ export class NatsLog implements EventLog {
       await deleteMessages(this.#jsm, this.#options.stream, undo);
     }
     for (const { request, fresh } of [...done, ...freeDone])
-      request.resolve(this.#index.results(request.prepared.events, new Set(fresh.map((e) => e.id))));
-    if (retry.length === 0 && freeRetry.length === 0) return [];
+      request.resolve(this.#index.results(request.prepared.events, this.#storedBy(request, fresh)));
+    if (retry.length === 0 && freeRetry.length === 0) return { again: [], lost: false };
     const failure = acks.slice(firstRetried).find((a) => a.status === 'rejected');
     const code = (failure?.reason as { code?: unknown } | undefined)?.code;
     if (failure !== undefined && code !== WRONG_LAST_SEQUENCE && code !== WRONG_LAST_MSG_ID) {
       const error = unreachable(failure.reason);
       for (const p of retry) p.request.reject(error);
       retry.length = 0;
-      if (freeRetry.length === 0) return [];
+      if (freeRetry.length === 0) return { again: [], lost: false };
     }
     try {
       await this.#catchUp();
     } catch (err) {
       for (const p of [...retry, ...freeRetry]) p.request.reject(err);
+      return { again: [], lost: false };
+    }
+    return { again: [...retry, ...freeRetry].map((p) => p.request), lost: false };
+  }
+
+  /**
+   * The ids of `request` it stored: those this attempt published (`fresh`), and those an earlier
+   * attempt whose ack was lost stored (found where its own message landed).
+   */
+  #storedBy(request: AppendRequest, fresh: readonly HeraldEvent[]): Set<string> {
+    const ids = new Set(fresh.map((e) => e.id));
+    const { events } = request.prepared;
+    if (ids.size === events.length) return ids;
+    for (const { id } of events)
+      if (this.#landings.own(request, id, this.#index.byId(id)?.position)) ids.add(id);
+    return ids;
+  }
+
+  /**
+   * Some acks were lost (the connection dropped, or JetStream did not answer in time): what of
+   * the run the server stored is unknown. Once connected again the feed catches up, and each
+   * caller's own messages are found by their `Herald-Append` token: stored where the event is,
+   * they are the caller's (reported as stored by it, not as duplicates of themselves); landed but
+   * not visible (a batch cut short), they are deleted. Every caller goes again, with the same
+   * `Nats-Msg-Id`s, so JetStream drops a message of theirs that lands late. Past
+   * `LOST_ACK_WAIT_MS` from the earliest call, they fail with `LOG_UNREACHABLE`.
+   */
+  async #afterLostAcks(planned: readonly Planned[]): Promise<AppendRequest[]> {
+    const requests = planned.map((p) => p.request);
+    const deadline = Math.min(...requests.map((r) => r.submittedAt)) + LOST_ACK_WAIT_MS;
+    try {
+      if (Date.now() >= deadline) throw new HeraldError('LOG_UNREACHABLE', 'no ack in time');
+      await this.#untilConnected(deadline);
+      await this.#catchUp();
+    } catch (err) {
+      const error = new HeraldError(
+        'LOG_UNREACHABLE',
+        'NATS did not confirm the append; it may or may not be stored: appending the same events again stores them once',
+        { cause: err },
+      );
+      for (const request of requests) request.reject(error);
       return [];
     }
-    return [...retry, ...freeRetry].map((p) => p.request);
+    const stored = (id: string): number | undefined => this.#index.byId(id)?.position;
+    const strays = requests.flatMap((request) => this.#landings.strays(request, stored));
+    await deleteMessages(this.#jsm, this.#options.stream, strays);
+    return requests;
+  }
+
+  /** Waits until the connection is back (woken by the reconnect); past `deadline`, LOG_UNREACHABLE. */
+  async #untilConnected(deadline: number): Promise<void> {
+    while (!this.#connected) {
+      this.#assertOpen();
+      const left = deadline - Date.now();
+      if (this.#nc.isClosed() || left <= 0)
+        throw new HeraldError('LOG_UNREACHABLE', 'NATS did not reconnect in time');
+      if (this.#reconnected === undefined) {
+        let resolve!: () => void;
+        const promise = new Promise<void>((r) => (resolve = r));
+        this.#reconnected = { promise, resolve };
+      }
+      let timer: NodeJS.Timeout | undefined;
+      await Promise.race([this.#reconnected.promise, new Promise((r) => (timer = setTimeout(r, left)))]);
+      clearTimeout(timer);
+    }
   }
 
   read(options?: ReadOptions): AsyncIterable<StoredEvent> {

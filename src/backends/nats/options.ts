@@ -18,7 +18,9 @@ export interface NatsLogOptions {
   /**
    * With `servers`: how long opening the log keeps trying to connect before it fails with
    * `LOG_UNREACHABLE` (default 10,000 ms). Once open, the connection reconnects for as long as
-   * the log is open; appends made while it is down fail at once with `LOG_UNREACHABLE`.
+   * the log is open; appends made while it is down fail at once with `LOG_UNREACHABLE`. An
+   * append whose ack the dropped connection lost waits up to 3 s from the call for it to come
+   * back, then finds what the server stored and goes on (its own events are not duplicates).
    */
   connectTimeoutMs?: number;
   /** JetStream's `Nats-Msg-Id` window (default 120,000 ms; never above `retention.maxAgeMs`). */
