@@ -1,5 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { chmodSync, copyFileSync, mkdtempSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -41,22 +41,31 @@ async function freePort(): Promise<number> {
   return address.port;
 }
 
-/** A nats-server of this file's own, with JetStream in its own store directory. */
+/**
+ * A nats-server of this file's own, with JetStream in its own store directory. It runs a copy of
+ * the binary kept in that directory: `start-stop-daemon --stop --exec /usr/sbin/nats-server`, as
+ * other tests restart the shared server, stops every process of that executable.
+ */
 class PrivateServer {
   readonly url: string;
   readonly #port: number;
   readonly #dir: string;
   #child: ChildProcess | undefined;
 
+  readonly #binary: string;
+
   constructor(port: number, dir: string) {
     this.#port = port;
     this.#dir = dir;
     this.url = `127.0.0.1:${port}`;
+    this.#binary = join(dir, 'nats-server');
+    copyFileSync(NATS_DAEMON, this.#binary);
+    chmodSync(this.#binary, 0o755);
   }
 
   async start(): Promise<void> {
-    const args = ['-a', '127.0.0.1', '-p', String(this.#port), '-js', '-sd', this.#dir];
-    this.#child = spawn(NATS_DAEMON, args, { stdio: 'ignore' });
+    const args = ['-a', '127.0.0.1', '-p', String(this.#port), '-js', '-sd', join(this.#dir, 'store')];
+    this.#child = spawn(this.#binary, args, { stdio: 'ignore' });
     await waitFor(() => this.#jetStreamUp(), {
       timeoutMs: 20_000,
       message: 'the private nats-server did not start',
@@ -242,6 +251,48 @@ describe('nats groups: acked acks across a nats-server restart', () => {
     await server.stop('SIGKILL');
     rmSync(dir, { recursive: true, force: true });
   });
+
+  it('a delivery dropped from the buffer unseen does not count toward maxDeliveries', async () => {
+    const log = await natsLog({
+      servers: server.url,
+      stream: 'ACKDUR_unreached',
+      subjectPrefix: 'ackdur_unreached',
+    });
+    try {
+      const group = await log.group('u', {
+        types: ['u.>'],
+        startAt: 'end',
+        ackWaitMs: 1_000,
+        maxDeliveries: 2,
+      });
+      // A pull whose wait is aborted keeps what arrives late for the next pull; past half its ack
+      // wait there it is dropped, never handed to a member.
+      const abort = new AbortController();
+      const waiting = group.pull({ max: 1, waitMs: 2_000, signal: abort.signal });
+      setTimeout(() => abort.abort(), 100);
+      expect(await waiting).toEqual([]);
+      const [appended] = await log.append([{ type: 'u.e', data: {} }]);
+      await new Promise((r) => setTimeout(r, 700)); // the late delivery ages in the buffer
+      // Members get the event twice (JetStream delivers it three times), then it is a dead letter.
+      const got: number[] = [];
+      await waitFor(
+        async () => {
+          for (const d of await group.pull({ max: 1, waitMs: 500 })) {
+            got.push(d.deliveryCount);
+            await d.nack({ error: 'not now' });
+          }
+          return (await group.deadLetters()).length > 0;
+        },
+        { timeoutMs: 20_000, message: 'no dead letter' },
+      );
+      expect(got).toEqual([1, 2]);
+      expect(await group.deadLetters()).toMatchObject([
+        { event: { position: appended!.position }, deliveries: 2 },
+      ]);
+    } finally {
+      await log.close();
+    }
+  }, 30_000);
 
   for (const [signal, rounds] of [
     ['SIGTERM', 1],

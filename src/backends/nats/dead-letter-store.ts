@@ -90,6 +90,33 @@ export class DeadLetterStore {
     await this.#jsm.streams.deleteMessage(this.#place.dlqStream, seq, false).catch(() => false);
   }
 
+  /**
+   * Records that a delivery of the event at `position` never reached a member (dropped from a
+   * buffer past half its ack wait): it does not count toward `maxDeliveries`.
+   */
+  async addUnreached(position: number): Promise<void> {
+    await this.#js.publish(`${this.#place.unreachedSubject}.${position}`, new Uint8Array(0));
+  }
+
+  /**
+   * How many deliveries never reached a member, by position, for every event of the group that
+   * has such records (one request; the records go once their event is acked or dead-lettered).
+   */
+  async unreached(): Promise<Map<number, number>> {
+    const prefix = `${this.#place.unreachedSubject}.`;
+    const info = await this.#jsm.streams.info(this.#place.dlqStream, { subjects_filter: `${prefix}>` });
+    const out = new Map<number, number>();
+    for (const [subject, count] of Object.entries(info.state.subjects ?? {}))
+      out.set(Number(subject.slice(prefix.length)), count);
+    return out;
+  }
+
+  /** Forgets the unreached deliveries of `position` (its event was acked or dead-lettered). */
+  async clearUnreached(position: number): Promise<void> {
+    const filter = `${this.#place.unreachedSubject}.${position}`;
+    await this.#jsm.streams.purge(this.#place.dlqStream, { filter });
+  }
+
   /** Queues a dead letter's event for redelivery through the redrive consumer. */
   async redrive(letter: StoredDeadLetter): Promise<void> {
     const h = headers();

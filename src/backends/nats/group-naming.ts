@@ -19,6 +19,12 @@ export interface GroupPlace {
   readonly redriveSubject: string;
   /** The durable consumer on `dlqStream` that delivers `redriveSubject`. */
   readonly redriveDurable: string;
+  /**
+   * Where this group records deliveries that never reached a member, one message per delivery
+   * on `<unreachedSubject>.<position>` in `dlqStream`, so they do not count toward
+   * `maxDeliveries` in any process.
+   */
+  readonly unreachedSubject: string;
 }
 
 const GROUP_PREFIX = 'g_';
@@ -56,6 +62,7 @@ export function groupPlace(stream: string, name: string): GroupPlace {
     dlqSubject: `_HERALD.${stream}.dlq.${token}`,
     redriveSubject: `_HERALD.${stream}.redrive.${token}`,
     redriveDurable: `${REDRIVE_PREFIX}${token}`,
+    unreachedSubject: `_HERALD.${stream}.unreached.${token}`,
   };
 }
 

@@ -20,13 +20,18 @@ import type {
 import type { AckBatcher } from './ack-batcher.js';
 import { DeadLetterStore, POSITION_HEADER, type StoredDeadLetter } from './dead-letter-store.js';
 import type { GroupPlace, GroupRecord } from './group-naming.js';
-import { deliveryInfo, pullMessages, type DeliveryInfo, type PullRequest } from './pull-request.js';
+import { deliveryInfo, pullMessages, type PullRequest } from './pull-request.js';
 
 /** This process's view of one delivered event of a group (JetStream keeps no per-message state it would show). */
 export interface Tracked {
   readonly event: StoredEvent;
-  /** The delivery count JetStream gave its latest delivery here. */
+  /**
+   * The delivery count of its latest delivery here: JetStream's, less the deliveries recorded as
+   * never having reached a member.
+   */
   readonly deliveries: number;
+  /** How many of JetStream's deliveries of it never reached a member (records to clear once settled). */
+  readonly unreached: number;
   /** Delivered through the redrive consumer (the group consumer's ack floor says nothing of it). */
   readonly redriven: boolean;
   deadline: number;
@@ -37,7 +42,6 @@ export interface Tracked {
 /** What a delivery handed out holds, for its ack or nack: kept off the delivery object users see. */
 interface Held {
   readonly message: Msg;
-  readonly info: DeliveryInfo;
   readonly event: StoredEvent;
   readonly entry: Tracked;
   readonly redriven: boolean;
@@ -94,7 +98,9 @@ function unlessAborted<T>(promise: Promise<T>, signal: AbortSignal | undefined):
 
 /**
  * A consumer group of the NATS log: one durable pull consumer on the log's stream (AckWait =
- * `ackWaitMs`, MaxDeliver = `maxDeliveries + 1`), `nak(delay)` for a nack (the group's backoff
+ * `ackWaitMs`, MaxDeliver unlimited: this class dead-letters an event once members got it
+ * `maxDeliveries` times, JetStream's count less the deliveries recorded as never having reached a
+ * member), `nak(delay)` for a nack (the group's backoff
  * computed here), and for dead letters a `term()` plus a message in the log's dead-letter
  * stream with the last error; redriven events go through a second durable consumer on that
  * stream, so their delivery count starts again at 1. Internal: obtained through `log.group(name)`.
@@ -113,8 +119,8 @@ export class NatsGroup implements ConsumerGroup {
   #matches: (type: string) => boolean;
   /** Deliveries that reached this process after the pull that asked for them returned. */
   readonly #buffer: GroupDelivery[] = [];
-  /** When each delivery's ack wait ends (ms since the epoch), for the buffer's check. */
-  readonly #deadlines = new WeakMap<GroupDelivery, number>();
+  /** What each buffered delivery holds, for the buffer's check. */
+  readonly #held = new WeakMap<GroupDelivery, Held>();
 
   constructor(ctx: NatsGroupContext, place: GroupPlace, record: GroupRecord) {
     this.name = place.name;
@@ -147,7 +153,7 @@ export class NatsGroup implements ConsumerGroup {
     const waitMs = checkMillis('waitMs', options.waitMs ?? 0, 0);
     const { signal } = options;
     const { stream, durable, dlqStream, redriveDurable } = this.#place;
-    const out = this.#fromBuffer(max);
+    const out = await this.#fromBuffer(max);
     const deadline = Date.now() + waitMs;
     for (;;) {
       if (signal?.aborted === true) return out;
@@ -179,15 +185,18 @@ export class NatsGroup implements ConsumerGroup {
   /**
    * Up to `max` buffered deliveries that still have at least half their ack wait: an older one is
    * dropped, not handed out, since the server hands it out again once its ack wait ends and two
-   * members would then hold the same event.
+   * members would then hold the same event. A dropped delivery of the group consumer is recorded
+   * as unreached first (in the dead-letter stream), so it does not count toward `maxDeliveries`;
+   * if that write fails it counts.
    */
-  #fromBuffer(max: number): GroupDelivery[] {
+  async #fromBuffer(max: number): Promise<GroupDelivery[]> {
     const out: GroupDelivery[] = [];
     const margin = this.#record.options.ackWaitMs / 2;
     while (out.length < max && this.#buffer.length > 0) {
       const delivery = this.#buffer.shift()!;
-      const deadline = this.#deadlines.get(delivery) ?? 0;
-      if (deadline - Date.now() >= margin) out.push(delivery);
+      const held = this.#held.get(delivery)!;
+      if (held.entry.deadline - Date.now() >= margin) out.push(delivery);
+      else if (!held.redriven) await this.#ctx.dead.addUnreached(held.event.position).catch(() => undefined);
     }
     return out;
   }
@@ -199,6 +208,11 @@ export class NatsGroup implements ConsumerGroup {
     redriven: boolean,
   ): Promise<GroupDelivery[]> {
     const messages = await pullMessages(this.#ctx.nc, stream, durable, request);
+    // Redeliveries (the exception) are told how many earlier deliveries never reached a member.
+    const redelivery = !redriven && messages.some((m) => deliveryInfo(m.reply!).deliveryCount > 1);
+    const unreachedOf = redelivery
+      ? await this.#ctx.dead.unreached().catch(() => new Map<number, number>())
+      : undefined;
     const out: GroupDelivery[] = [];
     for (const m of messages) {
       const info = deliveryInfo(m.reply!);
@@ -222,22 +236,27 @@ export class NatsGroup implements ConsumerGroup {
       }
       const { maxDeliveries, ackWaitMs } = this.#record.options;
       const error = before?.error;
-      if (info.deliveryCount > maxDeliveries) {
+      const unreached = info.deliveryCount > 1 ? (unreachedOf?.get(position) ?? 0) : 0;
+      // At least 1: a server that lost its consumer state counts from 1 again, records or not.
+      const deliveries = Math.max(1, info.deliveryCount - unreached);
+      if (deliveries > maxDeliveries) {
         // The delivery past maxDeliveries: the last ack wait expired, the event is a dead letter.
-        await this.#bury(m, event, info.deliveryCount - 1, error, redriven);
+        await this.#bury(m, event, deliveries - 1, error, redriven, unreached);
         continue;
       }
       const entry: Tracked = {
         event,
-        deliveries: info.deliveryCount,
+        deliveries,
+        unreached,
         redriven,
         deadline: Date.now() + ackWaitMs,
         acked: false,
         error,
       };
       tracked.set(position, entry);
-      const delivery = new NatsDelivery(this, { message: m, info, event, entry, redriven });
-      this.#deadlines.set(delivery, entry.deadline);
+      const held: Held = { message: m, event, entry, redriven };
+      const delivery = new NatsDelivery(this, held);
+      this.#held.set(delivery, held);
       out.push(delivery);
     }
     return out;
@@ -251,6 +270,7 @@ export class NatsGroup implements ConsumerGroup {
     if (current !== undefined) current.acked = true;
     if (tracked.size > MAX_TRACKED) forgetAcked(tracked);
     if (d.redriven) await this.#settled(d.message);
+    if (d.entry.unreached > 0) await this.#ctx.dead.clearUnreached(d.event.position).catch(() => undefined);
   }
 
   /** The nack of a delivery: a `nak` with the delay, or a dead letter. Internal: called by `NatsDelivery`. */
@@ -260,11 +280,11 @@ export class NatsGroup implements ConsumerGroup {
   ): Promise<void> {
     const { maxDeliveries, backoff } = this.#record.options;
     const { entry } = d;
-    const { deliveryCount } = d.info;
+    const deliveryCount = entry.deliveries;
     const delay = nackDelay(backoff, deliveryCount, options.delayMs);
     const error = options.error === undefined ? entry.error : describeError(options.error);
     if (options.deadLetter === true || deliveryCount >= maxDeliveries) {
-      await this.#bury(d.message, d.event, deliveryCount, error, d.redriven);
+      await this.#bury(d.message, d.event, deliveryCount, error, d.redriven, entry.unreached);
       return;
     }
     entry.error = error;
@@ -280,11 +300,13 @@ export class NatsGroup implements ConsumerGroup {
     deliveries: number,
     error: string | undefined,
     redriven: boolean,
+    unreached: number,
   ): Promise<void> {
     await this.#ctx.dead.add(event, deliveries, error);
     await respond(this.#ctx.nc, m, '+TERM');
     this.#ctx.tracked.delete(event.position);
     if (redriven) await this.#settled(m);
+    if (unreached > 0) await this.#ctx.dead.clearUnreached(event.position).catch(() => undefined);
   }
 
   /**
@@ -464,7 +486,7 @@ class NatsDelivery implements GroupDelivery {
   }
 
   get deliveryCount(): number {
-    return this.#held.info.deliveryCount;
+    return this.#held.entry.deliveries;
   }
 
   async ack(): Promise<void> {

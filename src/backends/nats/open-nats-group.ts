@@ -54,8 +54,17 @@ async function consumerInfo(jsm: JetStreamManager, stream: string, durable: stri
   }
 }
 
-/** The server-side settings both consumers of a group share (their updatable fields). */
-function limits(options: ResolvedGroupOptions): Partial<ConsumerConfig> {
+/**
+ * The updatable server-side settings of the group consumer: no MaxDeliver, since deliveries that
+ * never reached a member do not count toward `maxDeliveries` and JetStream cannot tell them; the
+ * client dead-letters the event (see `NatsGroup`).
+ */
+function groupLimits(options: ResolvedGroupOptions): Partial<ConsumerConfig> {
+  return { ack_wait: nanos(options.ackWaitMs), max_deliver: -1 };
+}
+
+/** The updatable server-side settings of the redrive consumer. */
+function redriveLimits(options: ResolvedGroupOptions): Partial<ConsumerConfig> {
   // One delivery more than maxDeliveries: the client dead-letters the event on that one (the
   // server would only drop it with an advisory).
   return { ack_wait: nanos(options.ackWaitMs), max_deliver: options.maxDeliveries + 1 };
@@ -115,7 +124,7 @@ export async function openNatsGroup(
       max_ack_pending: -1,
       description: recordText(record),
       ...startConfig(startAt),
-      ...limits(resolved),
+      ...groupLimits(resolved),
     };
     try {
       info = await jsm.consumers.add(place.stream, config);
@@ -124,7 +133,10 @@ export async function openNatsGroup(
       if (info === undefined) throw err;
     }
     record = parseRecord(info.config.description) ?? record;
-  } else if (Object.values(options as Record<string, unknown>).some((value) => value !== undefined)) {
+  } else if (
+    Object.values(options as Record<string, unknown>).some((value) => value !== undefined) ||
+    info.config.max_deliver !== -1 // made by an older Herald, with MaxDeliver = maxDeliveries + 1
+  ) {
     const before = record.options.types;
     record = { options: resolveGroupOptions(options, record.options), start: record.start };
     const changed = JSON.stringify(record.options.types) !== JSON.stringify(before);
@@ -134,7 +146,7 @@ export async function openNatsGroup(
     await jsm.consumers.update(place.stream, place.durable, {
       description: recordText(record),
       ...(changed ? { filter_subject: filterSubject(ctx.subjectPrefix, record.options.types) } : {}),
-      ...limits(record.options),
+      ...groupLimits(record.options),
     });
     if (changed) typesChangedFrom = info;
   }
@@ -156,7 +168,7 @@ async function ensureRedriveConsumer(
         deliver_policy: DeliverPolicy.All,
         filter_subject: place.redriveSubject,
         max_ack_pending: -1,
-        ...limits(options),
+        ...redriveLimits(options),
       })
       .catch(async (err: unknown) => {
         if ((await consumerInfo(jsm, place.dlqStream, place.redriveDurable)) === undefined) throw err;
@@ -165,5 +177,5 @@ async function ensureRedriveConsumer(
     info.config.ack_wait !== nanos(options.ackWaitMs) ||
     info.config.max_deliver !== options.maxDeliveries + 1
   )
-    await jsm.consumers.update(place.dlqStream, place.redriveDurable, limits(options));
+    await jsm.consumers.update(place.dlqStream, place.redriveDurable, redriveLimits(options));
 }
