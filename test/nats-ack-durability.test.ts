@@ -294,6 +294,31 @@ describe('nats groups: acked acks across a nats-server restart', () => {
     }
   }, 30_000);
 
+  it('a group consumer made with MaxDeliver (an older Herald) loses it when the group is opened', async () => {
+    const options = { servers: server.url, stream: 'ACKDUR_upgrade', subjectPrefix: 'ackdur_upgrade' };
+    const log = await natsLog(options);
+    const nc = await connect({ servers: server.url });
+    try {
+      await log.group('old', { types: ['o.>'], startAt: 'start', maxDeliveries: 5 });
+      const jsm = await jetstreamManager(nc);
+      const durable = (await jsm.consumers.list('ACKDUR_upgrade').next()).find((c) =>
+        c.name.startsWith('g_'),
+      )!;
+      await jsm.consumers.update('ACKDUR_upgrade', durable.name, { max_deliver: 6 });
+      // Another process opens the group as it is: the server must not stop delivering at 6.
+      const other = await natsLog(options);
+      try {
+        await other.group('old');
+        expect((await jsm.consumers.info('ACKDUR_upgrade', durable.name)).config.max_deliver).toBe(-1);
+      } finally {
+        await other.close();
+      }
+    } finally {
+      await nc.close();
+      await log.close();
+    }
+  });
+
   for (const [signal, rounds] of [
     ['SIGTERM', 1],
     ['SIGKILL', 2],

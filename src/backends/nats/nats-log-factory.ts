@@ -10,7 +10,8 @@ import type { NatsLogOptions } from './options.js';
  * Every append expects the stream's last sequence (`Nats-Expected-Last-Sequence`), so the
  * expected-version check and the batch are atomic against every other writer (a batch another
  * writer cut into is deleted and retried). A consumer group is a durable pull consumer (AckWait,
- * MaxDeliver, `nak(delay)`) with its dead letters in the stream `<stream>_DLQ`. See docs/nats.md
+ * `nak(delay)`; `maxDeliveries` counted by the client) with its dead letters in the stream
+ * `<stream>_DLQ`. See docs/nats.md
  * for the whole mapping and the limits.
  *
  * @example
