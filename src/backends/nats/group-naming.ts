@@ -25,6 +25,11 @@ export interface GroupPlace {
    * `maxDeliveries` in any process.
    */
   readonly unreachedSubject: string;
+  /**
+   * The core NATS subject (no stream stores it) on which each process tells the others which
+   * events of this group it saw acked just before its connection dropped (see `AckEcho`).
+   */
+  readonly ackEchoSubject: string;
 }
 
 const GROUP_PREFIX = 'g_';
@@ -63,6 +68,8 @@ export function groupPlace(stream: string, name: string): GroupPlace {
     redriveSubject: `_HERALD.${stream}.redrive.${token}`,
     redriveDurable: `${REDRIVE_PREFIX}${token}`,
     unreachedSubject: `_HERALD.${stream}.unreached.${token}`,
+    // Outside `_HERALD.<stream>.>`, which the dead-letter stream stores.
+    ackEchoSubject: `_HERALD_ACKED.${stream}.${token}`,
   };
 }
 

@@ -36,8 +36,13 @@ export interface Tracked {
   readonly redriven: boolean;
   deadline: number;
   acked: boolean;
+  /** `Date.now()` when its ack was confirmed (0 until then). */
+  ackedAt: number;
   error: string | undefined;
 }
+
+/** Events acked by other processes this group remembers at most (the oldest are forgotten first). */
+const MAX_ACKED_ELSEWHERE = 20_000;
 
 /** What a delivery handed out holds, for its ack or nack: kept off the delivery object users see. */
 interface Held {
@@ -115,6 +120,8 @@ export class NatsGroup implements ConsumerGroup {
   readonly name: string;
   readonly #ctx: NatsGroupContext;
   readonly #place: GroupPlace;
+  /** Positions other processes said they saw acked (`ackedElsewhere`), oldest first. */
+  readonly #ackedElsewhere = new Set<number>();
   #record: GroupRecord;
   #matches: (type: string) => boolean;
   /** Deliveries that reached this process after the pull that asked for them returned. */
@@ -132,6 +139,26 @@ export class NatsGroup implements ConsumerGroup {
 
   get options(): ResolvedGroupOptions {
     return this.#record.options;
+  }
+
+  /** The positions whose acks this process saw confirmed at or after `since` (epoch ms). Internal. */
+  ackedSince(since: number): number[] {
+    const out: number[] = [];
+    for (const [position, t] of this.#ctx.tracked) if (t.acked && t.ackedAt >= since) out.push(position);
+    return out;
+  }
+
+  /** Events another process saw acked: never handed out here (acked again if delivered). Internal. */
+  ackedElsewhere(positions: readonly number[]): void {
+    const seen = this.#ackedElsewhere;
+    for (const position of positions) {
+      seen.delete(position);
+      seen.add(position);
+    }
+    for (const oldest of seen) {
+      if (seen.size <= MAX_ACKED_ELSEWHERE) break;
+      seen.delete(oldest);
+    }
   }
 
   /** Takes the options another `group()` call stored. */
@@ -228,9 +255,10 @@ export class NatsGroup implements ConsumerGroup {
       }
       const tracked = this.#ctx.tracked;
       const before = tracked.get(position);
-      if (!redriven && before?.acked === true) {
-        // Acked here, and the ack was confirmed: the server lost it (it stopped before its
-        // consumer state was written). Acked again, never handed out a second time.
+      if (!redriven && (before?.acked === true || this.#ackedElsewhere.has(position))) {
+        // Acked here, or by another process that said so after a reconnect, and the ack was
+        // confirmed: the server lost it (it stopped before its consumer state was written).
+        // Acked again, never handed out a second time.
         await respond(this.#ctx.nc, m, '+ACK');
         continue;
       }
@@ -251,6 +279,7 @@ export class NatsGroup implements ConsumerGroup {
         redriven,
         deadline: Date.now() + ackWaitMs,
         acked: false,
+        ackedAt: 0,
         error,
       };
       tracked.set(position, entry);
@@ -267,7 +296,10 @@ export class NatsGroup implements ConsumerGroup {
     await this.#ctx.acks.ack(d.message);
     const tracked = this.#ctx.tracked;
     const current = tracked.get(d.event.position);
-    if (current !== undefined) current.acked = true;
+    if (current !== undefined) {
+      current.acked = true;
+      current.ackedAt = Date.now();
+    }
     if (tracked.size > MAX_TRACKED) forgetAcked(tracked);
     if (d.redriven) await this.#settled(d.message);
     if (d.entry.unreached > 0) await this.#ctx.dead.clearUnreached(d.event.position).catch(() => undefined);

@@ -225,10 +225,12 @@ export class NatsLog implements EventLog {
             );
           this.#publisher.failWaiting(lost('append'));
           this.#groups.failWaiting(lost('ack'));
+          this.#groups.disconnected();
         } else if (s.type === 'reconnect') {
           this.#connected = true;
           this.#reconnected?.resolve();
           this.#reconnected = undefined;
+          this.#groups.reconnected();
           // The server may have lost the feed's pull (a restart does): start it again now rather
           // than wait for the client to notice missed heartbeats.
           this.#restartFeed();
