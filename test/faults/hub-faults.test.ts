@@ -16,7 +16,14 @@ import { dropSchemas, postgresUnreachable } from '../fixtures/postgres-server.js
 import { holdServerAlone } from '../fixtures/postgres-server-lock.js';
 import { startProxy, type PostgresProxy } from '../fixtures/postgres-proxy.js';
 import { failures, runFault, startHubs, table, type FaultHub, type FaultRow } from './fault-run.js';
-import { privateNats, privateRedis, sharedPostgres, type FaultServer } from './servers.js';
+import {
+  natsBinaryMissing,
+  privateNats,
+  privateRedis,
+  redisBinaryMissing,
+  sharedPostgres,
+  type FaultServer,
+} from './servers.js';
 
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 /** The logs' default retry budget is 10 s: a request may take that, plus the hub's own work. */
@@ -44,9 +51,10 @@ interface Target {
   logUrl(serverUrl: string | undefined): string;
 }
 
+const SERVERS = ['nats', 'redis', 'postgres'];
+
 type Scenario = {
   name: string;
-  needsServer: boolean;
   /** Only on these backends (every one when absent). */
   only?: string[];
   run(
@@ -60,7 +68,7 @@ type Scenario = {
 const SCENARIOS: Scenario[] = [
   {
     name: 'quick restart',
-    needsServer: true,
+    only: SERVERS,
     async run({ server }) {
       await server!.stop();
       await server!.start();
@@ -69,7 +77,7 @@ const SCENARIOS: Scenario[] = [
   },
   {
     name: 'crash, back 2 s later',
-    needsServer: true,
+    only: SERVERS,
     async run({ server }) {
       await server!.crash();
       await sleep(2_000);
@@ -79,7 +87,7 @@ const SCENARIOS: Scenario[] = [
   },
   {
     name: 'down 14 s (past the retry budget)',
-    needsServer: true,
+    only: SERVERS,
     async run({ server }) {
       await server!.stop();
       await sleep(14_000);
@@ -89,7 +97,7 @@ const SCENARIOS: Scenario[] = [
   },
   {
     name: 'connections cut, refused 3 s',
-    needsServer: true,
+    only: SERVERS,
     async run(_target, _hubs, proxy) {
       await proxy!.cut();
       await sleep(3_000);
@@ -101,7 +109,6 @@ const SCENARIOS: Scenario[] = [
     // Another process (a backup, a migration, a second writer) holds the write lock for longer
     // than the log's busy timeout (5 s) and retry budget.
     name: 'database locked by another process 12 s',
-    needsServer: false,
     only: ['sqlite'],
     async run(_target, _hubs, _proxy, space) {
       const db = new Database(join(space.env['HERALD_DATA']!, 'events.db'));
@@ -117,7 +124,6 @@ const SCENARIOS: Scenario[] = [
   },
   {
     name: 'hub SIGKILL, back 1 s later',
-    needsServer: false,
     async run(_target, hubs) {
       await hubs[0]!.kill();
       await sleep(1_000);
@@ -157,9 +163,8 @@ function describeTarget(
     let opened: { target: Target; close(): Promise<void> } | undefined;
     afterAll(async () => opened?.close());
     for (const s of SCENARIOS.filter((x) => x.only === undefined || x.only.includes(name))) {
-      it(s.name, { timeout: 120_000 }, async (ctx) => {
+      it(s.name, { timeout: 120_000 }, async () => {
         opened ??= await open();
-        if (s.needsServer && opened.target.server === undefined) ctx.skip();
         const row = await scenario(opened.target, s);
         expect(failures(row, LIMITS)).toEqual([]);
       });
@@ -169,42 +174,50 @@ function describeTarget(
 
 const unique = (): string => `${Date.now().toString(36)}${(serial++).toString(36)}`;
 
-describeTarget('nats', async () => {
-  const server = await privateNats();
-  return {
-    target: {
-      name: 'nats',
-      hubs: 2,
-      server,
-      namespace: () => {
-        const id = unique();
-        return {
-          env: { HERALD_NATS__STREAM: `FAULT_${id}`, HERALD_NATS__SUBJECT_PREFIX: `fault_${id}` },
-          cleanup: async () => undefined,
-        };
+describeTarget(
+  'nats',
+  async () => {
+    const server = await privateNats();
+    return {
+      target: {
+        name: 'nats',
+        hubs: 2,
+        server,
+        namespace: () => {
+          const id = unique();
+          return {
+            env: { HERALD_NATS__STREAM: `FAULT_${id}`, HERALD_NATS__SUBJECT_PREFIX: `fault_${id}` },
+            cleanup: async () => undefined,
+          };
+        },
+        logUrl: (url) => url!,
       },
-      logUrl: (url) => url!,
-    },
-    close: () => server.dispose(),
-  };
-});
+      close: () => server.dispose(),
+    };
+  },
+  async () => natsBinaryMissing(),
+);
 
-describeTarget('redis', async () => {
-  const server = await privateRedis();
-  return {
-    target: {
-      name: 'redis',
-      hubs: 2,
-      server,
-      namespace: () => ({
-        env: { HERALD_REDIS__PREFIX: `fault-${unique()}` },
-        cleanup: async () => undefined,
-      }),
-      logUrl: (url) => url!,
-    },
-    close: () => server.dispose(),
-  };
-});
+describeTarget(
+  'redis',
+  async () => {
+    const server = await privateRedis();
+    return {
+      target: {
+        name: 'redis',
+        hubs: 2,
+        server,
+        namespace: () => ({
+          env: { HERALD_REDIS__PREFIX: `fault-${unique()}` },
+          cleanup: async () => undefined,
+        }),
+        logUrl: (url) => url!,
+      },
+      close: () => server.dispose(),
+    };
+  },
+  async () => redisBinaryMissing(),
+);
 
 describeTarget(
   'postgres',

@@ -6,8 +6,8 @@
  * PostgreSQL is the machine's cluster, restarted with `pg_ctlcluster` while holding its lock (as
  * the restart tests do), with a schema of the run.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { copyFileSync, existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -28,6 +28,32 @@ export interface FaultServer {
   start(): Promise<void>;
   /** Stops it for good and removes its data. */
   dispose(): Promise<void>;
+}
+
+/**
+ * Why the tier cannot run its own nats-server (undefined when it can).
+ *
+ * @example
+ * ```ts
+ * const why = natsBinaryMissing(); // 'no /usr/sbin/nats-server' on a machine without it
+ * ```
+ */
+export function natsBinaryMissing(): string | undefined {
+  return existsSync(NATS_DAEMON) ? undefined : `no ${NATS_DAEMON}`;
+}
+
+/**
+ * Why the tier cannot run its own redis-server (undefined when it can).
+ *
+ * @example
+ * ```ts
+ * const why = redisBinaryMissing();
+ * ```
+ */
+export function redisBinaryMissing(): string | undefined {
+  return spawnSync('redis-server', ['--version'], { stdio: 'ignore' }).status === 0
+    ? undefined
+    : 'no redis-server on the PATH';
 }
 
 /**
@@ -112,14 +138,18 @@ function childServer(
 export async function privateNats(): Promise<FaultServer> {
   const port = await freePort();
   const dir = mkdtempSync(join(tmpdir(), 'herald-fault-nats-'));
-  const server = childServer('nats', `nats://127.0.0.1:${port}`, port, dir, NATS_DAEMON, [
+  // A copy of the binary: the restart tests stop the shared server with `start-stop-daemon
+  // --exec /usr/sbin/nats-server`, which stops every process of that executable.
+  const binary = join(dir, 'nats-server');
+  copyFileSync(NATS_DAEMON, binary);
+  const server = childServer('nats', `nats://127.0.0.1:${port}`, port, dir, binary, [
     '-a',
     '127.0.0.1',
     '-p',
     String(port),
     '-js',
     '-sd',
-    dir,
+    join(dir, 'store'),
   ]);
   await server.start();
   return server;
