@@ -58,10 +58,16 @@ const FEED_WAIT_MS = 5_000;
 /**
  * Until how long after the call an append whose ack was lost waits for the connection to come
  * back (to find out what the server stored, and go on) rather than fail with `LOG_UNREACHABLE`.
- * An ack that timed out (5 s) is past it: that append fails at once, as before. With the catch-up
- * after it (at most `FEED_WAIT_MS`), every append still answers within 10 s.
+ * An ack that timed out (5 s) is past it: that append fails at once, as before.
  */
 const LOST_ACK_WAIT_MS = 3_000;
+/**
+ * Every append answers within this long from the call: after a lost ack and the catch-up, an
+ * append goes again only if its publish (up to `PUBLISH_TIMEOUT_MS`) still fits; otherwise it
+ * fails with `LOG_UNREACHABLE` (3 s for the reconnect + 5 s of catch-up + 5 s of publish could
+ * take 13 s).
+ */
+const APPEND_BUDGET_MS = 10_000;
 /** A wait that saw no progress for this long, while connected, starts the feed again. */
 const FEED_STALL_MS = 1_000;
 /**
@@ -583,15 +589,22 @@ export class NatsLog implements EventLog {
    * they are the caller's (reported as stored by it, not as duplicates of themselves); landed but
    * not visible (a batch cut short), they are deleted. Every caller goes again, with the same
    * `Nats-Msg-Id`s, so JetStream drops a message of theirs that lands late. Past
-   * `LOST_ACK_WAIT_MS` from the earliest call, they fail with `LOG_UNREACHABLE`.
+   * `LOST_ACK_WAIT_MS` from the earliest call, or when a new publish would end past
+   * `APPEND_BUDGET_MS` from it, they fail with `LOG_UNREACHABLE`.
    */
   async #afterLostAcks(planned: readonly Planned[]): Promise<AppendRequest[]> {
     const requests = planned.map((p) => p.request);
-    const deadline = Math.min(...requests.map((r) => r.submittedAt)) + LOST_ACK_WAIT_MS;
+    const since = Math.min(...requests.map((r) => r.submittedAt));
+    const deadline = since + LOST_ACK_WAIT_MS;
     try {
       if (Date.now() >= deadline) throw new HeraldError('LOG_UNREACHABLE', 'no ack in time');
       await this.#untilConnected(deadline);
       await this.#catchUp();
+      if (Date.now() + PUBLISH_TIMEOUT_MS > since + APPEND_BUDGET_MS)
+        throw new HeraldError(
+          'LOG_UNREACHABLE',
+          `no time left to publish again within ${APPEND_BUDGET_MS} ms`,
+        );
     } catch (err) {
       const error = new HeraldError(
         'LOG_UNREACHABLE',
