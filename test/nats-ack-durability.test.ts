@@ -1,15 +1,10 @@
-import { spawn, type ChildProcess } from 'node:child_process';
-import { chmodSync, copyFileSync, existsSync, mkdtempSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { jetstreamManager } from '@nats-io/jetstream';
 import { connect } from '@nats-io/transport-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { natsLog } from '../src/backends/nats/index.js';
 import type { ConsumerGroup, EventLog } from '../src/log/types.js';
 import { waitFor } from '../src/testing/index.js';
-import { NATS_DAEMON } from './fixtures/nats-server.js';
+import { natsBinaryMissing, privateNats, type FaultServer } from './fixtures/private-servers.js';
 
 /**
  * Acks that answered `acked` across a nats-server restart, on a private server (own port, own
@@ -31,71 +26,6 @@ const ACK_WAIT_MS = 2_000;
 const LOSS_WINDOW_MS = 500;
 /** How long before its ack wait ends a member counts a delivery as no longer its own (the pull's latency). */
 const HOLD_MARGIN_MS = 100;
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const address = server.address();
-  await new Promise((resolve) => server.close(resolve));
-  if (address === null || typeof address === 'string') throw new Error('no port');
-  return address.port;
-}
-
-/**
- * A nats-server of this file's own, with JetStream in its own store directory. It runs a copy of
- * the binary kept in that directory: `start-stop-daemon --stop --exec /usr/sbin/nats-server`, as
- * other tests restart the shared server, stops every process of that executable.
- */
-class PrivateServer {
-  readonly url: string;
-  readonly #port: number;
-  readonly #dir: string;
-  #child: ChildProcess | undefined;
-
-  readonly #binary: string;
-
-  constructor(port: number, dir: string) {
-    this.#port = port;
-    this.#dir = dir;
-    this.url = `127.0.0.1:${port}`;
-    this.#binary = join(dir, 'nats-server');
-    copyFileSync(NATS_DAEMON, this.#binary);
-    chmodSync(this.#binary, 0o755);
-  }
-
-  async start(): Promise<void> {
-    const args = ['-a', '127.0.0.1', '-p', String(this.#port), '-js', '-sd', join(this.#dir, 'store')];
-    this.#child = spawn(this.#binary, args, { stdio: 'ignore' });
-    await waitFor(() => this.#jetStreamUp(), {
-      timeoutMs: 20_000,
-      message: 'the private nats-server did not start',
-    });
-  }
-
-  async #jetStreamUp(): Promise<boolean> {
-    try {
-      const nc = await connect({ servers: this.url, timeout: 1_000, reconnect: false });
-      try {
-        await (await jetstreamManager(nc)).getAccountInfo();
-        return true;
-      } finally {
-        await nc.close();
-      }
-    } catch {
-      return false;
-    }
-  }
-
-  /** Stops the server with `signal` and waits for the process to end. */
-  async stop(signal: 'SIGTERM' | 'SIGKILL'): Promise<void> {
-    const child = this.#child;
-    if (child === undefined || child.exitCode !== null || child.signalCode !== null) return;
-    const exited = new Promise((resolve) => child.once('exit', resolve));
-    child.kill(signal);
-    await exited;
-    this.#child = undefined;
-  }
-}
 
 interface Hold {
   readonly member: string;
@@ -120,7 +50,7 @@ interface Counts {
  * after 2 s), then waits until every event appended is acked or dead-lettered and two ack waits more.
  */
 async function acksAcrossFault(
-  server: PrivateServer,
+  server: FaultServer,
   name: string,
   signal: 'SIGTERM' | 'SIGKILL',
   hubs: 1 | 2,
@@ -205,7 +135,7 @@ async function acksAcrossFault(
   try {
     await waitFor(() => ackedAt.size >= 200, { timeoutMs: 20_000, message: 'no acks before the fault' });
     fault.signalledAt = Date.now();
-    await server.stop(signal);
+    await (signal === 'SIGKILL' ? server.crash() : server.stop());
     fault.exitedAt = Date.now();
     if (signal === 'SIGKILL') await new Promise((r) => setTimeout(r, 2_000)); // the outage
     await server.start();
@@ -240,7 +170,7 @@ async function acksAcrossFault(
 }
 
 // The file starts nats-server itself; without the binary it skips (under CI=true it fails).
-const missing = existsSync(NATS_DAEMON) ? undefined : `no nats-server at ${NATS_DAEMON}`;
+const missing = natsBinaryMissing();
 if (missing !== undefined && process.env['CI'] === 'true') throw new Error(`${missing}: CI=true requires it`);
 
 describe('nats groups: acked acks across a nats-server restart', () => {
@@ -248,16 +178,12 @@ describe('nats groups: acked acks across a nats-server restart', () => {
     it.skip(`needs nats-server: ${missing}`, () => undefined);
     return;
   }
-  let server: PrivateServer;
-  let dir: string;
+  let server: FaultServer;
   beforeAll(async () => {
-    dir = mkdtempSync(join(tmpdir(), 'herald-ackdur-'));
-    server = new PrivateServer(await freePort(), dir);
-    await server.start();
+    server = await privateNats();
   });
   afterAll(async () => {
-    await server.stop('SIGKILL');
-    rmSync(dir, { recursive: true, force: true });
+    await server.dispose();
   });
 
   it('a delivery dropped from the buffer unseen does not count toward maxDeliveries', async () => {

@@ -15,7 +15,7 @@ import { EventSource } from 'eventsource';
 import { WebSocket } from 'ws';
 import { createClient, type WebSocketConstructor } from '../../src/client/index.js';
 import { waitFor } from '../../src/testing/index.js';
-import { freePort } from './servers.js';
+import { freePort } from '../fixtures/private-servers.js';
 
 const bin = fileURLToPath(new URL('../../dist/cli/main.js', import.meta.url));
 /** `HERALD_TEST_FAULT_DEBUG=1` prints when each event handed out again after its ack was acked. */

@@ -23,7 +23,7 @@ import {
   redisBinaryMissing,
   sharedPostgres,
   type FaultServer,
-} from './servers.js';
+} from '../fixtures/private-servers.js';
 
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 /** The logs' default retry budget is 10 s: a request may take that, plus the hub's own work. */
