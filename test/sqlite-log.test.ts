@@ -2,11 +2,10 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import BetterSqlite3 from 'better-sqlite3';
-import type Database from 'better-sqlite3';
 import { afterAll, describe, expect, it } from 'vitest';
 import { sqliteLog, type SqliteLogOptions } from '../src/backends/sqlite/index.js';
 import { sqlFile } from '../src/backends/sqlite/sql-file.js';
-import type { WriteQueue } from '../src/backends/sqlite/write-queue.js';
+import { sqliteInternals } from '../src/backends/sqlite/sqlite-log.js';
 import { ConcurrencyError, HeraldError } from '../src/errors/index.js';
 import type { EventLog, StoredEvent } from '../src/log/types.js';
 import { waitFor } from '../src/testing/index.js';
@@ -16,12 +15,8 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }));
 let files = 0;
 const freshPath = (): string => join(dir, `nested-${++files}`, 'deeper', 'events.db');
 
-/** The log's internals, for the white-box cases. */
-interface Internals {
-  db: Database.Database;
-  queue: WriteQueue;
-}
-const internals = (log: EventLog): Internals => log as unknown as Internals;
+/** The log's internals, for the white-box cases (the package's exports do not reach them). */
+const internals = sqliteInternals;
 
 async function withLog<T>(
   options: Partial<SqliteLogOptions>,

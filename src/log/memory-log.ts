@@ -24,6 +24,7 @@ import type {
   RetentionOptions,
   StoredEvent,
 } from './types.js';
+import { groupSurface, logSurface } from './surface.js';
 
 /** Options of `memoryLog`. */
 export interface MemoryLogOptions {
@@ -92,7 +93,7 @@ const CAPABILITIES: LogCapabilities = Object.freeze({
  * ```
  */
 export function memoryLog(options: MemoryLogOptions = {}): EventLog {
-  return new MemoryLog(options);
+  return logSurface(new MemoryLog(options));
 }
 
 function appended(event: StoredEvent, duplicate: boolean): Appended {
@@ -247,11 +248,11 @@ class MemoryLog implements EventLog, MemoryGroupHost, MemorySubscriptionHost {
     const existing = this.#groups.get(name);
     if (existing !== undefined) {
       existing.update(options);
-      return existing;
+      return groupSurface(existing);
     }
     const group = new MemoryGroup(this, name, options);
     this.#groups.set(name, group);
-    return group;
+    return groupSurface(group);
   }
 
   groups(): Promise<string[]> {

@@ -10,6 +10,7 @@ import { DeadLetterStore } from './dead-letter-store.js';
 import { groupNameOf, groupPlace, type GroupPlace } from './group-naming.js';
 import { NatsGroup, type Tracked } from './nats-group.js';
 import { openNatsGroup } from './open-nats-group.js';
+import { groupSurface } from '../../log/surface.js';
 
 /**
  * How long before a dropped connection an ack counts as at risk: nats-server 2.9 answers an ack
@@ -170,7 +171,7 @@ export class NatsGroups {
       this.#groups.set(name, group);
       this.#listen(place, group);
     } else group.refresh(record);
-    return group;
+    return groupSurface(group);
   }
 
   /**

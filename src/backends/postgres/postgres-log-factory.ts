@@ -7,6 +7,7 @@ import { resolvePostgresOptions, type PostgresLogOptions } from './options.js';
 import { withRetry } from './pg-errors.js';
 import { PostgresLog } from './postgres-log.js';
 import { SchemaSql } from './sql-file.js';
+import { logSurface } from '../../log/surface.js';
 
 /**
  * The shared, durable `EventLog` on PostgreSQL (through `pg`, an optional peer dependency that
@@ -79,7 +80,7 @@ export async function postgresLog(options: PostgresLogOptions): Promise<EventLog
       await log.close();
       throw error;
     }
-    return log;
+    return logSurface(log);
   } catch (error) {
     if (given === undefined && !pool.ending) await pool.end();
     throw error;

@@ -34,6 +34,7 @@ import { tailStart } from '../../log/paged-tail.js';
 import type { SchemaSql } from './sql-file.js';
 import { typeRegexes } from './type-regex.js';
 import { Wakeup } from './wakeup.js';
+import { groupSurface } from '../../log/surface.js';
 
 /** What `PostgresLog` is built from. Internal. */
 export interface PostgresLogParts {
@@ -203,7 +204,7 @@ export class PostgresLog implements EventLog, PgContext {
       group = new PgGroup(this, name, row, (id, position) => this.#acks.ack(id, position));
       this.#groups.set(name, group);
     } else group.refresh(row);
-    return group;
+    return groupSurface(group);
   }
 
   async groups(): Promise<string[]> {

@@ -5,6 +5,7 @@ import { redisConnection, resolveRedisOptions, type RedisLogOptions } from './op
 import { withRetry } from './redis-errors.js';
 import { RedisLog } from './redis-log.js';
 import { ScriptRunner } from './scripts.js';
+import { logSurface } from '../../log/surface.js';
 
 /** Whether the server writes its data to disk: RDB snapshots (`save`) or the append-only file. */
 async function persistence(client: Redis): Promise<{ durable: boolean; fsync: boolean }> {
@@ -83,15 +84,17 @@ export async function redisLog(options: RedisLogOptions): Promise<EventLog> {
       retention: true,
       multiProcess: true,
     });
-    return new RedisLog({
-      client,
-      blocker,
-      scripts,
-      options: resolved,
-      capabilities,
-      last: opened.last,
-      release,
-    });
+    return logSurface(
+      new RedisLog({
+        client,
+        blocker,
+        scripts,
+        options: resolved,
+        capabilities,
+        last: opened.last,
+        release,
+      }),
+    );
   } catch (error) {
     await release();
     throw error;

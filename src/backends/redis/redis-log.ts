@@ -35,6 +35,7 @@ import { RedisSubscription } from './redis-subscription.js';
 import { tailStart } from '../../log/paged-tail.js';
 import type { ScriptName, ScriptRunner } from './scripts.js';
 import { TailWatcher } from './tail-watcher.js';
+import { groupSurface } from '../../log/surface.js';
 
 /** What `RedisLog` is built from. Internal. */
 export interface RedisLogParts {
@@ -259,7 +260,7 @@ export class RedisLog implements EventLog, RedisContext {
       group = new RedisGroup(this, name, resolved, this.#ackGroup);
       this.#groups.set(name, group);
     } else group.refresh(resolved);
-    return group;
+    return groupSurface(group);
   }
 
   async groups(): Promise<string[]> {

@@ -5,6 +5,7 @@ import { openDatabase } from './open-database.js';
 import { resolveSqliteOptions, type SqliteLogOptions } from './options.js';
 import { SqliteLog } from './sqlite-log.js';
 import { prepareStatements } from './statements.js';
+import { logSurface } from '../../log/surface.js';
 
 /**
  * The embedded default `EventLog`: one SQLite file in WAL mode (parent directories created,
@@ -36,7 +37,7 @@ export async function sqliteLog(options: SqliteLogOptions): Promise<EventLog> {
   try {
     // Another process may be migrating the same new file, or writing: wait for its lock.
     await whenUnlocked(() => migrate(db), resolved.busyTimeoutMs);
-    return new SqliteLog(db, prepareStatements(db), resolved);
+    return logSurface(new SqliteLog(db, prepareStatements(db), resolved));
   } catch (error) {
     db.close();
     throw error;

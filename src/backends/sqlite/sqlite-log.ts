@@ -33,6 +33,24 @@ import { SqliteSubscription } from './sqlite-subscription.js';
 import type { Statements } from './statements.js';
 import { invalidateTypeSets, typeSet } from './type-set.js';
 import { WriteQueue } from './write-queue.js';
+import { groupSurface, instanceBehind } from '../../log/surface.js';
+
+/**
+ * The SQLite log behind a log `sqliteLog` returned: its connection and write queue, for the
+ * package's white-box tests. Not exported by `herald/sqlite` (nor by any other subpath).
+ *
+ * @example
+ * ```ts
+ * const { db } = sqliteInternals(await sqliteLog({ path }));
+ * db.pragma('synchronous', { simple: true }); // 2: FULL
+ * ```
+ */
+export function sqliteInternals(log: EventLog): SqliteLog {
+  const inner = instanceBehind(log);
+  if (!(inner instanceof SqliteLog))
+    throw new TypeError('sqliteInternals: not a log that sqliteLog() opened');
+  return inner;
+}
 
 /** The EventLog over one SQLite file. Internal: see `sqliteLog`. */
 export class SqliteLog implements EventLog, LogContext {
@@ -149,7 +167,7 @@ export class SqliteLog implements EventLog, LogContext {
     let group = this.#groups.get(name);
     if (group === undefined) this.#groups.set(name, (group = new SqliteGroup(this, row)));
     else group.refresh(row);
-    return group;
+    return groupSurface(group);
   }
 
   groups(): Promise<string[]> {
