@@ -36,6 +36,7 @@ export default mergeConfig(
         'test/docs-compile.test.ts',
         'test/package-exports.test.ts',
         'src/cli/log-drivers.test.ts',
+        'test/security/route-matrix.test.ts', // serves the built dashboard
         // The fuzzers (their run counts are part of what they check): npm test.
         'test/security/fuzz-*.test.ts',
         'test/security/injection-frames.test.ts',
