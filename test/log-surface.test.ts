@@ -36,6 +36,9 @@ const LOG_MEMBERS = [
   'deleteStream',
   'applyRetention',
   'bounds',
+  'schedule',
+  'cancelScheduled',
+  'scheduled',
   'close',
 ].sort();
 const GROUP_MEMBERS = [

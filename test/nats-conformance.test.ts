@@ -56,6 +56,7 @@ if (unreachable !== undefined) {
 
   describeEventLogConformance({
     name: 'nats',
+    scheduling: false,
     createLog: open,
     restart: async (log, ctx) => {
       await log.close();

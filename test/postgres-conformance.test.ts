@@ -47,6 +47,7 @@ if (unreachable !== undefined) {
 
   describeEventLogConformance({
     name: 'postgres',
+    scheduling: false,
     createLog: open,
     restart: async (log, ctx) => {
       await log.close();

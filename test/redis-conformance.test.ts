@@ -40,6 +40,7 @@ if (unreachable !== undefined) {
 
   describeEventLogConformance({
     name: 'redis',
+    scheduling: false,
     createLog: open,
     restart: async (log, ctx) => {
       await log.close();

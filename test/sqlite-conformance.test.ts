@@ -15,6 +15,7 @@ const open = (ctx: ConformanceContext) =>
 
 describeEventLogConformance({
   name: 'sqlite',
+  scheduling: false,
   createLog: open,
   restart: async (log, ctx) => {
     await log.close();

@@ -22,9 +22,15 @@ import type {
   LogSubscription,
   ReadOptions,
   RetentionOptions,
+  ScheduleOptions,
+  Scheduled,
+  ScheduledEvent,
+  ScheduledPageOptions,
   StoredEvent,
 } from './types.js';
 import { groupSurface, logSurface } from './surface.js';
+import { memoryScheduleStore } from './kit/memory-schedule-store.js';
+import { Scheduling, type MoverOptions } from './kit/schedule.js';
 
 /** Options of `memoryLog`. */
 export interface MemoryLogOptions {
@@ -32,6 +38,8 @@ export interface MemoryLogOptions {
   retention?: RetentionOptions;
   /** The clock, in Unix ms, for `recordedat`, ack deadlines and retention (default `Date.now`). */
   now?: () => number;
+  /** How this log moves its due scheduled events (see `MoverOptions`; they live in memory too). */
+  scheduler?: MoverOptions;
 }
 
 const CAPABILITIES: LogCapabilities = Object.freeze({
@@ -114,10 +122,15 @@ class MemoryLog implements EventLog, MemoryGroupHost, MemorySubscriptionHost {
   #lastPosition = 0;
   #lastRecorded = -Infinity;
   #closed = false;
+  readonly #scheduling: Scheduling;
 
   constructor(options: MemoryLogOptions) {
     const { retention = {}, now = Date.now } = options;
     this.#now = now;
+    this.#scheduling = new Scheduling(memoryScheduleStore(), (events, o) => this.append(events, o), {
+      ...options.scheduler,
+      now,
+    });
     this.#maxEvents =
       retention.maxEvents === undefined ? undefined : checkInteger('maxEvents', retention.maxEvents, 1);
     this.#maxAgeMs =
@@ -315,8 +328,21 @@ class MemoryLog implements EventLog, MemoryGroupHost, MemorySubscriptionHost {
     });
   }
 
+  schedule(events: readonly AppendInput[], options: ScheduleOptions): Promise<Scheduled[]> {
+    return settle(() => this.assertOpen()).then(() => this.#scheduling.schedule(events, options));
+  }
+
+  cancelScheduled(id: string): Promise<boolean> {
+    return settle(() => this.assertOpen()).then(() => this.#scheduling.cancelScheduled(id));
+  }
+
+  scheduled(options?: ScheduledPageOptions): Promise<ScheduledEvent[]> {
+    return settle(() => this.assertOpen()).then(() => this.#scheduling.scheduled(options));
+  }
+
   async close(): Promise<void> {
     if (this.#closed) return;
+    await this.#scheduling.close();
     this.#closed = true;
     await Promise.all([...this.#subscriptions].map((subscription) => subscription.close()));
     this.appended.notify();

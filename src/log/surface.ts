@@ -73,6 +73,9 @@ export const EVENT_LOG_MEMBERS: SurfaceMembers<EventLog> = Object.freeze({
   deleteStream: 'method',
   applyRetention: 'method',
   bounds: 'method',
+  schedule: 'method',
+  cancelScheduled: 'method',
+  scheduled: 'method',
   close: 'method',
 });
 

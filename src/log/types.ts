@@ -27,6 +27,44 @@ export interface AppendOptions {
   expectedVersion?: ExpectedVersion;
 }
 
+/**
+ * When `schedule` delivers a batch: exactly one of `deliverAt` and `delayMs`.
+ */
+export interface ScheduleOptions {
+  /** The time it is due: a Date, an RFC 3339 string (with an offset) or Unix ms. A past time is due at once. */
+  deliverAt?: Date | string | number;
+  /** Due this many ms from now (0 or more, at most ten years). */
+  delayMs?: number;
+  /** The stream the events are appended to when due (with expected version `'any'`). */
+  stream?: string;
+}
+
+/** What `schedule` reports for each event of the batch, in batch order. */
+export interface Scheduled {
+  readonly id: string;
+  /** When it is due (RFC 3339, ms); for a duplicate, the pending original's time. */
+  readonly deliverAt: string;
+  /** True when an event with this id was already pending: nothing was stored for it. */
+  readonly duplicate: boolean;
+}
+
+/** An event waiting for its time in the log's schedule store. */
+export interface ScheduledEvent {
+  /** The whole event as it will be appended (id, time and source were filled at `schedule`). */
+  readonly event: HeraldEvent;
+  /** When it is due (RFC 3339, ms). */
+  readonly deliverAt: string;
+  readonly stream: string | undefined;
+}
+
+/** Options of `scheduled`: one page in due order (then id). */
+export interface ScheduledPageOptions {
+  /** At most this many (1 to 1,000, default 100; else `INVALID_OPTION`). */
+  limit?: number;
+  /** Only those after this one in due order: the last `ScheduledEvent` of the previous page (its `deliverAt` and `event.id`). */
+  after?: { readonly deliverAt: string; readonly id: string };
+}
+
 /** What `append` reports for each event of the batch, in batch order. */
 export interface Appended {
   readonly id: string;
@@ -264,6 +302,29 @@ export interface EventLog {
   deleteStream(stream: string): Promise<number>;
   /** Applies the retention limits now (also applied after appends). Returns how many were deleted. */
   applyRetention(): Promise<number>;
+  /**
+   * Stores a batch to be appended when due, atomically (all or none), and resolves once it is
+   * durably stored (as durable as an append on this backend). When due, the events are appended
+   * with their ids (so a second mover's append is a duplicate and stores nothing), get their
+   * positions then, and reach tails and groups like any append. Never appended before their time
+   * by the mover's clock; moved by any process that has the log open, so a crash of the one that
+   * scheduled them does not lose them. An id already pending is a duplicate (nothing stored).
+   *
+   * @example
+   * ```ts
+   * const [s] = await log.schedule([{ type: 'invoice.reminder', data: { id: 'i-1' } }], { delayMs: 86_400_000 });
+   * await log.cancelScheduled(s!.id); // true: it will never be appended
+   * ```
+   */
+  schedule(events: readonly AppendInput[], options: ScheduleOptions): Promise<Scheduled[]>;
+  /**
+   * Cancels a pending scheduled event: true when it was pending and now is never appended; false
+   * when no such event is pending (unknown, cancelled, or already taken by a mover: it will be or
+   * was appended).
+   */
+  cancelScheduled(id: string): Promise<boolean>;
+  /** The pending scheduled events, in due order (then id), one page at a time. */
+  scheduled(options?: ScheduledPageOptions): Promise<ScheduledEvent[]>;
   /** The lowest and highest positions still stored (0, 0 when empty). */
   bounds(): Promise<{ first: number; last: number }>;
   close(): Promise<void>;

@@ -1,3 +1,4 @@
+import { CapabilityNotSupportedError } from '../../errors/index.js';
 import {
   DeliverPolicy,
   jetstream,
@@ -17,6 +18,8 @@ import { checkDuplicates } from '../../log/duplicate-check.js';
 import { prepareAppend } from '../../log/prepare-append.js';
 import { readFilter, type ReadFilter } from '../../log/read-filter.js';
 import type {
+  Scheduled,
+  ScheduledEvent,
   AppendInput,
   AppendOptions,
   Appended,
@@ -712,6 +715,19 @@ export class NatsLog implements EventLog {
   async bounds(): Promise<{ first: number; last: number }> {
     await this.#catchUp();
     return { first: this.#index.events.at(0)?.position ?? 0, last: this.#index.events.last()?.position ?? 0 };
+  }
+
+  // Until this backend's schedule store lands (issue 18): refused, and its conformance cases skipped.
+  schedule(): Promise<Scheduled[]> {
+    return Promise.reject(new CapabilityNotSupportedError('scheduled delivery', 'nats'));
+  }
+
+  cancelScheduled(): Promise<boolean> {
+    return Promise.reject(new CapabilityNotSupportedError('scheduled delivery', 'nats'));
+  }
+
+  scheduled(): Promise<ScheduledEvent[]> {
+    return Promise.reject(new CapabilityNotSupportedError('scheduled delivery', 'nats'));
   }
 
   async close(): Promise<void> {

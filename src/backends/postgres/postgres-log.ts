@@ -1,3 +1,4 @@
+import { CapabilityNotSupportedError } from '../../errors/index.js';
 import type { Pool, QueryConfig, QueryResult, QueryResultRow } from 'pg';
 import { HeraldError } from '../../errors/index.js';
 import { resolveGroupOptions } from '../../log/group-options.js';
@@ -6,6 +7,8 @@ import { checkDuplicates } from '../../log/duplicate-check.js';
 import { prepareAppend } from '../../log/prepare-append.js';
 import { checkLogPosition, readFilter } from '../../log/read-filter.js';
 import type {
+  Scheduled,
+  ScheduledEvent,
   AppendInput,
   AppendOptions,
   Appended,
@@ -241,6 +244,19 @@ export class PostgresLog implements EventLog, PgContext {
   async bounds(): Promise<{ first: number; last: number }> {
     this.assertOpen();
     return (await this.query<{ first: number; last: number }>(this.sql.query('select-bounds', []))).rows[0]!;
+  }
+
+  // Until this backend's schedule store lands (issue 18): refused, and its conformance cases skipped.
+  schedule(): Promise<Scheduled[]> {
+    return Promise.reject(new CapabilityNotSupportedError('scheduled delivery', 'postgres'));
+  }
+
+  cancelScheduled(): Promise<boolean> {
+    return Promise.reject(new CapabilityNotSupportedError('scheduled delivery', 'postgres'));
+  }
+
+  scheduled(): Promise<ScheduledEvent[]> {
+    return Promise.reject(new CapabilityNotSupportedError('scheduled delivery', 'postgres'));
   }
 
   close(): Promise<void> {

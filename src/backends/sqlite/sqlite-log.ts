@@ -1,3 +1,4 @@
+import { CapabilityNotSupportedError } from '../../errors/index.js';
 import type Database from 'better-sqlite3';
 import { HeraldError } from '../../errors/index.js';
 import { checkInteger, checkName } from '../../log/invalid-option.js';
@@ -8,6 +9,8 @@ import { prepareAppend } from '../../log/prepare-append.js';
 import { checkLogPosition, readFilter } from '../../log/read-filter.js';
 import { resolveGroupOptions } from '../../log/group-options.js';
 import type {
+  Scheduled,
+  ScheduledEvent,
   AppendInput,
   AppendOptions,
   Appended,
@@ -218,6 +221,19 @@ export class SqliteLog implements EventLog, LogContext {
       this.assertOpen();
       return this.sql['select-bounds'].get() as { first: number; last: number };
     });
+  }
+
+  // Until this backend's schedule store lands (issue 18): refused, and its conformance cases skipped.
+  schedule(): Promise<Scheduled[]> {
+    return Promise.reject(new CapabilityNotSupportedError('scheduled delivery', 'sqlite'));
+  }
+
+  cancelScheduled(): Promise<boolean> {
+    return Promise.reject(new CapabilityNotSupportedError('scheduled delivery', 'sqlite'));
+  }
+
+  scheduled(): Promise<ScheduledEvent[]> {
+    return Promise.reject(new CapabilityNotSupportedError('scheduled delivery', 'sqlite'));
   }
 
   close(): Promise<void> {

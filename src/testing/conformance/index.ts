@@ -20,6 +20,7 @@ import { idempotentAppendCases } from './idempotent-append.js';
 import { parallelStressCases } from './parallel-stress.js';
 import { readFiltersCases } from './read-filters.js';
 import { retentionCases } from './retention.js';
+import { scheduledDeliveryCases } from './scheduled-delivery.js';
 import { createSuite, freshPrefix, type EventLogConformanceOptions, type Suite } from './suite.js';
 
 export type { ConformanceContext, CutReplyOptions, EventLogConformanceOptions } from './suite.js';
@@ -44,6 +45,7 @@ const BEHAVIOURS: readonly [string, (suite: Suite) => void][] = [
   ['group status', groupStatusCases],
   ['group type change', groupTypeChangeCases],
   ['retention', retentionCases],
+  ['scheduled delivery', scheduledDeliveryCases],
   ['parallel stress', parallelStressCases],
 ];
 

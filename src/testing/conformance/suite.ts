@@ -1,5 +1,6 @@
 import { it } from 'vitest';
 import { HeraldError } from '../../errors/index.js';
+import type { MoverOptions } from '../../log/kit/schedule.js';
 import type { EventLog, LogCapabilities, RetentionOptions } from '../../log/types.js';
 
 /** What `createLog` and `restart` get: the case's unique prefix and, for retention cases, limits. */
@@ -11,6 +12,11 @@ export interface ConformanceContext {
    * backend on a shared server should give such a log a namespace of its own.
    */
   readonly retention?: RetentionOptions;
+  /**
+   * Set only by some scheduling cases: the log's mover options (the backend's `scheduler`
+   * option), e.g. `{ move: false }` for a log that only schedules, or a short `leaseMs`.
+   */
+  readonly scheduler?: MoverOptions;
 }
 
 /**
@@ -59,6 +65,15 @@ export interface EventLogConformanceOptions {
    * as `[needs cutReply]`.
    */
   cutReply?: CutReplyOptions;
+  /**
+   * Opens another log object on the same storage as the case's log, as another process would
+   * (same server and namespace, same file); the suite closes it. Enables the `second` cases:
+   * several movers of scheduled events, one process scheduling and another moving. Without it
+   * (the memory log) they are skipped as `[needs second]`.
+   */
+  openSecond?: (ctx: ConformanceContext) => EventLog | Promise<EventLog>;
+  /** `false` while a backend has no schedule store yet: its scheduling cases are skipped as `[needs scheduling]`. */
+  scheduling?: false;
   /** Overrides the log's own declared capabilities (which are read from one log at collection). */
   capabilities?: Partial<LogCapabilities>;
 }
@@ -74,7 +89,9 @@ export type Need =
   | 'idempotentAppend'
   | 'retention'
   | 'restart'
-  | 'cutReply';
+  | 'cutReply'
+  | 'second'
+  | 'scheduling';
 
 /** What a case body works with. */
 export interface CaseContext {
@@ -94,6 +111,8 @@ export interface CaseContext {
   armCut(): void;
   /** Whether the armed cut happened. */
   cutFired(): boolean;
+  /** Another log on the same storage through `openSecond` (with these mover options), closed when the case ends. */
+  second(scheduler?: MoverOptions): Promise<EventLog>;
 }
 
 /** Registers cases, skipping (with the capability named) those the log cannot run. */
@@ -103,7 +122,7 @@ export interface Suite {
     title: string,
     needs: readonly Need[],
     body: (t: CaseContext) => void | Promise<void>,
-    options?: { retention?: RetentionOptions },
+    options?: { retention?: RetentionOptions; scheduler?: MoverOptions },
   ): void;
 }
 
@@ -134,7 +153,11 @@ export function createSuite(options: EventLogConformanceOptions, capabilities: L
       ? options.restart !== undefined
       : need === 'cutReply'
         ? options.cutReply !== undefined
-        : capabilities[need];
+        : need === 'second'
+          ? options.openSecond !== undefined
+          : need === 'scheduling'
+            ? options.scheduling !== false
+            : capabilities[need];
   const cutReply = (): CutReplyOptions => {
     if (options.cutReply === undefined) throw new Error('no cutReply option was given');
     return options.cutReply;
@@ -151,6 +174,7 @@ export function createSuite(options: EventLogConformanceOptions, capabilities: L
         const ctx: ConformanceContext = { prefix: freshPrefix(), ...caseOptions };
         const cutting = needs.includes('cutReply');
         let log = await (cutting ? cutReply().createLog(ctx) : options.createLog(ctx));
+        const others: EventLog[] = [];
         const t: CaseContext = {
           get log() {
             return log;
@@ -167,10 +191,20 @@ export function createSuite(options: EventLogConformanceOptions, capabilities: L
           },
           armCut: () => cutReply().arm(ctx),
           cutFired: () => cutReply().fired(),
+          second: async (scheduler) => {
+            if (options.openSecond === undefined) throw new Error('no openSecond option was given');
+            const { scheduler: _first, ...shared } = ctx;
+            const other = await options.openSecond(
+              scheduler === undefined ? shared : { ...shared, scheduler },
+            );
+            others.push(other);
+            return other;
+          },
         };
         try {
           await body(t);
         } finally {
+          for (const other of others) await closeQuietly(other);
           await closeQuietly(log);
         }
       });
