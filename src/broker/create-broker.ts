@@ -1,12 +1,21 @@
 import { isThenable } from '../delivery/compose.js';
 import type { DeliveryContext } from '../delivery/context.js';
 import type { HeraldEvent } from '../event/types.js';
-import type { EventLog, LogPosition, StoredEvent } from '../log/types.js';
+import { invalidOption } from '../log/invalid-option.js';
+import type {
+  EventLog,
+  LogPosition,
+  ScheduleOptions,
+  ScheduledEvent,
+  ScheduledPageOptions,
+  StoredEvent,
+} from '../log/types.js';
 import { SubjectIndex } from '../subject/subject-index.js';
 import { BrokerDeadLetters } from './broker-dead-letters.js';
 import { closedError, requireLog } from './broker-errors.js';
 import { openStream } from './consume.js';
 import { DeadLetterStore } from './dead-letters.js';
+import { DelayedPublishes } from './delayed.js';
 import { Dispatcher } from './dispatch.js';
 import { DurableMarks } from './durable-marks.js';
 import { Envelopes } from './envelope.js';
@@ -21,6 +30,7 @@ import type {
   BrokerStats,
   CloseResult,
   ConsumeOptions,
+  DelayOptions,
   EventStream,
   Handler,
   PublishAttributes,
@@ -80,6 +90,7 @@ class BrokerImpl<E extends EventMap, R extends ReplyMap<E>> implements Broker<E,
   readonly #dispatcher: Dispatcher;
   readonly #requests: RequestReply;
   readonly #onError: NonNullable<BrokerOptions<E>['onError']>;
+  readonly #delayed: DelayedPublishes;
   #evicted = 0;
   #closing: Promise<CloseResult> | undefined;
 
@@ -129,6 +140,16 @@ class BrokerImpl<E extends EventMap, R extends ReplyMap<E>> implements Broker<E,
       );
     }
     this.#requests = new RequestReply(this.#subscriptions, this.#envelopes, this.#link, closed);
+    this.#delayed = new DelayedPublishes({
+      log: this.#log,
+      // With a log every broker tails it, so each delivers to its own subscriptions only.
+      deliver: (event) =>
+        this.#log === undefined && this.#link
+          ? this.#sendThenDispatch([event], 'accepted')
+          : this.#dispatcher.dispatch(event, 'accepted'),
+      onError: (error, event) =>
+        onError(error, { kind: 'delayed', subscription: '-', event: event ?? LINK_EVENT }),
+    });
   }
 
   ready(): Promise<void> {
@@ -160,6 +181,13 @@ class BrokerImpl<E extends EventMap, R extends ReplyMap<E>> implements Broker<E,
         options = { ...(dataOrOptions as PublishOptions | undefined), ...attributes };
         event = this.#envelopes.make(type, data, attributes);
       }
+      const timing = DelayedPublishes.timing(options);
+      if (timing !== undefined) {
+        const opts = options;
+        return Promise.resolve(event)
+          .then((e) => this.#schedule([e], timing, opts))
+          .then(([e]) => e!);
+      }
     } catch (error) {
       return Promise.reject(error);
     }
@@ -178,13 +206,15 @@ class BrokerImpl<E extends EventMap, R extends ReplyMap<E>> implements Broker<E,
 
   async publishBatch(
     inits: readonly EventInit[],
-    options?: Pick<PublishOptions, 'wait'> & StorageOptions,
+    options?: Pick<PublishOptions, 'wait'> & StorageOptions & DelayOptions,
   ): Promise<HeraldEvent[]> {
     const events = await Promise.all(
       inits.map(({ type, data, ...attributes }) =>
         Promise.resolve(this.#envelopes.make(type, data, attributes)),
       ),
     );
+    const timing = DelayedPublishes.timing(options);
+    if (timing !== undefined) return this.#schedule(events, timing, options);
     // Route everything first: an invalid type anywhere rejects the batch before any delivery.
     for (const e of events) this.#subscriptions.checkType(e.type);
     const dispatcher = this.#dispatcher;
@@ -221,7 +251,19 @@ class BrokerImpl<E extends EventMap, R extends ReplyMap<E>> implements Broker<E,
     options?: SubscribeOptions,
   ): Subscription;
   subscribe(pattern: string, handler: Handler<never>, options: SubscribeOptions = {}): Subscription {
-    return this.#subscriptions.add(pattern, handler as Handler, options, false);
+    const subscription = this.#subscriptions.add(pattern, handler as Handler, options, false);
+    this.#delayed.startTail();
+    return subscription;
+  }
+
+  cancelScheduled(id: string): Promise<boolean> {
+    if (this.#closing) return Promise.reject(closedError());
+    return this.#delayed.cancel(id);
+  }
+
+  scheduled(options?: ScheduledPageOptions): Promise<ScheduledEvent[]> {
+    if (this.#closing) return Promise.reject(closedError());
+    return this.#delayed.list(options);
   }
 
   consume<P extends string>(pattern: P, options?: ConsumeOptions): EventStream<EventFor<E, P>>;
@@ -257,17 +299,39 @@ class BrokerImpl<E extends EventMap, R extends ReplyMap<E>> implements Broker<E,
   }
 
   close(options: { timeoutMs?: number } = {}): Promise<CloseResult> {
-    this.#closing ??= shutdown(
-      {
-        link: this.#link,
-        subscriptions: this.#subscriptions,
-        requests: this.#requests,
-        onLinkError: (error) =>
-          this.#onError(error, { kind: 'transport', subscription: '-', event: LINK_EVENT }),
-      },
-      options.timeoutMs ?? 10_000,
+    this.#closing ??= this.#delayed.close().then(() =>
+      shutdown(
+        {
+          link: this.#link,
+          subscriptions: this.#subscriptions,
+          requests: this.#requests,
+          onLinkError: (error) =>
+            this.#onError(error, { kind: 'transport', subscription: '-', event: LINK_EVENT }),
+        },
+        options.timeoutMs ?? 10_000,
+      ),
     );
     return this.#closing;
+  }
+
+  /** A delayed publish: scheduled whole (with a log, durably), delivered when due. */
+  async #schedule(
+    events: HeraldEvent[],
+    timing: ScheduleOptions,
+    options: (StorageOptions & Pick<PublishOptions, 'wait'>) | undefined,
+  ): Promise<HeraldEvent[]> {
+    if (this.#closing) throw closedError();
+    if (options?.wait === 'handled') throw invalidOption('wait', 'handled', "'accepted' with a delay");
+    if (options?.expectedVersion !== undefined) {
+      throw invalidOption(
+        'expectedVersion',
+        options.expectedVersion,
+        'none with a delay (checked at due time it could only fail)',
+      );
+    }
+    if (options?.ephemeral === true) throw invalidOption('ephemeral', true, 'false with a delay');
+    for (const e of events) this.#subscriptions.checkType(e.type);
+    return this.#delayed.schedule(events, timing, options?.stream);
   }
 
   /**

@@ -65,6 +65,9 @@ export class Envelopes {
       stream: _stream,
       expectedVersion: _expected,
       ephemeral: _ephemeral,
+      delayMs: _delayMs,
+      deliverAt: _deliverAt,
+      deliverat: _deliverat,
       ...rest
     } = (attributes ?? {}) as PublishOptions;
     const init: Record<string, unknown> = { ...rest, type, data };

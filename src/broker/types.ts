@@ -4,7 +4,14 @@ import type { DeliveryContext, Middleware } from '../delivery/context.js';
 import type { DedupeOptions } from '../delivery/dedupe.js';
 import type { RetryOptions } from '../delivery/retry.js';
 import type { HeraldEvent, HeraldExtensions } from '../event/types.js';
-import type { EventLog, ExpectedVersion, LogPosition, StoredEvent } from '../log/types.js';
+import type {
+  EventLog,
+  ExpectedVersion,
+  LogPosition,
+  ScheduledEvent,
+  ScheduledPageOptions,
+  StoredEvent,
+} from '../log/types.js';
 import type { DeadLetters } from './dead-letters.js';
 import type { EventFor, EventMap, EventOf } from './event-map.js';
 import type { OverflowPolicy } from './subscription-runtime.js';
@@ -35,8 +42,21 @@ export interface StorageOptions {
   ephemeral?: boolean;
 }
 
+/**
+ * When to deliver: later (`delayMs`) or at a time (`deliverAt`; also the `deliverat` attribute).
+ * A delayed publish resolves once the event is scheduled (with a log: durably, in the log's
+ * schedule store); when due it is appended and delivered like any publish. Not with
+ * `wait: 'handled'`, `expectedVersion` or `ephemeral: true` (`INVALID_OPTION`).
+ */
+export interface DelayOptions {
+  /** Deliver this many ms from now (0 to ten years). */
+  delayMs?: number;
+  /** Deliver at this time: a Date, an RFC 3339 string with an offset, or Unix ms. */
+  deliverAt?: Date | string | number;
+}
+
 /** Options of `publish`. */
-export interface PublishOptions extends PublishAttributes, StorageOptions {
+export interface PublishOptions extends PublishAttributes, StorageOptions, DelayOptions {
   /**
    * `'accepted'` (default): resolve once every matching subscription has queued the event.
    * `'handled'`: resolve once each has handled it, or reject with `HandlerFailedError`.
@@ -217,8 +237,12 @@ export interface BrokerOptions<E extends EventMap> {
   onError?: (
     error: unknown,
     info: {
-      /** `transport`: a message from another instance was malformed or refused by full queues. */
-      kind: 'handler-failed' | 'dropped' | 'dead-letter-evicted' | 'transport';
+      /**
+       * `transport`: a message from another instance was malformed or refused by full queues.
+       * `delayed`: a due delayed event could not be delivered in process (full queues), or the
+       * tail that brings them from the log failed.
+       */
+      kind: 'handler-failed' | 'dropped' | 'dead-letter-evicted' | 'transport' | 'delayed';
       subscription: string;
       event: HeraldEvent;
     },
@@ -254,8 +278,20 @@ export interface Broker<E extends EventMap = EventMap, R extends ReplyMap<E> = R
   /** Publishes several events; all are validated (and, with a log, appended atomically) before any is delivered. */
   publishBatch(
     events: readonly PublishInit<E>[],
-    options?: Pick<PublishOptions, 'wait'> & StorageOptions,
+    options?: Pick<PublishOptions, 'wait'> & StorageOptions & DelayOptions,
   ): Promise<HeraldEvent[]>;
+  /**
+   * Cancels a delayed publish by event id: true when it was pending and now is never delivered.
+   *
+   * @example
+   * ```ts
+   * const e = await broker.publish('invoice.reminder', { id: 'i-1' }, { delayMs: 86_400_000 });
+   * await broker.cancelScheduled(e.id); // true
+   * ```
+   */
+  cancelScheduled(id: string): Promise<boolean>;
+  /** The delayed publishes still pending, in due order (with a log: every process's, from the log). */
+  scheduled(options?: ScheduledPageOptions): Promise<ScheduledEvent[]>;
   /**
    * Reads the log's history from `from` (inclusive) to `to` (inclusive) for the `types` patterns,
    * calling `handler` for each event in position order; resolves with how many. Needs a log.

@@ -134,7 +134,8 @@ export function dueString(dueAt: number): string {
 }
 
 /**
- * Validates a schedule call: the events exactly as `append` would (`INVALID_EVENT`,
+ * Validates a schedule call and sets each event's `deliverat` extension attribute to its due time
+ * (RFC 3339, ms, UTC): the events exactly as `append` would (`INVALID_EVENT`,
  * `INVALID_TYPE` with `details.index`), the stream name and the due time.
  *
  * @example
@@ -150,7 +151,10 @@ export function prepareSchedule(
   const dueAt = dueTime(options, now);
   const stream = options.stream === undefined ? undefined : checkName('stream', options.stream);
   const { events } = prepareAppend(inputs, stream === undefined ? {} : { stream });
-  return events.map((event) => ({ id: event.id, dueAt, event, stream }));
+  // The due time travels with the event (a CloudEvents extension attribute), so readers can tell a
+  // scheduled event and how late it came.
+  const deliverat = dueString(dueAt);
+  return events.map((event) => ({ id: event.id, dueAt, event: { ...event, deliverat }, stream }));
 }
 
 /** The page options of `scheduled`, checked. */
