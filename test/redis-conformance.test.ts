@@ -23,7 +23,13 @@ if (unreachable !== undefined) {
   const open = (ctx: ConformanceContext, through?: { url: string; retryTimeoutMs: number }) => {
     const prefix = `herald-c-${ctx.prefix}`;
     prefixes.add(prefix);
-    return redisLog({ url: REDIS_URL, prefix, retention: ctx.retention, ...through });
+    return redisLog({
+      url: REDIS_URL,
+      prefix,
+      retention: ctx.retention,
+      scheduler: ctx.scheduler,
+      ...through,
+    });
   };
 
   // The suite closed the case's log: its keys go.
@@ -40,8 +46,9 @@ if (unreachable !== undefined) {
 
   describeEventLogConformance({
     name: 'redis',
-    scheduling: false,
     createLog: open,
+    // Another process's log object on the same prefix.
+    openSecond: (ctx) => open(ctx),
     restart: async (log, ctx) => {
       await log.close();
       return open(ctx);

@@ -23,6 +23,8 @@ export class LogKeys {
   readonly groups: string;
   /** Prefix of the per-stream indexes (sorted set: position scored by version). */
   readonly streamPrefix: string;
+  /** The schedule store's keys (scheduled delivery). */
+  readonly schedule: ScheduleKeys;
 
   constructor(prefix: string) {
     this.prefix = prefix;
@@ -31,6 +33,18 @@ export class LogKeys {
     this.ids = `${prefix}:ids`;
     this.groups = `${prefix}:groups`;
     this.streamPrefix = `${prefix}:s:`;
+    this.schedule = {
+      entries: `${prefix}:sched:entries`,
+      untaken: `${prefix}:sched:untaken`,
+      taken: `${prefix}:sched:taken`,
+      pending: `${prefix}:sched:pending`,
+      added: `${prefix}:sched:added`,
+    };
+  }
+
+  /** One schedule store call's own key (see schedule-add.lua): what it did, kept a short while. */
+  scheduleCall(token: string): string {
+    return `${this.prefix}:sched:call:${token}`;
   }
 
   /** A round of appends' own key (see append.lua): the positions it wrote, kept a short while. */
@@ -76,4 +90,18 @@ export interface GroupKeys {
   readonly dead: string;
   /** Hash: dead-lettered position -> JSON { deliveries, error, at, fields }. */
   readonly deadInfo: string;
+}
+
+/** The keys of the schedule store (scheduled delivery; see `docs/redis.md`). */
+export interface ScheduleKeys {
+  /** Hash: id -> JSON `{ dueAt, event, stream }` of every pending entry. */
+  readonly entries: string;
+  /** Sorted set: the ids no mover has taken, scored by due time (ms). */
+  readonly untaken: string;
+  /** Sorted set: the ids a mover has taken, scored by the end of its lease (ms). */
+  readonly taken: string;
+  /** Sorted set: every pending id (taken or not), scored by due time: `scheduled()` pages it. */
+  readonly pending: string;
+  /** Pub/sub channel: an entry was added (`<store token> <earliest due ms>`). */
+  readonly added: string;
 }

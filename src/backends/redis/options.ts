@@ -1,5 +1,6 @@
 import { Redis } from 'ioredis';
 import { checkInteger, checkMillis, invalidOption } from '../../log/invalid-option.js';
+import type { MoverOptions } from '../../log/kit/schedule.js';
 import type { RetentionOptions } from '../../log/types.js';
 
 /** What the log found when the server had lost its data (a restart without persistence). */
@@ -62,6 +63,12 @@ export interface RedisLogOptions extends RedisConnectionOptions {
    * default: a process warning. See `docs/redis.md`.
    */
   onDataLoss?: (loss: RedisDataLoss) => void;
+  /**
+   * How this log object moves its due scheduled events into the log (see `MoverOptions`: `move`,
+   * `leaseMs`, `batch`, `pollMs`, `onError`). The pending events themselves live in Redis under
+   * the prefix, shared by every process that opens it; any of them with `move` on moves them.
+   */
+  scheduler?: MoverOptions;
 }
 
 /** `RedisLogOptions` checked, defaults applied. Internal. */
@@ -75,6 +82,8 @@ export interface ResolvedRedisOptions {
   readonly readPageSize: number;
   readonly retryTimeoutMs: number;
   readonly onDataLoss: (loss: RedisDataLoss) => void;
+  /** Checked by `Scheduling` when the log is made. */
+  readonly scheduler: MoverOptions;
 }
 
 function warnDataLoss(loss: RedisDataLoss): void {
@@ -100,6 +109,11 @@ export function resolveRedisOptions(options: RedisLogOptions): ResolvedRedisOpti
     throw invalidOption('prefix', prefix, 'letters, digits, "_", "-" or "." (1 to 100)');
   }
   if (typeof onDataLoss !== 'function') throw invalidOption('onDataLoss', onDataLoss, 'a function');
+  // Checked as unknown: JavaScript callers pass anything. Its fields are `Scheduling`'s to check.
+  const scheduler = (options.scheduler ?? {}) as unknown;
+  if (typeof scheduler !== 'object' || scheduler === null) {
+    throw invalidOption('scheduler', scheduler, 'an object of mover options');
+  }
   return {
     prefix,
     maxEvents:
@@ -111,6 +125,7 @@ export function resolveRedisOptions(options: RedisLogOptions): ResolvedRedisOpti
     readPageSize: checkInteger('readPageSize', options.readPageSize ?? 500, 1),
     retryTimeoutMs: checkMillis('retryTimeoutMs', options.retryTimeoutMs ?? 10_000, 0),
     onDataLoss,
+    scheduler,
   };
 }
 

@@ -1,4 +1,3 @@
-import { CapabilityNotSupportedError } from '../../errors/index.js';
 import type { Redis } from 'ioredis';
 import { HeraldError } from '../../errors/index.js';
 import { resolveGroupOptions } from '../../log/group-options.js';
@@ -7,9 +6,12 @@ import { checkDuplicates } from '../../log/duplicate-check.js';
 import { prepareAppend } from '../../log/prepare-append.js';
 import { checkLogPosition, readFilter } from '../../log/read-filter.js';
 import { typeMatcher } from '../../log/type-matcher.js';
+import { Scheduling } from '../../log/kit/schedule.js';
 import type {
   Scheduled,
   ScheduledEvent,
+  ScheduledPageOptions,
+  ScheduleOptions,
   AppendInput,
   AppendOptions,
   Appended,
@@ -35,6 +37,7 @@ import { dropUnmatched } from './drop-unmatched.js';
 import { optionsJson, RedisGroup, storedOptions } from './redis-group.js';
 import { withRetry } from './redis-errors.js';
 import { RedisSubscription } from './redis-subscription.js';
+import { RedisScheduleStore } from './schedule-store.js';
 import { tailStart } from '../../log/paged-tail.js';
 import type { ScriptName, ScriptRunner } from './scripts.js';
 import { TailWatcher } from './tail-watcher.js';
@@ -76,6 +79,7 @@ export class RedisLog implements EventLog, RedisContext {
   readonly #groupWakeups = new Map<string, Wakeup>();
   readonly #subscriptions = new Set<RedisSubscription>();
   readonly #stop = new AbortController();
+  readonly #scheduling: Scheduling;
   #knownLast: number;
   #closing: Promise<void> | undefined;
 
@@ -141,6 +145,18 @@ export class RedisLog implements EventLog, RedisContext {
       reconnected: () => this.#wakeAll(),
     });
     this.#watcher.start();
+    const store = new RedisScheduleStore(this, () => {
+      // Its own connection: a subscribed one runs nothing else, nor does the blocking reader.
+      // It queues the SUBSCRIBE until it is connected, and ioredis subscribes again after a reconnect.
+      const sub = this.client.duplicate({ enableOfflineQueue: true, maxRetriesPerRequest: null });
+      sub.on('error', () => undefined);
+      return sub;
+    });
+    this.#scheduling = new Scheduling(
+      store,
+      (events, o) => this.#appendDue(events, o),
+      parts.options.scheduler,
+    );
   }
 
   readonly #ackGroup: (name: string, position: number) => Promise<void>;
@@ -193,10 +209,15 @@ export class RedisLog implements EventLog, RedisContext {
 
   async append(inputs: readonly AppendInput[], options?: AppendOptions): Promise<Appended[]> {
     this.assertOpen();
+    return this.#appendDue(inputs, options);
+  }
+
+  /** `append` without the open check: the mover's appends go on while `close` waits for them. */
+  async #appendDue(inputs: readonly AppendInput[], options?: AppendOptions): Promise<Appended[]> {
     const prepared = prepareAppend(inputs, options);
     if (prepared.events.length === 0) return [];
     const appended = await this.#batcher.submit(prepared);
-    return checkDuplicates(prepared.events, appended, (id) => this.get(id));
+    return checkDuplicates(prepared.events, appended, (id) => this.#stored(id));
   }
 
   read(options?: ReadOptions): AsyncIterable<StoredEvent> {
@@ -207,6 +228,10 @@ export class RedisLog implements EventLog, RedisContext {
 
   async get(id: string): Promise<StoredEvent | undefined> {
     this.assertOpen();
+    return this.#stored(id);
+  }
+
+  async #stored(id: string): Promise<StoredEvent | undefined> {
     const position = await this.call((c) => c.hget(this.keys.ids, id));
     if (position === null) return undefined;
     const entryId = `${position}-0`;
@@ -308,17 +333,19 @@ export class RedisLog implements EventLog, RedisContext {
     return { first: position(first), last: position(last) };
   }
 
-  // Until this backend's schedule store lands (issue 18): refused, and its conformance cases skipped.
-  schedule(): Promise<Scheduled[]> {
-    return Promise.reject(new CapabilityNotSupportedError('scheduled delivery', 'redis'));
+  async schedule(events: readonly AppendInput[], options: ScheduleOptions): Promise<Scheduled[]> {
+    this.assertOpen();
+    return this.#scheduling.schedule(events, options);
   }
 
-  cancelScheduled(): Promise<boolean> {
-    return Promise.reject(new CapabilityNotSupportedError('scheduled delivery', 'redis'));
+  async cancelScheduled(id: string): Promise<boolean> {
+    this.assertOpen();
+    return this.#scheduling.cancelScheduled(id);
   }
 
-  scheduled(): Promise<ScheduledEvent[]> {
-    return Promise.reject(new CapabilityNotSupportedError('scheduled delivery', 'redis'));
+  async scheduled(options?: ScheduledPageOptions): Promise<ScheduledEvent[]> {
+    this.assertOpen();
+    return this.#scheduling.scheduled(options);
   }
 
   close(): Promise<void> {
@@ -327,6 +354,8 @@ export class RedisLog implements EventLog, RedisContext {
   }
 
   async #close(): Promise<void> {
+    // First: a move under way finishes its appends (through the batcher, still open).
+    await this.#scheduling.close();
     await this.#batcher.close();
     await this.#acks.close();
     this.#stop.abort();

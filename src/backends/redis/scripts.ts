@@ -15,7 +15,13 @@ export type ScriptName =
   | 'purge'
   | 'group-info'
   | 'group-status'
-  | 'group-pending';
+  | 'group-pending'
+  | 'schedule-add'
+  | 'schedule-claim'
+  | 'schedule-complete'
+  | 'schedule-cancel'
+  | 'schedule-list'
+  | 'schedule-next';
 
 const NAMES: readonly ScriptName[] = [
   'append',
@@ -30,6 +36,12 @@ const NAMES: readonly ScriptName[] = [
   'group-info',
   'group-status',
   'group-pending',
+  'schedule-add',
+  'schedule-claim',
+  'schedule-complete',
+  'schedule-cancel',
+  'schedule-list',
+  'schedule-next',
 ];
 
 interface Script {
