@@ -23,11 +23,11 @@ describe('the redis settings of herald serve', () => {
   it('take a redis:// log with redis.prefix (default herald) from any source', () => {
     const { config } = loadConfig({ flags: { log: 'redis://127.0.0.1:6379' }, env: {} });
     expect(config.log).toBe('redis://127.0.0.1:6379');
-    expect(config.redis).toEqual({ prefix: 'herald' });
+    expect(config.backends.redis).toEqual({ prefix: 'herald' });
     const fromEnv = loadConfig({
       env: { HERALD_LOG: 'rediss://db:6380/1', HERALD_REDIS__PREFIX: 'shop.v2' },
     });
-    expect(fromEnv.config.redis.prefix).toBe('shop.v2');
+    expect(fromEnv.config.backends.redis?.prefix).toBe('shop.v2');
     expect(fromEnv.sources.get('redis.prefix')).toBe('HERALD_REDIS__PREFIX');
   });
 

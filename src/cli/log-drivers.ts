@@ -1,49 +1,73 @@
-import { importNeeding, type PackageResolves } from '../log/optional-package.js';
+import {
+  BACKENDS,
+  backendFor,
+  loadBackend,
+  urlOf,
+  type LoadOverrides,
+  type LogTarget,
+} from '../backends/registry.js';
+import type { EventLog } from '../log/types.js';
+import type { HubConfig } from '../server/config/hub-config.js';
+import { logTarget, redact } from '../server/config/log-target.js';
 
 /**
- * The backends `herald serve` opens, each imported only when its log is chosen: the CLI never
- * loads a driver it does not use, and a missing driver fails with what to `npm install`.
+ * Opens the log `config.log` names, through the backend registry (`src/backends/registry.ts`):
+ * only the chosen backend's module is imported, so the CLI never loads a driver it does not use,
+ * and a missing driver fails with what to `npm install`. `overrides` replace the import and the
+ * package lookup (for tests).
+ *
+ * @example
+ * ```ts
+ * const log = await openLog(loadConfig({ flags: { log: 'memory' } }).config);
+ * ```
  */
-const backends = {
-  sqlite: {
-    packages: ['better-sqlite3'],
-    load: () => import('../backends/sqlite/index.js'),
-  },
-  postgres: {
-    packages: ['pg'],
-    load: () => import('../backends/postgres/index.js'),
-  },
-  redis: {
-    packages: ['ioredis'],
-    load: () => import('../backends/redis/index.js'),
-  },
-  nats: {
-    packages: ['@nats-io/transport-node', '@nats-io/jetstream'],
-    load: () => import('../backends/nats/index.js'),
-  },
-} as const;
-
-export type DriverBackend = keyof typeof backends;
-
-/** The npm packages each backend's driver is made of (what the error tells to install). */
-export const driverPackages: Readonly<Record<DriverBackend, readonly string[]>> = {
-  sqlite: backends.sqlite.packages,
-  postgres: backends.postgres.packages,
-  redis: backends.redis.packages,
-  nats: backends.nats.packages,
-};
+export async function openLog(config: HubConfig, overrides: LoadOverrides = {}): Promise<EventLog> {
+  const entry = chosen(config);
+  const module = await loadBackend(entry, overrides);
+  return entry.open(module, target(config, entry.name));
+}
 
 /**
- * Imports a backend's module (`herald/postgres` and so on). When its driver is not installed,
- * throws `the postgres log needs pg, which is not installed: run \`npm install pg\``.
- * `load` and `resolves` replace the import and the package lookup (for tests).
+ * The log as the listening line names it: the URL with its password as `***`, or the bare name
+ * and where the backend keeps it (`sqlite in ./herald-data`).
+ *
+ * @example
+ * ```ts
+ * logName(config); // 'postgres://app:***@db/shop'
+ * ```
  */
-export async function openDriverLog<B extends DriverBackend>(
-  backend: B,
-  options: { load?: () => Promise<unknown>; resolves?: PackageResolves } = {},
-): Promise<Awaited<ReturnType<(typeof backends)[B]['load']>>> {
-  const load = (options.load ?? backends[backend].load) as () => Promise<
-    Awaited<ReturnType<(typeof backends)[B]['load']>>
-  >;
-  return importNeeding(`the ${backend} log`, driverPackages[backend], load, { resolves: options.resolves });
+export function logName(config: HubConfig): string {
+  const entry = chosen(config);
+  const url = config.log.includes('://') ? urlOf(config.log) : undefined;
+  const name = url === undefined ? config.log : redact(url);
+  return `${name}${entry.where?.(target(config, entry.name)) ?? ''}`;
+}
+
+/**
+ * Imports the module of the backend named `name` (`herald/postgres` and so on). When its driver is
+ * not installed, throws `the postgres log needs pg, which is not installed: run \`npm install pg\``.
+ *
+ * @example
+ * ```ts
+ * const { redisLog } = (await openDriverLog('redis')) as typeof import('../backends/redis/index.js');
+ * ```
+ */
+export async function openDriverLog(name: string, overrides: LoadOverrides = {}): Promise<unknown> {
+  const entry = BACKENDS.find((b) => b.name === name);
+  if (entry === undefined) throw new Error(`no backend is named ${name}`);
+  return await loadBackend(entry, overrides);
+}
+
+function chosen(config: HubConfig): (typeof BACKENDS)[number] {
+  // loadConfig checked `log` against the same registry, so this finds it; if not, the same error.
+  return backendFor(config.log) ?? (logTarget.check(config.log, 'log', 'the config') as never);
+}
+
+function target(config: HubConfig, name: string): LogTarget {
+  return {
+    value: config.log,
+    url: config.log.includes('://') ? urlOf(config.log) : undefined,
+    settings: config.backends[name] ?? {},
+    data: config.data,
+  };
 }

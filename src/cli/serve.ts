@@ -1,19 +1,8 @@
-import { mkdirSync } from 'node:fs';
-import { join } from 'node:path';
-import { memoryLog } from '../log/memory-log.js';
-import type { EventLog } from '../log/types.js';
 import type { FastifyInstance } from 'fastify';
 import { createServer } from '../server/create-server.js';
-import {
-  assertSafeBind,
-  loadConfig,
-  toServerOptions,
-  type HubConfig,
-  type LoadedConfig,
-} from '../server/config/index.js';
+import { assertSafeBind, loadConfig, toServerOptions, type LoadedConfig } from '../server/config/index.js';
 import { requestLogOptions } from './request-log.js';
-import { redact } from '../server/config/log-target.js';
-import { openDriverLog } from './log-drivers.js';
+import { logName, openLog } from './log-drivers.js';
 import { insecureWarning, listeningAt } from './serve-banner.js';
 
 /**
@@ -50,15 +39,13 @@ export async function serve(
     await log.close();
     throw error;
   }
-  const where = config.log === 'sqlite' ? ` in ${config.data}` : '';
   const file = loaded.file === undefined ? '' : `, config: ${loaded.file}`;
-  const logName = config.log.includes('://') ? redact(new URL(config.log)) : config.log;
   // What the server really bound (the port --port 0 chose; every interface for 0.0.0.0).
   const { url, note } = listeningAt(app.addresses());
   const warning = insecureWarning(loaded);
   if (warning !== undefined) console.error(warning);
   console.log(
-    `herald listening on ${url} (${note === undefined ? '' : `${note}; `}log: ${logName}${where}${file})`,
+    `herald listening on ${url} (${note === undefined ? '' : `${note}; `}log: ${logName(config)}${file})`,
   );
 
   await signals.stopped;
@@ -92,29 +79,4 @@ function stopSignals(): { stopped: Promise<void>; dispose: () => void } {
     process.on('SIGINT', stop);
   });
   return { stopped, dispose };
-}
-
-async function openLog(config: HubConfig): Promise<EventLog> {
-  if (config.log === 'memory') return memoryLog();
-  if (config.log.startsWith('postgres:') || config.log.startsWith('postgresql:')) {
-    const { postgresLog } = await openDriverLog('postgres');
-    return postgresLog({ connectionString: config.log, schema: config.postgres.schema });
-  }
-  if (config.log.startsWith('nats:') || config.log.startsWith('tls:')) {
-    const { natsLog } = await openDriverLog('nats');
-    return natsLog({
-      servers: config.log,
-      stream: config.nats.stream,
-      subjectPrefix: config.nats.subjectPrefix,
-    });
-  }
-  if (config.log.startsWith('redis:') || config.log.startsWith('rediss:')) {
-    const { redisLog } = await openDriverLog('redis');
-    return redisLog({ url: config.log, prefix: config.redis.prefix });
-  }
-  mkdirSync(config.data, { recursive: true });
-  // better-sqlite3 is one of Herald's dependencies, but it is native: import it only when used,
-  // so `--log memory` runs even where its binary could not be installed.
-  const { sqliteLog } = await openDriverLog('sqlite');
-  return sqliteLog({ path: join(config.data, 'events.db'), durability: config.sqlite.durability });
 }

@@ -1,9 +1,8 @@
 import { apiKeys } from './api-keys.js';
-import { configError, shown } from './config-error.js';
+import { BACKENDS, type BackendEntry } from '../../backends/registry.js';
 import { logTarget } from './log-target.js';
 import {
   boolean,
-  identifier,
   integer,
   hostName,
   ipOrCidr,
@@ -33,31 +32,17 @@ export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', '
 
 const positive = integer(1);
 
-/** A string matching `regex`, described as `expected` in errors. */
-function pattern(regex: RegExp, expected: string): ValueType {
-  return {
-    expected,
-    fromText: (t) => t,
-    check(value, key, source) {
-      if (typeof value === 'string' && regex.test(value)) return value;
-      throw configError(key, source, `must be ${expected}, got ${shown(value)}`);
-    },
-  };
+/**
+ * A backend's settings as config keys: `schema` of the `postgres` entry is `postgres.schema`.
+ *
+ * @example
+ * ```ts
+ * backendKeys(BACKENDS.find((b) => b.name === 'redis')!).map((k) => k.key); // ['redis.prefix']
+ * ```
+ */
+export function backendKeys(entry: BackendEntry): ConfigKey[] {
+  return (entry.settings ?? []).map(({ key, ...setting }) => ({ key: `${entry.name}.${key}`, ...setting }));
 }
-
-/** What `redisLog` takes as a prefix: it starts every key, so no `:` and no spaces. */
-const redisPrefix: ValueType = {
-  expected: 'letters, digits, "_", "-" or "." (1 to 100)',
-  fromText: (t) => t,
-  check(value, key, source) {
-    if (typeof value === 'string' && /^[\w.-]{1,100}$/.test(value)) return value;
-    throw configError(
-      key,
-      source,
-      `must be letters, digits, "_", "-" or "." (1 to 100), got ${shown(value)}`,
-    );
-  },
-};
 
 /**
  * Every setting of `herald serve`, in the order `docs/configuration.md` lists them. `rateLimit` is
@@ -151,37 +136,8 @@ export const CONFIG_KEYS: readonly ConfigKey[] = [
     flag: '--hosts <list>',
     doc: 'Host names answered besides IPs and localhost',
   },
-  {
-    key: 'sqlite.durability',
-    type: oneOf(['fsync', 'os']),
-    default: 'fsync',
-    flag: '--durability <mode>',
-    doc: 'when an append resolves',
-  },
-  {
-    key: 'postgres.schema',
-    type: identifier,
-    default: 'herald',
-    doc: 'the schema of the PostgreSQL log',
-  },
-  {
-    key: 'redis.prefix',
-    type: redisPrefix,
-    default: 'herald',
-    doc: 'the key prefix of the Redis log',
-  },
-  {
-    key: 'nats.stream',
-    type: pattern(/^[A-Za-z0-9_-]{1,200}$/, 'a JetStream stream name (letters, digits, "_" and "-")'),
-    default: 'HERALD',
-    doc: 'the JetStream stream of the NATS log',
-  },
-  {
-    key: 'nats.subjectPrefix',
-    type: pattern(/^[A-Za-z0-9_-]+(\.[A-Za-z0-9_-]+)*$/, 'literal subject tokens, e.g. "herald"'),
-    default: 'herald',
-    doc: 'event type t is published on <subjectPrefix>.t',
-  },
+  // Each backend's own settings (`sqlite.durability`, `postgres.schema`...), from its registry entry.
+  ...BACKENDS.flatMap(backendKeys),
   { key: 'live.keepAliveMs', type: positive, default: 15_000, doc: 'SSE comment / WS ping interval' },
   { key: 'live.retryMs', type: integer(0), default: 2_000, doc: 'SSE retry: hint' },
   { key: 'live.maxBacklog', type: positive, default: 10_000, doc: 'events a client may fall behind' },

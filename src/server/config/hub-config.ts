@@ -1,4 +1,3 @@
-import type { SqliteDurability } from '../../backends/sqlite/options.js';
 import type { AuthOptions } from '../auth/auth-options.js';
 import type { GroupConsumeOptions } from '../groups/consume-options.js';
 import type { LiveOptions } from '../live/live-options.js';
@@ -21,7 +20,7 @@ export interface HubConfig {
   readonly host: string;
   readonly port: number;
   readonly data: string;
-  /** `sqlite`, `memory`, or a `postgres://` or `redis://` URL. */
+  /** A backend's bare name (`sqlite`, `memory`) or a URL of its scheme (`postgres://...`): see `src/backends/registry.ts`. */
   readonly log: string;
   readonly insecure: boolean;
   readonly bodyLimit: number;
@@ -38,10 +37,11 @@ export interface HubConfig {
   readonly allowIps: readonly string[] | undefined;
   /** Host names answered besides IP literals and `localhost`. */
   readonly hosts: readonly string[] | undefined;
-  readonly sqlite: { readonly durability: SqliteDurability };
-  readonly postgres: { readonly schema: string };
-  readonly redis: { readonly prefix: string };
-  readonly nats: { readonly stream: string; readonly subjectPrefix: string };
+  /**
+   * Each backend's own settings by its name, by their key in its section (every one has its
+   * default): `backends.postgres.schema`, `backends.sqlite.durability`.
+   */
+  readonly backends: Readonly<Record<string, Readonly<Record<string, unknown>>>>;
   /** Every `live.*` key (all have defaults); the live delivery checks them again. */
   readonly live: LiveOptions;
   /** Every `groups.*` key: consumer groups over HTTP. */

@@ -43,7 +43,7 @@ describe('loadConfig', () => {
       cors: undefined,
       rateLimit: false,
       allowIps: undefined,
-      sqlite: { durability: 'fsync' },
+      backends: { sqlite: { durability: 'fsync' }, postgres: { schema: 'herald' }, memory: {} },
       live: { keepAliveMs: 15_000, retryMs: 2_000, maxBacklog: 10_000, ringSize: 10_000 },
       groups: { maxReceipts: 100_000 },
     });

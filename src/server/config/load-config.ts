@@ -1,5 +1,6 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
+import { BACKENDS } from '../../backends/registry.js';
 import type { ApiKeyOptions, AuthOptions, JwtOptions } from '../auth/auth-options.js';
 import { configError } from './config-error.js';
 import { CONFIG_KEYS } from './config-keys.js';
@@ -115,10 +116,7 @@ function build(merged: ReadonlyMap<string, ConfigEntry>, cwd: string): HubConfig
     },
     allowIps: value('allowIps'),
     hosts: value('hosts'),
-    sqlite: { durability: value('sqlite.durability') },
-    postgres: { schema: value('postgres.schema') },
-    redis: { prefix: value('redis.prefix') },
-    nats: { stream: value('nats.stream'), subjectPrefix: value('nats.subjectPrefix') },
+    backends: Object.fromEntries(BACKENDS.map((b) => [b.name, section(`${b.name}.`)])),
     live: section('live.'),
     groups: section('groups.'),
   } as HubConfig;

@@ -59,10 +59,11 @@ describe('config values', () => {
     expect(logTarget.check('rediss://db:6380', 'log', '--log')).toBe('rediss://db:6380');
     expect(logTarget.check('nats://localhost:4222', 'log', '--log')).toBe('nats://localhost:4222');
     expect(message(() => logTarget.check('mysql://herald:hunter2@localhost:3306', 'log', 'HERALD_LOG'))).toBe(
-      'invalid config: log (from HERALD_LOG) must be sqlite, memory, or a postgres://, redis:// or nats:// URL, got mysql://herald:***@localhost:3306',
+      'invalid config: log (from HERALD_LOG) must be sqlite, memory, or a postgres://, postgresql://, redis://, rediss://, nats:// or tls:// URL, ' +
+        'got mysql://herald:***@localhost:3306 (no backend has the scheme mysql:)',
     );
     expect(message(() => logTarget.check('mysql', 'log', 'f'))).toBe(
-      'invalid config: log (from f) must be sqlite, memory, or a backend URL, got "mysql"',
+      'invalid config: log (from f) must be sqlite, memory, or a postgres://, postgresql://, redis://, rediss://, nats:// or tls:// URL, got "mysql"',
     );
   });
 
