@@ -33,13 +33,16 @@ if (unreachable !== undefined) {
       stream,
       subjectPrefix: `heraldtest.${ctx.prefix}`,
       retention: ctx.retention,
+      scheduler: ctx.scheduler,
     });
   };
 
   const drop = async (names: Iterable<string>): Promise<void> => {
-    // Each log's dead-letter stream (`<stream>_DLQ`, created with its first group) goes too.
+    // Each log's dead-letter stream (`<stream>_DLQ`, created with its first group) and schedule
+    // stream (`<stream>_SCHED`) go too.
     for (const name of names)
-      for (const stream of [name, `${name}_DLQ`]) await jsm.streams.delete(stream).catch(() => false);
+      for (const stream of [name, `${name}_DLQ`, `${name}_SCHED`])
+        await jsm.streams.delete(stream).catch(() => false);
   };
 
   afterEach(async () => {
@@ -56,8 +59,9 @@ if (unreachable !== undefined) {
 
   describeEventLogConformance({
     name: 'nats',
-    scheduling: false,
     createLog: open,
+    // Another log object on the same JetStream stream and prefix, as another process would open it.
+    openSecond: (ctx) => open(ctx),
     restart: async (log, ctx) => {
       await log.close();
       return open(ctx);

@@ -1,4 +1,3 @@
-import { CapabilityNotSupportedError } from '../../errors/index.js';
 import {
   DeliverPolicy,
   jetstream,
@@ -17,9 +16,12 @@ import { checkInteger, checkName } from '../../log/invalid-option.js';
 import { checkDuplicates } from '../../log/duplicate-check.js';
 import { prepareAppend } from '../../log/prepare-append.js';
 import { readFilter, type ReadFilter } from '../../log/read-filter.js';
+import { Scheduling } from '../../log/kit/schedule.js';
 import type {
   Scheduled,
   ScheduledEvent,
+  ScheduleOptions,
+  ScheduledPageOptions,
   AppendInput,
   AppendOptions,
   Appended,
@@ -42,7 +44,9 @@ import { NatsGroups } from './nats-groups.js';
 import { unreachable } from './nats-errors.js';
 import { Publisher, type PublishOptions } from './publisher.js';
 import { resolveNatsOptions, type NatsLogOptions, type ResolvedNatsOptions } from './options.js';
-import { deleteMessages, ensureStream, streamState } from './stream-setup.js';
+import { NatsScheduleStore } from './schedule-store.js';
+import { ScheduleSubjects } from './schedule-codec.js';
+import { deleteMessages, ensureScheduleStream, ensureStream, streamState } from './stream-setup.js';
 
 const WRONG_LAST_SEQUENCE = 10071;
 const WRONG_LAST_MSG_ID = 10070;
@@ -166,6 +170,9 @@ export class NatsLog implements EventLog {
   readonly #landings = new AppendLandings<AppendRequest>();
   /** Concurrent appends of this process share rounds; a batch's sequences stay consecutive. */
   readonly #batcher = new AppendBatcher((requests) => this.#round(requests), MAX_ROUND, MAX_QUEUED);
+  /** Scheduled events, kept in `<stream>_SCHED`; the mover starts once the log is open. */
+  readonly #scheduleStore: NatsScheduleStore;
+  #scheduling!: Scheduling;
 
   private constructor(
     nc: NatsConnection,
@@ -179,6 +186,14 @@ export class NatsLog implements EventLog {
     this.#js = jetstream(nc);
     this.#publisher = new Publisher(nc, PUBLISH_TIMEOUT_MS);
     this.#options = options;
+    this.#scheduleStore = new NatsScheduleStore({
+      nc,
+      js: this.#js,
+      jsm,
+      stream: `${options.stream}_SCHED`,
+      subjectPrefix: options.subjectPrefix,
+      connected: () => this.#connected,
+    });
     this.#groups = new NatsGroups({
       nc,
       js: this.#js,
@@ -208,10 +223,15 @@ export class NatsLog implements EventLog {
     try {
       const jsm = await jetstreamManager(nc);
       await ensureStream(jsm, resolved);
+      const sched = `${resolved.stream}_SCHED`;
+      await ensureScheduleStream(jsm, sched, new ScheduleSubjects(resolved.subjectPrefix).captured);
       const log = new NatsLog(nc, owns, jsm, resolved);
       log.#watchConnection();
       await log.#startFeed();
       await log.#catchUp();
+      log.#scheduling = new Scheduling(log.#scheduleStore, (events, o) => log.append(events, o), {
+        ...options.scheduler,
+      });
       return log;
     } catch (err) {
       if (owns) await nc.close();
@@ -233,6 +253,7 @@ export class NatsLog implements EventLog {
               `NATS disconnected before confirming the ${what}; it may or may not have taken effect`,
             );
           this.#publisher.failWaiting(lost('append'));
+          this.#scheduleStore.failWaiting(lost('schedule'));
           this.#groups.failWaiting(lost('ack'));
           this.#groups.disconnected();
         } else if (s.type === 'reconnect') {
@@ -717,21 +738,25 @@ export class NatsLog implements EventLog {
     return { first: this.#index.events.at(0)?.position ?? 0, last: this.#index.events.last()?.position ?? 0 };
   }
 
-  // Until this backend's schedule store lands (issue 18): refused, and its conformance cases skipped.
-  schedule(): Promise<Scheduled[]> {
-    return Promise.reject(new CapabilityNotSupportedError('scheduled delivery', 'nats'));
+  async schedule(events: readonly AppendInput[], options: ScheduleOptions): Promise<Scheduled[]> {
+    this.#assertOpen();
+    return this.#scheduling.schedule(events, options);
   }
 
-  cancelScheduled(): Promise<boolean> {
-    return Promise.reject(new CapabilityNotSupportedError('scheduled delivery', 'nats'));
+  async cancelScheduled(id: string): Promise<boolean> {
+    this.#assertOpen();
+    return this.#scheduling.cancelScheduled(id);
   }
 
-  scheduled(): Promise<ScheduledEvent[]> {
-    return Promise.reject(new CapabilityNotSupportedError('scheduled delivery', 'nats'));
+  async scheduled(options?: ScheduledPageOptions): Promise<ScheduledEvent[]> {
+    this.#assertOpen();
+    return this.#scheduling.scheduled(options);
   }
 
   async close(): Promise<void> {
     if (this.#index.closed) return;
+    await this.#scheduling.close();
+    this.#scheduleStore.close(new HeraldError('LOG_CLOSED', 'the NATS log is closed'));
     await this.#batcher.close();
     this.#publisher.close(new HeraldError('LOG_CLOSED', 'the NATS log is closed'));
     this.#groups.close(new HeraldError('LOG_CLOSED', 'the NATS log is closed'));

@@ -1,6 +1,7 @@
 import type { NatsConnection } from '@nats-io/transport-node';
 import { HeraldError } from '../../errors/index.js';
 import { checkInteger, checkMillis, invalidOption } from '../../log/invalid-option.js';
+import type { MoverOptions } from '../../log/kit/schedule.js';
 import type { RetentionOptions } from '../../log/types.js';
 
 /** Options of `natsLog`. Give `servers` (the log connects and closes) or `connection` (yours). */
@@ -25,6 +26,12 @@ export interface NatsLogOptions {
   connectTimeoutMs?: number;
   /** JetStream's `Nats-Msg-Id` window (default 120,000 ms; never above `retention.maxAgeMs`). */
   duplicateWindowMs?: number;
+  /**
+   * How this log moves its due scheduled events (see `MoverOptions`). Pending events live in the
+   * stream `<stream>_SCHED` (docs/nats.md, "Scheduled delivery"); any log open on the stream
+   * moves them unless `move: false`.
+   */
+  scheduler?: MoverOptions;
 }
 
 /** The options checked, with defaults. Internal. */

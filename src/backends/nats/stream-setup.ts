@@ -38,6 +38,42 @@ export async function ensureStream(jsm: JetStreamManager, options: ResolvedNatsO
 }
 
 /**
+ * Creates the log's schedule stream `<stream>_SCHED` (file storage, limits retention; its
+ * subjects under `<subjectPrefix>_sched`) when missing. Internal.
+ *
+ * @example
+ * ```ts
+ * await ensureScheduleStream(jsm, 'HERALD_SCHED', ['herald_sched.e.>', 'herald_sched.d.>', 'herald_sched.m.>']);
+ * ```
+ */
+export async function ensureScheduleStream(
+  jsm: JetStreamManager,
+  name: string,
+  subjects: string[],
+): Promise<void> {
+  try {
+    await jsm.streams.info(name);
+  } catch (err) {
+    if ((err as { code?: unknown }).code !== STREAM_NOT_FOUND) throw err;
+    await jsm.streams
+      .add({
+        name,
+        subjects,
+        storage: StorageType.File,
+        retention: RetentionPolicy.Limits,
+        discard: DiscardPolicy.Old,
+        max_msgs: -1,
+        max_age: 0,
+        duplicate_window: nanos(120_000),
+      })
+      .catch(async (error: unknown) => {
+        // Another process made it meanwhile.
+        await jsm.streams.info(name).catch(() => Promise.reject(error));
+      });
+  }
+}
+
+/**
  * Where the stream is: its first sequence, and the highest sequence of a stored message (0 when
  * none), which the index must have seen to be current; `lastSeq` counts deleted ones too.
  * Internal.
