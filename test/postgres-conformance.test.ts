@@ -29,7 +29,7 @@ if (unreachable !== undefined) {
   const open = (ctx: ConformanceContext) => {
     const schema = `herald_${ctx.prefix}`;
     schemas.add(schema);
-    return postgresLog({ pool, schema, retention: ctx.retention });
+    return postgresLog({ pool, schema, retention: ctx.retention, scheduler: ctx.scheduler });
   };
 
   // The suite closed the case's log: its schema goes.
@@ -47,8 +47,9 @@ if (unreachable !== undefined) {
 
   describeEventLogConformance({
     name: 'postgres',
-    scheduling: false,
     createLog: open,
+    // Same schema, same storage: another log object, as another process would open it.
+    openSecond: open,
     restart: async (log, ctx) => {
       await log.close();
       return open(ctx);

@@ -100,6 +100,7 @@ describe('postgres log', () => {
     expect(rows).toEqual([
       { version: 1, name: '001-events' },
       { version: 2, name: '002-groups' },
+      { version: 3, name: '003-scheduled' },
     ]);
     await opened[0]!.append([{ type: 'race.a' }]);
     expect(await opened[4]!.bounds()).toEqual({ first: 1, last: 1 });

@@ -6,6 +6,8 @@ export interface ChangeHandlers {
   appended(last: number): void;
   /** Something in group `id` became due (a nack with a delay, a redrive). */
   groupChanged(id: number): void;
+  /** Another log object added scheduled events (the payload after `s`: its token, `:`, ms until due). */
+  scheduleAdded(payload: string): void;
   /** The connection came back after a loss: notifications may have been missed meanwhile. */
   reconnected(): void;
 }
@@ -13,7 +15,7 @@ export interface ChangeHandlers {
 const MAX_PAUSE_MS = 2_000;
 
 /**
- * The log's one dedicated LISTEN connection. Appends, nacks and redrives call `pg_notify` in
+ * The log's one dedicated LISTEN connection. Appends, nacks, redrives and schedules call `pg_notify` in
  * their transaction; PostgreSQL delivers the notification to every listening session at commit
  * (never on rollback), so tails and waiting pulls wake without polling. When the connection
  * drops (a server restart, a network cut, a terminated backend) it connects again, with a pause
@@ -22,7 +24,7 @@ const MAX_PAUSE_MS = 2_000;
  *
  * @example
  * ```ts
- * const listener = new ChangeListener(config, sql.channel, { appended, groupChanged, reconnected });
+ * const listener = new ChangeListener(config, sql.channel, { appended, groupChanged, scheduleAdded, reconnected });
  * await listener.start();
  * ```
  */
@@ -91,6 +93,7 @@ export class ChangeListener {
     if (message.channel !== this.#channel || message.payload === undefined) return;
     const { payload } = message;
     if (payload.startsWith('g')) this.#handlers.groupChanged(Number(payload.slice(1)));
+    else if (payload.startsWith('s')) this.#handlers.scheduleAdded(payload.slice(1));
     else this.#handlers.appended(Number(payload));
   }
 

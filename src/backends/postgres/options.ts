@@ -1,5 +1,6 @@
 import type { Pool } from 'pg';
 import { checkInteger, checkMillis, invalidOption } from '../../log/invalid-option.js';
+import type { MoverOptions } from '../../log/kit/schedule.js';
 import type { RetentionOptions } from '../../log/types.js';
 
 /**
@@ -40,6 +41,13 @@ export interface PostgresLogOptions {
    * as long as the log is open.
    */
   retryTimeoutMs?: number;
+  /**
+   * How this log moves its due scheduled events into the log (see `MoverOptions`): every log
+   * object on the schema moves by default, sharing the work through the `scheduled_events`
+   * table; `{ move: false }` leaves it to the others. `pollMs` defaults to 10,000 here: other
+   * processes' schedules wake the mover by notification.
+   */
+  scheduler?: MoverOptions;
 }
 
 /** `PostgresLogOptions` checked, defaults applied. Internal. */
@@ -53,6 +61,8 @@ export interface ResolvedPostgresOptions {
   readonly pollIntervalMs: number;
   readonly readPageSize: number;
   readonly retryTimeoutMs: number;
+  /** Checked by `Scheduling` when the log is built. */
+  readonly scheduler: MoverOptions;
 }
 
 /** PostgreSQL truncates identifiers past 63 bytes; a truncated schema name could collide. */
@@ -91,6 +101,11 @@ export function checkSchema(value: unknown): string {
 export function resolvePostgresOptions(options: PostgresLogOptions): ResolvedPostgresOptions {
   const { retention = {} } = options;
   if (typeof retention !== 'object') throw invalidOption('retention', retention, 'an object');
+  // Checked as unknown: JavaScript callers and configuration files pass anything.
+  const scheduler: unknown = options.scheduler ?? {};
+  if (typeof scheduler !== 'object' || scheduler === null) {
+    throw invalidOption('scheduler', scheduler, 'an object of mover options');
+  }
   return {
     schema: checkSchema(options.schema ?? 'herald'),
     maxEvents:
@@ -102,5 +117,6 @@ export function resolvePostgresOptions(options: PostgresLogOptions): ResolvedPos
     pollIntervalMs: checkMillis('pollIntervalMs', options.pollIntervalMs ?? 2_000, 1),
     readPageSize: checkInteger('readPageSize', options.readPageSize ?? 1_000, 1),
     retryTimeoutMs: checkMillis('retryTimeoutMs', options.retryTimeoutMs ?? 10_000, 0),
+    scheduler: scheduler,
   };
 }

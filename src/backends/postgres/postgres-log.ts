@@ -1,4 +1,3 @@
-import { CapabilityNotSupportedError } from '../../errors/index.js';
 import type { Pool, QueryConfig, QueryResult, QueryResultRow } from 'pg';
 import { HeraldError } from '../../errors/index.js';
 import { resolveGroupOptions } from '../../log/group-options.js';
@@ -6,9 +5,12 @@ import { checkInteger, checkName } from '../../log/invalid-option.js';
 import { checkDuplicates } from '../../log/duplicate-check.js';
 import { prepareAppend } from '../../log/prepare-append.js';
 import { checkLogPosition, readFilter } from '../../log/read-filter.js';
+import { Scheduling } from '../../log/kit/schedule.js';
 import type {
   Scheduled,
   ScheduledEvent,
+  ScheduledPageOptions,
+  ScheduleOptions,
   AppendInput,
   AppendOptions,
   Appended,
@@ -33,6 +35,7 @@ import type { ResolvedPostgresOptions } from './options.js';
 import { withRetry } from './pg-errors.js';
 import { PgGroup } from './pg-group.js';
 import { PgSubscription } from './pg-subscription.js';
+import { PgScheduleStore } from './schedule-store.js';
 import { tailStart } from '../../log/paged-tail.js';
 import type { SchemaSql } from './sql-file.js';
 import { typeRegexes } from './type-regex.js';
@@ -76,6 +79,8 @@ export class PostgresLog implements EventLog, PgContext {
   readonly #groupWakeups = new Map<number, Wakeup>();
   readonly #subscriptions = new Set<PgSubscription>();
   readonly #stop = new AbortController();
+  readonly #schedules: PgScheduleStore;
+  readonly #scheduling: Scheduling;
   #knownLast: number;
   /** The highest position readers were woken for: a notification up to it is old news. */
   #signaled: number;
@@ -118,8 +123,19 @@ export class PostgresLog implements EventLog, PgContext {
         if (last > this.#signaled) this.#wake(last);
       },
       groupChanged: (id) => this.#groupWakeups.get(id)?.fire(),
-      reconnected: () => this.#wakeAll(),
+      scheduleAdded: (payload) => this.#schedules.notified(payload),
+      reconnected: () => {
+        this.#wakeAll();
+        this.#schedules.reconnected();
+      },
     });
+    this.#schedules = new PgScheduleStore(this);
+    // Last: it checks its options (a bad one fails the constructor) and starts the mover.
+    this.#scheduling = new Scheduling(
+      this.#schedules,
+      (events, o) => this.#append(events, o),
+      options.scheduler,
+    );
   }
 
   /** Starts listening for other processes' changes; the factory awaits it before handing the log out. */
@@ -163,6 +179,11 @@ export class PostgresLog implements EventLog, PgContext {
 
   async append(inputs: readonly AppendInput[], options?: AppendOptions): Promise<Appended[]> {
     this.assertOpen();
+    return this.#append(inputs, options);
+  }
+
+  /** `append` without the closed check: the mover finishes a move while the log closes. */
+  async #append(inputs: readonly AppendInput[], options?: AppendOptions): Promise<Appended[]> {
     const prepared = prepareAppend(inputs, options);
     if (prepared.events.length === 0) return [];
     const appended = await this.#queue.submit(appendRequest(prepared));
@@ -246,17 +267,19 @@ export class PostgresLog implements EventLog, PgContext {
     return (await this.query<{ first: number; last: number }>(this.sql.query('select-bounds', []))).rows[0]!;
   }
 
-  // Until this backend's schedule store lands (issue 18): refused, and its conformance cases skipped.
-  schedule(): Promise<Scheduled[]> {
-    return Promise.reject(new CapabilityNotSupportedError('scheduled delivery', 'postgres'));
+  async schedule(events: readonly AppendInput[], options: ScheduleOptions): Promise<Scheduled[]> {
+    this.assertOpen();
+    return this.#scheduling.schedule(events, options);
   }
 
-  cancelScheduled(): Promise<boolean> {
-    return Promise.reject(new CapabilityNotSupportedError('scheduled delivery', 'postgres'));
+  async cancelScheduled(id: string): Promise<boolean> {
+    this.assertOpen();
+    return this.#scheduling.cancelScheduled(id);
   }
 
-  scheduled(): Promise<ScheduledEvent[]> {
-    return Promise.reject(new CapabilityNotSupportedError('scheduled delivery', 'postgres'));
+  async scheduled(options?: ScheduledPageOptions): Promise<ScheduledEvent[]> {
+    this.assertOpen();
+    return this.#scheduling.scheduled(options);
   }
 
   close(): Promise<void> {
@@ -265,6 +288,9 @@ export class PostgresLog implements EventLog, PgContext {
   }
 
   async #close(): Promise<void> {
+    // First: a move in progress finishes its append (the queue is still open) and completes.
+    await this.#scheduling.close();
+    this.#schedules.close();
     this.#stop.abort();
     await Promise.all([...this.#subscriptions].map((subscription) => subscription.close()));
     this.#wakeAll(); // waiting pulls see the log closed and return []
