@@ -74,6 +74,7 @@ describe('sqliteLog: the file', () => {
       expect(rows).toEqual([
         { version: 1, name: '001_events' },
         { version: 2, name: '002_groups' },
+        { version: 3, name: '003_scheduled' },
       ]);
     });
   });

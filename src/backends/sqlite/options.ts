@@ -1,4 +1,5 @@
 import { checkInteger, checkMillis, invalidOption } from '../../log/invalid-option.js';
+import type { MoverOptions } from '../../log/kit/schedule.js';
 import type { RetentionOptions } from '../../log/types.js';
 
 /**
@@ -45,6 +46,12 @@ export interface SqliteLogOptions {
   pollIntervalMs?: number;
   /** Rows fetched per query while reading (default 1,000): bounds memory whatever the read's size. */
   readPageSize?: number;
+  /**
+   * How this log moves its due scheduled events into the log (see `MoverOptions`). Scheduled
+   * events wait in the file; any process with the file open and `move` on (the default) moves
+   * them, and notices another process's `schedule` within `pollIntervalMs`.
+   */
+  scheduler?: MoverOptions;
 }
 
 /** `SqliteLogOptions` checked, defaults applied. Internal. */
@@ -59,6 +66,8 @@ export interface ResolvedSqliteOptions {
   readonly busyTimeoutMs: number;
   readonly pollIntervalMs: number;
   readonly readPageSize: number;
+  /** Checked when the log opens, by `Scheduling`. */
+  readonly scheduler: MoverOptions | undefined;
 }
 
 /**
@@ -89,5 +98,6 @@ export function resolveSqliteOptions(options: SqliteLogOptions): ResolvedSqliteO
     busyTimeoutMs: checkInteger('busyTimeoutMs', options.busyTimeoutMs ?? 5_000, 0),
     pollIntervalMs: checkMillis('pollIntervalMs', options.pollIntervalMs ?? 200, 1),
     readPageSize: checkInteger('readPageSize', options.readPageSize ?? 1_000, 1),
+    scheduler: options.scheduler,
   };
 }

@@ -1,4 +1,3 @@
-import { CapabilityNotSupportedError } from '../../errors/index.js';
 import type Database from 'better-sqlite3';
 import { HeraldError } from '../../errors/index.js';
 import { checkInteger, checkName } from '../../log/invalid-option.js';
@@ -8,9 +7,12 @@ import { checkDuplicates } from '../../log/duplicate-check.js';
 import { prepareAppend } from '../../log/prepare-append.js';
 import { checkLogPosition, readFilter } from '../../log/read-filter.js';
 import { resolveGroupOptions } from '../../log/group-options.js';
+import { Scheduling } from '../../log/kit/schedule.js';
 import type {
   Scheduled,
   ScheduledEvent,
+  ScheduledPageOptions,
+  ScheduleOptions,
   AppendInput,
   AppendOptions,
   Appended,
@@ -31,6 +33,7 @@ import type { ResolvedSqliteOptions } from './options.js';
 import { EventReader } from './event-reader.js';
 import { firstRecordedAtOrAfter, lastPosition, MAX_POSITION, readPage, type ReadPlan } from './read-plan.js';
 import { applyRetentionChunk } from './retention.js';
+import { sqliteScheduleStore } from './schedule-store.js';
 import { SqliteGroup } from './sqlite-group.js';
 import { SqliteSubscription } from './sqlite-subscription.js';
 import type { Statements } from './statements.js';
@@ -67,6 +70,7 @@ export class SqliteLog implements EventLog, LogContext {
   readonly #knownTypes = new Set<string>();
   readonly #groups = new Map<string, SqliteGroup>();
   readonly #subscriptions = new Set<SqliteSubscription>();
+  readonly #scheduling: Scheduling;
   #closing: Promise<void> | undefined;
 
   constructor(db: Database.Database, sql: Statements, options: ResolvedSqliteOptions) {
@@ -99,6 +103,13 @@ export class SqliteLog implements EventLog, LogContext {
       rolledBack: invalidateTypeSets,
     });
     this.readPage = db.transaction((plan: ReadPlan, limit: number) => readPage(sql, plan, limit));
+    // Last: it checks its options (nothing above needs undoing) and starts the mover.
+    this.#scheduling = new Scheduling(
+      sqliteScheduleStore(this),
+      // Not `append`: the mover finishes a move while close waits for it (the log already closed).
+      (events, o) => this.#append(events, o, true),
+      { ...options.scheduler },
+    );
   }
 
   get closed(): boolean {
@@ -111,11 +122,28 @@ export class SqliteLog implements EventLog, LogContext {
 
   async append(inputs: readonly AppendInput[], options?: AppendOptions): Promise<Appended[]> {
     this.assertOpen();
+    return this.#append(inputs, options, false);
+  }
+
+  /**
+   * `append` without the open check. `unschedule`: the mover's append, which also deletes the
+   * events' scheduled rows in its transaction, so an event leaves the schedule as it enters the log.
+   */
+  async #append(
+    inputs: readonly AppendInput[],
+    options: AppendOptions | undefined,
+    unschedule: boolean,
+  ): Promise<Appended[]> {
     const prepared = prepareAppend(inputs, options);
     if (prepared.events.length === 0) return [];
-    const { appended, newTypes } = await this.queue.submit(appendOp(this.sql, this.#knownTypes, prepared));
+    const op = appendOp(this.sql, this.#knownTypes, prepared);
+    const { appended, newTypes } = await this.queue.submit(
+      unschedule
+        ? { weight: op.weight, run: (round) => this.#unschedule(op.run(round), prepared.events) }
+        : op,
+    );
     for (const type of newTypes) this.#knownTypes.add(type);
-    return checkDuplicates(prepared.events, appended, (id) => this.get(id));
+    return checkDuplicates(prepared.events, appended, (id) => this.#get(id));
   }
 
   read(options?: ReadOptions): AsyncIterable<StoredEvent> {
@@ -128,9 +156,19 @@ export class SqliteLog implements EventLog, LogContext {
   get(id: string): Promise<StoredEvent | undefined> {
     return settle(() => {
       this.assertOpen();
-      const json = this.sql['select-event-by-id'].get(id) as string | undefined;
-      return json === undefined ? undefined : (JSON.parse(json) as StoredEvent);
+      return this.#get(id);
     });
+  }
+
+  /** After the mover's append (in its transaction): its events are no longer scheduled. */
+  #unschedule<T>(result: T, events: readonly { id: string }[]): T {
+    for (const event of events) this.sql['delete-scheduled'].run(event.id);
+    return result;
+  }
+
+  #get(id: string): StoredEvent | undefined {
+    const json = this.sql['select-event-by-id'].get(id) as string | undefined;
+    return json === undefined ? undefined : (JSON.parse(json) as StoredEvent);
   }
 
   subscribe(options: LogSubscribeOptions = {}): LogSubscription {
@@ -223,17 +261,16 @@ export class SqliteLog implements EventLog, LogContext {
     });
   }
 
-  // Until this backend's schedule store lands (issue 18): refused, and its conformance cases skipped.
-  schedule(): Promise<Scheduled[]> {
-    return Promise.reject(new CapabilityNotSupportedError('scheduled delivery', 'sqlite'));
+  schedule(events: readonly AppendInput[], options: ScheduleOptions): Promise<Scheduled[]> {
+    return settle(() => this.assertOpen()).then(() => this.#scheduling.schedule(events, options));
   }
 
-  cancelScheduled(): Promise<boolean> {
-    return Promise.reject(new CapabilityNotSupportedError('scheduled delivery', 'sqlite'));
+  cancelScheduled(id: string): Promise<boolean> {
+    return settle(() => this.assertOpen()).then(() => this.#scheduling.cancelScheduled(id));
   }
 
-  scheduled(): Promise<ScheduledEvent[]> {
-    return Promise.reject(new CapabilityNotSupportedError('scheduled delivery', 'sqlite'));
+  scheduled(options?: ScheduledPageOptions): Promise<ScheduledEvent[]> {
+    return settle(() => this.assertOpen()).then(() => this.#scheduling.scheduled(options));
   }
 
   close(): Promise<void> {
@@ -242,6 +279,8 @@ export class SqliteLog implements EventLog, LogContext {
   }
 
   async #close(): Promise<void> {
+    // First: a move in progress finishes (its append and delete go through the queue, still open).
+    await this.#scheduling.close();
     await Promise.all([...this.#subscriptions].map((subscription) => subscription.close()));
     this.appended.notify(); // waiting pulls see the log closed and return []
     await this.queue.close();

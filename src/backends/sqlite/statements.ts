@@ -3,9 +3,13 @@ import { sqlFile } from './sql-file.js';
 
 // Every statement the log runs after its migrations, one file each in ./sql/.
 const NAMES = [
+  'cancel-scheduled',
+  'claim-scheduled-due',
+  'claim-scheduled-expired',
   'count-after',
   'delete-events-through',
   'delete-pending',
+  'delete-scheduled',
   'delete-redriven-dead-letters',
   'delete-events-after',
   'delete-stream',
@@ -15,6 +19,7 @@ const NAMES = [
   'insert-event-chunk',
   'insert-group',
   'insert-pending',
+  'insert-scheduled',
   'nack-pending',
   'purge-dead-letters',
   'read-by-correlation-backward',
@@ -28,6 +33,7 @@ const NAMES = [
   'redeliver-pending',
   'redrive-dead-letters',
   'select-bounds',
+  'select-data-version',
   'select-dead-letter',
   'select-dead-letters',
   'select-due-pending',
@@ -47,12 +53,17 @@ const NAMES = [
   'select-pending',
   'select-pending-page',
   'select-pending-types',
+  'select-schedule-added',
+  'select-scheduled-due',
+  'select-scheduled-next',
+  'select-scheduled-page',
   'select-stream-version',
   'select-types-since',
   'truncate-stream',
   'update-group-cursor',
   'update-group-options',
   'update-log-stats',
+  'update-schedule-stats',
 ] as const;
 
 const PLUCKED = /^(read-by-|select-event-by-id$)/;

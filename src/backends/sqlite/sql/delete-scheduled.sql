@@ -1,0 +1,3 @@
+-- delete-scheduled: forgets a scheduled event whose append succeeded.
+-- Inputs (positional): id. Outputs: none.
+DELETE FROM scheduled WHERE id = ?
