@@ -22,6 +22,11 @@ export interface HeraldExtensions {
   instanceid?: string;
   /** W3C trace context `traceparent` header value. */
   traceparent?: string;
+  /**
+   * RFC 3339 time a scheduled event is (or was) due: set by `schedule` and delayed publishes; on
+   * ingest over HTTP, asks for delivery at that time.
+   */
+  deliverat?: string;
 }
 
 /**

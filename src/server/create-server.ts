@@ -11,6 +11,7 @@ import { clientErrorHandler, frameworkErrorHandler, sendError, sendNotFound } fr
 import { redactedLoggerOptions } from './log-redaction.js';
 import { createHubMetrics, type HubMetrics } from './metrics.js';
 import { eventRoutes } from './routes/events.js';
+import { scheduledRoutes } from './routes/scheduled.js';
 import type { GroupConsumeOptions } from './groups/consume-options.js';
 import { groupConsumeRoutes } from './groups/consume-routes.js';
 import { groupRoutes } from './routes/groups.js';
@@ -182,6 +183,7 @@ export function createServer(options: ServerOptions): FastifyInstance {
     indexRoutes(api, options.dashboard);
     healthRoutes(api, ctx);
     eventRoutes(api, ctx);
+    scheduledRoutes(api, ctx);
     groupRoutes(api, ctx);
     groupConsumeRoutes(api, ctx, options.groups);
     metricsRoutes(api, ctx, { public: options.metricsPublic === true });

@@ -36,6 +36,8 @@ export interface HubMetricsOptions {
 export interface HubMetrics {
   readonly registry: Registry;
   published(type: string, count?: number): void;
+  /** Counts events stored for later delivery by `POST /v1/events` (`count`, default 1). */
+  scheduled(count?: number): void;
   /** Counts events written to live clients (`count` of them, default 1, e.g. one per client). */
   delivered(transport: Transport, type: string, count?: number): void;
   clientOpened(transport: Transport): void;
@@ -87,6 +89,11 @@ export function createHubMetrics(options: HubMetricsOptions = {}): HubMetrics {
     name: 'herald_events_published_total',
     help: 'Events appended through the hub, by type.',
     labelNames: ['type'],
+    registers: [registry],
+  });
+  const scheduled = new Counter({
+    name: 'herald_events_scheduled_total',
+    help: 'Events stored through the hub for later delivery (not in herald_events_published_total).',
     registers: [registry],
   });
   const delivered = new Counter({
@@ -150,6 +157,7 @@ export function createHubMetrics(options: HubMetricsOptions = {}): HubMetrics {
   return {
     registry,
     published: (type, count = 1) => published.inc({ type: label(type) }, count),
+    scheduled: (count = 1) => scheduled.inc(count),
     delivered: (transport, type, count = 1) => delivered.inc({ transport, type: label(type) }, count),
     clientOpened: (transport) => clients.inc({ transport }),
     clientClosed: (transport, reason) => {

@@ -35,6 +35,20 @@ export const EVENT_PATHS: Readonly<Record<string, PathItem>> = {
             'With Herald-Stream: `any`, `no_stream`, `stream_exists`, or the version of its last event; a mismatch is 409 and nothing is stored.',
           schema: { type: 'string', pattern: '^(any|no_stream|stream_exists|[0-9]+)$' },
         },
+        {
+          name: 'Herald-Delay-Ms',
+          in: 'header',
+          description:
+            'Deliver later: every event of the request is stored in the schedule and enters the log this many ms from now (202). Not with Herald-Expected-Version.',
+          schema: { type: 'string', pattern: '^[0-9]+$' },
+        },
+        {
+          name: 'Herald-Deliver-At',
+          in: 'header',
+          description:
+            'Deliver at this RFC 3339 time (with an offset); a past time is due at once. Without either header, a `deliverat` attribute on the events (the same on all of them) does the same.',
+          schema: { type: 'string', format: 'date-time' },
+        },
         header('ce-specversion', 'Binary mode: `1.0`. Its presence selects binary mode.'),
         header('ce-id', 'Binary mode: the event id.'),
         header('ce-source', 'Binary mode: the event source.'),
@@ -70,6 +84,10 @@ export const EVENT_PATHS: Readonly<Record<string, PathItem>> = {
           description: 'Every id was already stored: the original positions (an idempotent retry).',
         },
         '201': { ...appended, description: 'Stored.' },
+        '202': ok(
+          'Scheduled: stored for delivery at their time (Herald-Delay-Ms, Herald-Deliver-At or deliverat).',
+          ref('schemas', 'ScheduleResult'),
+        ),
         ...errors(400, 401, 403, 409, 413, 415, 429, 503),
       },
     },
@@ -157,6 +175,48 @@ export const EVENT_PATHS: Readonly<Record<string, PathItem>> = {
       responses: {
         '200': ok('A page of the stream.', ref('schemas', 'StreamPage')),
         ...errors(400, 401, 429, 503),
+      },
+    },
+  },
+  '/v1/scheduled': {
+    get: {
+      operationId: 'listScheduled',
+      summary: 'List the events waiting for their delivery time',
+      description:
+        'In due order (then id), only those the caller may read, so a page may hold fewer than `limit`. Page with `after=<next>`.',
+      tags: ['events'],
+      parameters: [
+        {
+          name: 'after',
+          in: 'query',
+          description: 'The `next` of the previous page.',
+          schema: { type: 'string' },
+        },
+        ref('parameters', 'Limit'),
+      ],
+      responses: {
+        '200': ok('A page of scheduled events.', ref('schemas', 'ScheduledPage')),
+        ...errors(400, 401, 429, 503),
+      },
+    },
+  },
+  '/v1/scheduled/{id}': {
+    delete: {
+      operationId: 'cancelScheduled',
+      summary: 'Cancel a scheduled event (admin)',
+      description:
+        'A cancelled event is never delivered. 404 when nothing with this id is pending: unknown, already cancelled, or already taken by a mover (it is or will be in the log).',
+      tags: ['events'],
+      parameters: [
+        { name: 'id', in: 'path', required: true, description: 'The event id.', schema: { type: 'string' } },
+      ],
+      responses: {
+        '200': ok('Cancelled.', {
+          type: 'object',
+          required: ['id', 'cancelled'],
+          properties: { id: { type: 'string' }, cancelled: { const: true } },
+        }),
+        ...errors(401, 403, 404, 429, 503),
       },
     },
   },

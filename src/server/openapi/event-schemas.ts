@@ -84,6 +84,53 @@ export const EVENT_SCHEMAS: Readonly<Record<string, JsonSchema>> = {
       { type: 'integer', minimum: 0 },
     ],
   },
+  ScheduleResult: {
+    type: 'object',
+    required: ['scheduled'],
+    properties: {
+      scheduled: {
+        type: 'array',
+        description:
+          'One entry per event, in the order sent. They enter the log, and get positions, when due.',
+        items: {
+          type: 'object',
+          required: ['id', 'deliverAt', 'duplicate'],
+          properties: {
+            id: { type: 'string' },
+            deliverAt: {
+              type: 'string',
+              format: 'date-time',
+              description: "When it is due; for a duplicate, the pending original's time.",
+            },
+            duplicate: {
+              type: 'boolean',
+              description: 'An event with this id was already pending: nothing was stored.',
+            },
+          },
+        },
+      },
+    },
+  },
+  ScheduledPage: {
+    type: 'object',
+    required: ['scheduled', 'next'],
+    properties: {
+      scheduled: {
+        type: 'array',
+        description: 'Pending events the caller may read, in due order (then id).',
+        items: {
+          type: 'object',
+          required: ['event', 'deliverAt', 'stream'],
+          properties: {
+            event: { $ref: '#/components/schemas/CloudEvent' },
+            deliverAt: { type: 'string', format: 'date-time' },
+            stream: { type: ['string', 'null'] },
+          },
+        },
+      },
+      next: { type: ['string', 'null'], description: 'Pass as `after` for the next page; null at the end.' },
+    },
+  },
   AppendResult: {
     type: 'object',
     required: ['events'],

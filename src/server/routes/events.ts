@@ -6,6 +6,7 @@ import { assertCanUseStream } from '../auth/stream-grants.js';
 import type { HubContext } from '../hub-context.js';
 import { parseIngest } from '../parse-ingest.js';
 import { integer, patternList, single } from './query-params.js';
+import { deliveryTiming } from './scheduled.js';
 
 const MAX_PAGE = 1_000;
 
@@ -37,6 +38,25 @@ export function eventRoutes(app: FastifyInstance, ctx: HubContext): void {
       throw new HeraldError('INVALID_QUERY', 'an expected version needs a stream (Herald-Stream)', {
         details: { parameter: 'Herald-Stream' },
       });
+    }
+    const timing = deliveryTiming(request.headers, parsed.events);
+    if (timing !== undefined) {
+      if (expected !== undefined) {
+        throw new HeraldError(
+          'INVALID_QUERY',
+          'an expected version cannot be checked for a scheduled delivery',
+          {
+            details: { parameter: 'Herald-Expected-Version' },
+          },
+        );
+      }
+      // 202: stored in the schedule; it enters the log (and gets its position) when due.
+      const scheduled = await log.schedule(parsed.events, {
+        ...timing,
+        ...(stream !== undefined && { stream }),
+      });
+      ctx.metrics.scheduled(scheduled.filter((s) => !s.duplicate).length);
+      return reply.status(202).send({ scheduled });
     }
     const appended = await log.append(parsed.events, {
       ...(stream !== undefined && { stream }),

@@ -31,6 +31,7 @@ export function countingMetrics(metrics: HubMetrics, stats: HubStats): HubMetric
       metrics.clientClosed(transport, reason);
       stats.clientClosed(transport);
     },
+    scheduled: (count) => metrics.scheduled(count),
     request: (route, method, status, seconds) => metrics.request(route, method, status, seconds),
     watchLog: (log) => metrics.watchLog(log),
     liveBacklog: (transport, sample) => metrics.liveBacklog(transport, sample),
