@@ -34,6 +34,9 @@ async function persistence(client: Redis): Promise<{ durable: boolean; fsync: bo
  * - Consumer groups are Redis consumer groups on the events stream (XREADGROUP, XACK, XAUTOCLAIM,
  *   delivery counts from XPENDING), with nack delays, dead letters (with the last error), redrive
  *   and purge in Herald's keys beside them, on the server's clock.
+ * - Scheduled events (`schedule`) wait in sorted sets and a hash under the prefix, shared by every
+ *   process on it; each operation is one script, and a mover in any process with
+ *   `scheduler.move` on appends them when due (woken by pub/sub on `<prefix>:sched:added`).
  * - While the server is unreachable calls retry for `retryTimeoutMs`, then fail with
  *   `LOG_UNREACHABLE`. If the server comes back without its data (persistence off), appends go on
  *   after the highest position this process had seen and `onDataLoss` is told.
