@@ -24,6 +24,10 @@ import { logSurface } from '../../log/surface.js';
  * - Tails and waiting pulls wake on LISTEN/NOTIFY (one dedicated connection per log, reconnected
  *   when it drops), with a fallback look every `pollIntervalMs`.
  * - Consumer groups claim with `FOR UPDATE SKIP LOCKED`: members in any process share the work.
+ * - Scheduled events wait in the `scheduled_events` table (nothing pending is kept in memory);
+ *   every log object on the schema moves due ones with the same `SKIP LOCKED` claims and a lease
+ *   (`scheduler` options), judged by the database's clock, and wakes on other processes'
+ *   schedules by notification.
  * - While the server is unreachable calls retry for `retryTimeoutMs`, then fail with
  *   `LOG_UNREACHABLE`; tails keep trying while the log is open and go on with no gap.
  *

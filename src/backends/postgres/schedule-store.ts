@@ -88,7 +88,7 @@ export class PgScheduleStore implements ScheduleStore {
   }
 
   async claim(_now: number, max: number, leaseMs: number): Promise<ScheduleEntry[]> {
-    const query = this.#ctx.sql.query('schedule-claim', [max, leaseMs]);
+    const query = this.#ctx.sql.query('schedule-claim', [max, leaseMs], true);
     const { rows } = await this.#ctx.query<EntryRow>(query);
     return rows.map(entry).sort(before);
   }
@@ -110,7 +110,7 @@ export class PgScheduleStore implements ScheduleStore {
   }
 
   async nextDue(): Promise<number | undefined> {
-    const query = this.#ctx.sql.query('schedule-next-due', []);
+    const query = this.#ctx.sql.query('schedule-next-due', [], true);
     const inMs = (await this.#ctx.query<{ due_in_ms: number | null }>(query)).rows[0]?.due_in_ms;
     return inMs === null || inMs === undefined ? undefined : Date.now() + inMs;
   }
