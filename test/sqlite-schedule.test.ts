@@ -1,8 +1,9 @@
+import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import BetterSqlite3 from 'better-sqlite3';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sqliteLog, type SqliteLogOptions } from '../src/backends/sqlite/index.js';
 import { sqliteScheduleStore } from '../src/backends/sqlite/schedule-store.js';
 import { sqlFile } from '../src/backends/sqlite/sql-file.js';
@@ -11,11 +12,42 @@ import { HeraldError } from '../src/errors/index.js';
 import type { ScheduleEntry } from '../src/log/kit/schedule.js';
 import type { EventLog } from '../src/log/types.js';
 import { waitFor } from '../src/testing/index.js';
+import { bundleFixture } from './fixtures/sqlite-bundle.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'herald-sqlite-schedule-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 let files = 0;
 const freshPath = (): string => join(dir, `schedule-${++files}.db`);
+let child = '';
+beforeAll(async () => {
+  child = await bundleFixture('sqlite-schedule-child', dir);
+});
+
+/** Runs the child until it printed READY, kills it with SIGKILL, returns the ids it printed. */
+function runAndKill(mode: 'schedule' | 'claim', path: string, count: number): Promise<string[]> {
+  const proc = spawn(process.execPath, [child, mode, path, String(count)], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let stdout = '';
+  let stderr = '';
+  proc.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
+  return new Promise((resolve, reject) => {
+    proc.stdout.setEncoding('utf8').on('data', (chunk: string) => {
+      stdout += chunk;
+      if (!stdout.includes('READY\n')) return;
+      proc.kill('SIGKILL');
+      resolve(
+        stdout
+          .split('\n')
+          .filter((line) => /^[SC] /.test(line))
+          .map((line) => line.slice(2)),
+      );
+    });
+    proc.on('exit', (code) => {
+      if (!stdout.includes('READY\n')) reject(new Error(`child ${mode} failed (${code}): ${stderr}`));
+    });
+  });
+}
 
 async function withLog<T>(
   options: Partial<SqliteLogOptions>,
@@ -175,6 +207,34 @@ describe('sqlite schedule store', () => {
       }
       const [s] = await log.schedule([{ type: 'sched.locked' }], { delayMs: 1_000 });
       expect((await log.scheduled()).map((e) => e.event.id)).toEqual([s!.id]);
+    });
+  });
+
+  it('a process killed after scheduling leaves its events to another process, which moves each once', async () => {
+    const path = freshPath();
+    const ids = await runAndKill('schedule', path, 50);
+    expect(ids).toHaveLength(50);
+    await withLog({ path, scheduler: {} }, async (log) => {
+      await waitFor(async () => (await log.scheduled()).length === 0, { timeoutMs: 5_000 });
+      const stored = [];
+      for await (const event of log.read()) stored.push(event.id);
+      expect(stored.sort()).toEqual([...ids].sort());
+    });
+  });
+
+  it('a mover killed between claim and append: its lease runs out and another moves the events once', async () => {
+    const path = freshPath();
+    const started = Date.now(); // the child claims after this
+    const ids = await runAndKill('claim', path, 20);
+    expect(ids).toHaveLength(20);
+    await withLog({ path, scheduler: {} }, async (log) => {
+      expect(await log.cancelScheduled(ids[0]!)).toBe(false); // taken for good
+      await waitFor(async () => (await log.scheduled()).length === 0, { timeoutMs: 5_000 });
+      const stored = [];
+      for await (const event of log.read()) stored.push(event);
+      expect(stored.map((e) => e.id).sort()).toEqual([...ids].sort());
+      // Not before the dead mover's lease ran out (500 ms from its claim).
+      for (const e of stored) expect(Date.parse(e.recordedat)).toBeGreaterThanOrEqual(started + 500);
     });
   });
 

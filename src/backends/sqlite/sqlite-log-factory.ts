@@ -14,7 +14,9 @@ import { logSurface } from '../../log/surface.js';
  * on its own. An append resolves once its round is committed (and fsynced with `durability:
  * 'fsync'`, the default). Several processes may use the same file: writes take SQLite's write lock
  * (IMMEDIATE transactions), idle readers poll every `pollIntervalMs`. Consumer groups keep their
- * state in the file and resume after a restart.
+ * state in the file and resume after a restart. Scheduled events (`schedule`) wait in the file too;
+ * every log object with the `scheduler` option's `move` on (the default) appends them when due, in
+ * whichever process.
  *
  * Differences from the memory log, all forced by storage: a dead letter whose event was deleted
  * (retention, `deleteStream`) is kept but can no longer be redriven; deleting an event drops its
