@@ -8,6 +8,7 @@ import { runMatchBench } from './match.js';
 import { runNatsBench } from './nats.js';
 import { runPostgresBench } from './postgres.js';
 import { runRedisBench } from './redis.js';
+import { runScheduledLatenessBench } from './scheduled-lateness.js';
 import { runSqliteBench } from './sqlite.js';
 import { runSseFanoutBench } from './sse-fanout.js';
 
@@ -18,6 +19,7 @@ await runSqliteBench();
 await runPostgresBench();
 await runRedisBench();
 await runNatsBench();
+await runScheduledLatenessBench();
 await runIngestBench();
 await runSseFanoutBench();
 await (await import('./scale-out.js')).runScaleOutBench();
