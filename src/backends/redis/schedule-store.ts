@@ -37,7 +37,8 @@ function entryOf(json: string): ScheduleEntry {
  *   wake-up channel.
  * - `claim` (schedule-claim.lua): ZRANGEBYSCORE of the taken zset up to now (leases that ran out),
  *   then of the untaken zset, moved to the taken zset scored by the lease end: O(log N + taken).
- * - `complete`, `cancel` (only while untaken), `nextDue` (the first member of both zsets), `list`
+ * - `complete`, `cancel` (only while untaken), `nextDue` (the first member of both zsets; a claim
+ *   and a complete answer it too, for the mover's look right after), `list`
  *   (a rank in the pending zset found in O(log N), then one ZRANGE and HMGET).
  * - `watch`: SUBSCRIBE on a connection of its own (the log's blocking reader cannot subscribe);
  *   another process's add wakes the mover at the added entry's due time.
@@ -57,6 +58,12 @@ export class RedisScheduleStore implements ScheduleStore {
   readonly #subscriber: () => Redis;
   /** Tells this store's own wake-ups from other processes'. */
   readonly #token = token();
+  /**
+   * What the last claim or complete said `nextDue` was then, for the `nextDue` call the mover
+   * makes right after (it saves a round trip per move); used once. Anything added meanwhile wakes
+   * the mover anyway (its own `schedule`, or `watch`), as it would after a `nextDue` call.
+   */
+  #next: { value: number | undefined } | undefined;
 
   /** `subscriber` makes the connection `watch` subscribes on (ended by the unwatch). */
   constructor(ctx: RedisContext, subscriber: () => Redis) {
@@ -69,6 +76,7 @@ export class RedisScheduleStore implements ScheduleStore {
   }
 
   async add(entries: readonly ScheduleEntry[]): Promise<(number | undefined)[]> {
+    this.#next = undefined;
     const k = this.#ctx.keys.schedule;
     const args: (string | number)[] = [k.added, this.#token, this.#keepMs, entries.length];
     for (const { id, dueAt, event, stream } of entries) {
@@ -87,18 +95,26 @@ export class RedisScheduleStore implements ScheduleStore {
   async claim(now: number, max: number, leaseMs: number): Promise<ScheduleEntry[]> {
     const k = this.#ctx.keys.schedule;
     const callKey = this.#ctx.keys.scheduleCall(token());
-    const reply = (await this.#ctx.script(
+    this.#next = undefined;
+    const [next, ...jsons] = (await this.#ctx.script(
       'schedule-claim',
       [k.entries, k.untaken, k.taken, callKey],
       [Math.floor(now), max, leaseMs, this.#keepMs],
-    )) as string[];
-    return reply.map(entryOf);
+    )) as [string, ...string[]];
+    this.#next = { value: next === '' ? undefined : Number(next) };
+    return jsons.map(entryOf);
   }
 
   async complete(ids: readonly string[]): Promise<void> {
     if (ids.length === 0) return;
     const k = this.#ctx.keys.schedule;
-    await this.#ctx.script('schedule-complete', [k.entries, k.untaken, k.taken, k.pending], ids);
+    this.#next = undefined;
+    const next = (await this.#ctx.script(
+      'schedule-complete',
+      [k.entries, k.untaken, k.taken, k.pending],
+      ids,
+    )) as string;
+    this.#next = { value: next === '' ? undefined : Number(next) };
   }
 
   async cancel(id: string): Promise<boolean> {
@@ -123,6 +139,9 @@ export class RedisScheduleStore implements ScheduleStore {
   }
 
   async nextDue(): Promise<number | undefined> {
+    const known = this.#next;
+    this.#next = undefined;
+    if (known !== undefined) return known.value;
     const k = this.#ctx.keys.schedule;
     const reply = (await this.#ctx.script('schedule-next', [k.untaken, k.taken], [])) as string | null;
     return reply === null ? undefined : Number(reply);
@@ -164,6 +183,7 @@ export class RedisScheduleStore implements ScheduleStore {
       const space = text.indexOf(' ');
       if (text.slice(0, space) === this.#token) return; // this store's own: its mover knows
       const due = Number(text.slice(space + 1));
+      this.#next = undefined;
       wakeAt(Number.isFinite(due) ? due : 0);
     });
     let readyBefore = false;

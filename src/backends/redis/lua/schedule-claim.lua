@@ -9,10 +9,26 @@
 --         was lost) hands over the same entries instead of leaving them to their lease's end
 -- ARGV[1] now (ms), ARGV[2] max, ARGV[3] lease (ms), ARGV[4] how long to keep KEYS[4] (ms)
 --
--- Reply: the JSON of each entry taken
+-- Reply: the next due time after this claim (as schedule-next.lua answers it, '' for none), then
+-- the JSON of each entry taken
 local entries, untaken, taken, callKey = KEYS[1], KEYS[2], KEYS[3], KEYS[4]
 local now, max, leaseMs = tonumber(ARGV[1]), tonumber(ARGV[2]), tonumber(ARGV[3])
 local CHUNK = 2000
+
+-- The earliest time a claim could take something now (see schedule-next.lua), or '' when nothing
+-- is pending: the mover's next look, answered here to save it a round trip.
+local function nextDue()
+  local best
+  for _, key in ipairs({ untaken, taken }) do
+    local first = redis.call('ZRANGE', key, 0, 0, 'WITHSCORES')
+    if first[2] then
+      local score = tonumber(first[2])
+      if best == nil or score < best then best = score end
+    end
+  end
+  if best == nil then return '' end
+  return string.format('%d', best)
+end
 
 local function hmget(list)
   local values = {}
@@ -36,7 +52,7 @@ else
     end
     for i = 1, #fresh do ids[#ids + 1] = fresh[i] end
   end
-  if #ids == 0 then return {} end
+  if #ids == 0 then return { nextDue() } end
   local until_ = now + leaseMs
   local scored = {}
   for i = 1, #ids do
@@ -50,7 +66,7 @@ else
 end
 
 local jsons = hmget(ids)
-local out = {}
+local out = { '' }
 for i = 1, #ids do
   if jsons[i] then
     out[#out + 1] = jsons[i]
@@ -59,4 +75,5 @@ for i = 1, #ids do
     redis.call('ZREM', taken, ids[i])
   end
 end
+out[1] = nextDue()
 return out
