@@ -3,24 +3,43 @@ import type { HeraldEvent } from '../event/types.js';
 import { groupClient, type ClientGroup } from './group.js';
 import { follow } from './follow.js';
 import { followWs } from './follow-ws.js';
-import { postJson, type HttpContext } from './http.js';
+import { HeraldError } from '../errors/herald-error.js';
+import { postJson, requestJson, type HttpContext } from './http.js';
 import { eventsLive, subscribeLive, type Follower } from './live.js';
 import type {
   ClientOptions,
   ClientPublishAttributes,
   ClientPublishInit,
+  ClientDelayOptions,
   ClientPublishOptions,
+  ClientScheduledEvent,
   ClientStorageOptions,
   EventForAny,
   EventStream,
   EventsOptions,
   Published,
+  ScheduledPublish,
   SubscribeOptions,
   Subscription,
 } from './types.js';
 
 /** A typed client of a Herald hub, for browsers and Node (see `createClient`). */
 export interface HeraldClient<E extends EventMap = EventMap> {
+  /**
+   * Publishes `data` as an event of `type` for delivery later (`delayMs`) or at a time
+   * (`deliverAt`); resolves once the hub has durably scheduled it.
+   *
+   * @example
+   * ```ts
+   * const s = await hub.publish('invoice.reminder', { id: 'i-1' }, { delayMs: 86_400_000 });
+   * await hub.cancelScheduled(s.id); // needs an admin token
+   * ```
+   */
+  publish<K extends keyof E & string>(
+    type: K,
+    data: E[K],
+    options: Omit<ClientPublishOptions, 'expectedVersion'> & ClientDelayOptions,
+  ): Promise<ScheduledPublish>;
   /** Publishes `data` as an event of `type` (`POST /v1/events`); resolves with where it was stored. */
   publish<K extends keyof E & string>(
     type: K,
@@ -42,11 +61,33 @@ export interface HeraldClient<E extends EventMap = EventMap> {
   ): EventStream<EventForAny<E, P>>;
   /** A member of the consumer group `name`. */
   group(name: string): ClientGroup<E>;
+  /**
+   * The events waiting for their time that this client may read, in due order
+   * (`GET /v1/scheduled`); pass the previous page's `next` as `after`.
+   */
+  scheduled(options?: {
+    limit?: number;
+    after?: string;
+    signal?: AbortSignal;
+  }): Promise<{ scheduled: ClientScheduledEvent[]; next: string | null }>;
+  /** Cancels a scheduled event (`DELETE /v1/scheduled/{id}`, admin): true, or false when nothing with that id is pending. */
+  cancelScheduled(id: string, options?: { signal?: AbortSignal }): Promise<boolean>;
   /** Ends every subscription, iterator and request of this client. */
   close(): void;
 }
 
-const STORAGE_KEYS = new Set(['stream', 'expectedVersion', 'signal', 'ttlMs']);
+const STORAGE_KEYS = new Set(['stream', 'expectedVersion', 'signal', 'ttlMs', 'delayMs', 'deliverAt']);
+
+/** The hub's header for a delayed publish, or none. */
+function delayHeaders(options: { delayMs?: number; deliverAt?: Date | string }): Record<string, string> {
+  if (options.delayMs !== undefined)
+    return { 'herald-delay-ms': String(Math.max(0, Math.ceil(options.delayMs))) };
+  if (options.deliverAt !== undefined) {
+    const at = options.deliverAt instanceof Date ? options.deliverAt.toISOString() : options.deliverAt;
+    return { 'herald-deliver-at': at };
+  }
+  return {};
+}
 
 /**
  * A client of the hub at `url`, typed by the same event map as `createBroker`. Browser-safe (no
@@ -102,18 +143,60 @@ export function createClient<E extends EventMap = EventMap>(options: ClientOptio
     return reply.events;
   };
 
+  // One implementation serves both overloads of `publish` (checked where callers use them).
+  const publish = async (
+    type: string,
+    data: unknown,
+    publishOptions: ClientPublishOptions & { delayMs?: number; deliverAt?: Date | string } = {},
+  ): Promise<Published | ScheduledPublish> => {
+    const attributes: ClientPublishAttributes = {};
+    for (const [key, value] of Object.entries(publishOptions)) {
+      if (!STORAGE_KEYS.has(key) && value !== undefined) attributes[key] = value;
+    }
+    if (publishOptions.ttlMs !== undefined) {
+      attributes.expiresat = new Date(Date.now() + publishOptions.ttlMs).toISOString();
+    }
+    const event = { ...attributes, type, ...(data !== undefined && { data }) };
+    const delay = delayHeaders(publishOptions);
+    if (Object.keys(delay).length > 0) {
+      const { stream, signal } = publishOptions;
+      const body = stream === undefined ? [event] : { stream, events: [event] };
+      const reply = await postJson<{ scheduled: ScheduledPublish[] }>(
+        ctx,
+        '/v1/events',
+        body,
+        signal ?? lifetime.signal,
+        delay,
+      );
+      return reply.scheduled[0]!;
+    }
+    const [published] = await publishMany([event], publishOptions);
+    return published!;
+  };
+
   return {
-    async publish(type, data, publishOptions = {}) {
-      const attributes: ClientPublishAttributes = {};
-      for (const [key, value] of Object.entries(publishOptions)) {
-        if (!STORAGE_KEYS.has(key) && value !== undefined) attributes[key] = value;
+    publish: publish as HeraldClient<E>['publish'],
+    scheduled: async (listOptions = {}) => {
+      const query = new URLSearchParams();
+      if (listOptions.limit !== undefined) query.set('limit', String(listOptions.limit));
+      if (listOptions.after !== undefined) query.set('after', listOptions.after);
+      const path = `/v1/scheduled${query.size > 0 ? `?${query.toString()}` : ''}`;
+      return requestJson(ctx, 'GET', path, undefined, listOptions.signal ?? lifetime.signal);
+    },
+    cancelScheduled: async (id, cancelOptions = {}) => {
+      try {
+        await requestJson(
+          ctx,
+          'DELETE',
+          `/v1/scheduled/${encodeURIComponent(id)}`,
+          undefined,
+          cancelOptions.signal ?? lifetime.signal,
+        );
+        return true;
+      } catch (error) {
+        if (error instanceof HeraldError && error.code === 'NOT_FOUND') return false;
+        throw error;
       }
-      if (publishOptions.ttlMs !== undefined) {
-        attributes.expiresat = new Date(Date.now() + publishOptions.ttlMs).toISOString();
-      }
-      const event = { ...attributes, type, ...(data !== undefined && { data }) };
-      const [published] = await publishMany([event], publishOptions);
-      return published!;
     },
     publishBatch: (events, storage = {}) => publishMany(events, storage),
     subscribe: (patterns, handler, subscribeOptions = {}) =>

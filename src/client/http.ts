@@ -65,10 +65,36 @@ export async function postJson<T>(
   path: string,
   body: unknown,
   signal: AbortSignal | undefined,
+  extra: Record<string, string> = {},
 ): Promise<T> {
-  const headers = await hubHeaders(ctx, { 'content-type': 'application/json', accept: 'application/json' });
-  const res = await hubFetch(ctx, path, { method: 'POST', headers, body: JSON.stringify(body) }, signal);
-  if (!res.ok) throw await errorFromResponse(res, `POST ${path}`);
+  return requestJson<T>(ctx, 'POST', path, body, signal, extra);
+}
+
+/**
+ * Sends a request to the hub (a JSON body when `body` is not undefined) and returns the parsed
+ * JSON reply; a reply that is not ok rejects with the hub's error as a `HubError`.
+ *
+ * @example
+ * ```ts
+ * const page = await requestJson<{ scheduled: unknown[] }>(ctx, 'GET', '/v1/scheduled', undefined, signal);
+ * ```
+ */
+export async function requestJson<T>(
+  ctx: HttpContext,
+  method: 'GET' | 'POST' | 'DELETE',
+  path: string,
+  body: unknown,
+  signal: AbortSignal | undefined,
+  extra: Record<string, string> = {},
+): Promise<T> {
+  const headers = await hubHeaders(ctx, {
+    ...(body !== undefined && { 'content-type': 'application/json' }),
+    accept: 'application/json',
+    ...extra,
+  });
+  const init: RequestInit = { method, headers, ...(body !== undefined && { body: JSON.stringify(body) }) };
+  const res = await hubFetch(ctx, path, init, signal);
+  if (!res.ok) throw await errorFromResponse(res, `${method} ${path}`);
   try {
     return (await res.json()) as T;
   } catch (error) {

@@ -1,5 +1,5 @@
 import type { EventFor, EventMap } from '../broker/event-map.js';
-import type { HeraldExtensions } from '../event/types.js';
+import type { HeraldEvent, HeraldExtensions } from '../event/types.js';
 import type { From, StreamCallbacks } from './follow.js';
 import type { WebSocketConstructor } from './follow-ws.js';
 import type { TokenSource } from './http.js';
@@ -55,6 +55,30 @@ export type ClientPublishOptions = ClientPublishAttributes &
     /** Sets `expiresat` to now + `ttlMs`. */
     ttlMs?: number;
   };
+
+/**
+ * When a publish is delivered: later (`delayMs`, counted by the hub's clock) or at a time
+ * (`deliverAt`). The hub stores it in its log's schedule and answers once it is durably scheduled;
+ * it enters the log, and reaches subscribers, when due. Not with `expectedVersion`.
+ */
+export type ClientDelayOptions =
+  { delayMs: number; deliverAt?: never } | { deliverAt: Date | string; delayMs?: never };
+
+/** What the hub answers for a scheduled publish. */
+export interface ScheduledPublish {
+  readonly id: string;
+  /** When it is due (RFC 3339); for a duplicate, the pending original's time. */
+  readonly deliverAt: string;
+  /** An event with this id was already pending: nothing was stored. */
+  readonly duplicate: boolean;
+}
+
+/** A pending scheduled event, as `scheduled()` lists it. */
+export interface ClientScheduledEvent {
+  readonly event: HeraldEvent;
+  readonly deliverAt: string;
+  readonly stream: string | null;
+}
 
 /** An event to publish as one object (for `publishBatch`). */
 export type ClientPublishInit<E extends EventMap> = {

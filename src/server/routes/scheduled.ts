@@ -88,7 +88,9 @@ export function scheduledRoutes(app: FastifyInstance, ctx: HubContext): void {
     const page = await log.scheduled({ limit, ...(after !== undefined && { after }) });
     const who = request.principal;
     return {
-      scheduled: page.filter((entry) => who.canSubscribe(entry.event.type)),
+      scheduled: page
+        .filter((entry) => who.canSubscribe(entry.event.type))
+        .map((entry) => ({ ...entry, stream: entry.stream ?? null })),
       next: page.length === limit ? cursor(page[page.length - 1]!) : null,
     };
   });
