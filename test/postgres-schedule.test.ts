@@ -1,3 +1,7 @@
+import { spawn } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { Pool } from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { postgresLog } from '../src/backends/postgres/index.js';
@@ -9,6 +13,7 @@ import type { HeraldEvent } from '../src/event/types.js';
 import type { ScheduleEntry } from '../src/log/kit/schedule.js';
 import type { EventLog } from '../src/log/types.js';
 import { waitFor } from '../src/testing/index.js';
+import { bundlePostgresFixture } from './fixtures/postgres-bundle.js';
 import { dropSchemas, POSTGRES_URL, postgresUnreachable, uniqueSchema } from './fixtures/postgres-server.js';
 import { holdServer } from './fixtures/postgres-server-lock.js';
 
@@ -17,14 +22,18 @@ const schemas = new Set<string>();
 const logs: EventLog[] = [];
 let pool: Pool;
 let release: (() => Promise<void>) | undefined;
+const dir = mkdtempSync(join(tmpdir(), 'herald-pg-sched-'));
+let child = '';
 
 beforeAll(async () => {
   if (unreachable !== undefined) return;
   release = await holdServer();
   pool = new Pool({ connectionString: POSTGRES_URL, max: 4 });
   pool.on('error', () => undefined);
+  child = await bundlePostgresFixture('postgres-schedule-child', dir);
 }, 120_000);
 afterAll(async () => {
+  rmSync(dir, { recursive: true, force: true });
   if (unreachable !== undefined) return;
   await Promise.all(logs.map((log) => log.close()));
   await pool.end();
@@ -52,6 +61,26 @@ async function open(schema: string, options: Parameters<typeof postgresLog>[0] =
   const log = await postgresLog({ pool, schema, ...options });
   logs.push(log);
   return log;
+}
+
+/** Starts the child in `mode`, waits for its `READY`, kills it with SIGKILL; returns its lines. */
+function runKilled(mode: 'schedule' | 'claim', schema: string, count: number): Promise<string[]> {
+  const proc = spawn(process.execPath, [child, mode, POSTGRES_URL, schema, String(count)], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let stdout = '';
+  let stderr = '';
+  proc.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
+  return new Promise((resolve, reject) => {
+    proc.stdout.setEncoding('utf8').on('data', (chunk: string) => {
+      stdout += chunk;
+      if (stdout.includes('READY\n')) proc.kill('SIGKILL');
+    });
+    proc.on('exit', (code, signal) => {
+      if (signal === 'SIGKILL') resolve(stdout.split('\n').filter((line) => line !== 'READY' && line !== ''));
+      else reject(new Error(`the child ended with ${code}: ${stderr}`));
+    });
+  });
 }
 
 describe('postgres schedule store', () => {
@@ -176,5 +205,53 @@ describe('postgres schedule store', () => {
     await expect(postgresLog({ pool, schema, scheduler: { batch: 0 } })).rejects.toMatchObject({
       code: 'INVALID_OPTION',
     });
+  });
+
+  it('moves what a killed process scheduled, each event once', async (ctx) => {
+    if (unreachable !== undefined) return ctx.skip(unreachable);
+    const schema = uniqueSchema('sched');
+    schemas.add(schema);
+    const ids = (await runKilled('schedule', schema, 50)).map((line) => line.slice(2));
+    expect(ids).toHaveLength(50);
+    const mover = await open(schema);
+    await waitFor(async () => (await Promise.all(ids.map((id) => mover.get(id)))).every(Boolean), {
+      timeoutMs: 10_000,
+      message: 'not every event the killed process scheduled was appended',
+    });
+    const { rows } = await pool.query<{ n: number }>(
+      `SELECT count(*)::int AS n FROM ${new SchemaSql(schema).quoted}.events WHERE id = ANY ($1::text[])`,
+      [ids],
+    );
+    expect(rows[0]!.n).toBe(50);
+    expect(await mover.scheduled()).toEqual([]);
+  });
+
+  it('appends what a killed mover had claimed once its lease ran out, each event once', async (ctx) => {
+    if (unreachable !== undefined) return ctx.skip(unreachable);
+    const schema = uniqueSchema('sched');
+    schemas.add(schema);
+    const ids = (await runKilled('claim', schema, 20)).map((line) => line.slice(2));
+    expect(ids).toHaveLength(20);
+    const quoted = new SchemaSql(schema).quoted;
+    const lease = (
+      await pool.query<{ until: number }>(
+        `SELECT max(lease_until)::float8 AS until FROM ${quoted}.scheduled_events`,
+      )
+    ).rows[0]!.until;
+    // Taken is for good: the claim holds even though its process is gone.
+    const other = await open(schema, { scheduler: { move: false } });
+    for (const id of ids.slice(0, 5)) expect(await other.cancelScheduled(id)).toBe(false);
+    const mover = await open(schema);
+    await waitFor(async () => (await Promise.all(ids.map((id) => mover.get(id)))).every(Boolean), {
+      timeoutMs: 10_000,
+      message: "the killed mover's events were not appended after its lease",
+    });
+    const { rows } = await pool.query<{ n: number; first: number }>(
+      `SELECT count(*)::int AS n, min(floor(extract(epoch FROM recorded_at) * 1000))::float8 AS first
+       FROM ${quoted}.events WHERE id = ANY ($1::text[])`,
+      [ids],
+    );
+    expect(rows[0]!.n).toBe(20);
+    expect(rows[0]!.first).toBeGreaterThanOrEqual(lease);
   });
 });
