@@ -4,6 +4,7 @@ import { addDlqCommand } from './dlq.js';
 import { addEventsCommand } from './events.js';
 import { addGroupsCommand } from './groups.js';
 import { addPublishCommand } from './publish.js';
+import { addScheduledCommand } from './scheduled.js';
 import { addServeCommand } from './serve-command.js';
 import { addTailCommand } from './tail.js';
 
@@ -23,7 +24,7 @@ export function heraldVersion(): string {
 }
 
 /**
- * Builds the `herald` command: `serve` runs the hub; `publish`, `tail`, `events`, `groups` and `dlq`
+ * Builds the `herald` command: `serve` runs the hub; `publish`, `tail`, `events`, `groups`, `dlq` and `scheduled`
  * talk to a running one (`--url`, `--token`, or `HERALD_URL`, `HERALD_TOKEN`).
  *
  * @example
@@ -46,6 +47,7 @@ export function createProgram(): Command {
     addEventsCommand,
     addGroupsCommand,
     addDlqCommand,
+    addScheduledCommand,
   ]) {
     add(program);
   }

@@ -8,7 +8,15 @@ export interface PublishOptions {
   subject?: string;
   stream?: string;
   expectedVersion?: string;
+  /** Deliver this many ms from now (Herald-Delay-Ms). */
+  delay?: string;
+  /** Deliver at this RFC 3339 time (Herald-Deliver-At). */
+  at?: string;
   json?: boolean;
+}
+
+interface ScheduledReply {
+  scheduled: { id: string; deliverAt: string; duplicate: boolean }[];
 }
 
 interface Published {
@@ -42,6 +50,8 @@ export async function publish(
   if (options.expectedVersion !== undefined && options.stream === undefined) {
     throw new Error('--expected-version needs --stream');
   }
+  if (options.delay !== undefined && options.at !== undefined)
+    throw new Error('give --delay or --at, not both');
   const text = json === '-' ? await readStdin() : json;
   const body: Record<string, unknown> = { type };
   if (text !== undefined) body.data = parseData(text, json === '-' ? 'stdin' : 'the json argument');
@@ -50,6 +60,17 @@ export async function publish(
   const headers: Record<string, string> = {};
   if (options.stream !== undefined) headers['herald-stream'] = options.stream;
   if (options.expectedVersion !== undefined) headers['herald-expected-version'] = options.expectedVersion;
+  if (options.delay !== undefined) headers['herald-delay-ms'] = options.delay;
+  if (options.at !== undefined) headers['herald-deliver-at'] = options.at;
+  if (options.delay !== undefined || options.at !== undefined) {
+    const scheduled = await hubJson<ScheduledReply>(hub, 'POST', '/v1/events', body, headers);
+    if (options.json === true) return io.out(JSON.stringify(scheduled));
+    for (const e of scheduled.scheduled) {
+      const duplicate = e.duplicate ? ', a duplicate: it was already scheduled' : '';
+      io.out(`scheduled ${type} as ${e.id} for ${e.deliverAt}${duplicate}`);
+    }
+    return;
+  }
   const reply = await hubJson<Published>(hub, 'POST', '/v1/events', body, headers);
   if (options.json === true) return io.out(JSON.stringify(reply));
   for (const e of reply.events) {
@@ -92,6 +113,8 @@ export function addPublishCommand(program: Command): Command {
       .option('--subject <subject>', 'the CloudEvents subject')
       .option('--stream <stream>', 'append to this stream (Herald-Stream)')
       .option('--expected-version <v>', 'any, no_stream, stream_exists or a version (needs --stream)')
+      .option('--delay <ms>', 'deliver this many ms from now (stored in the schedule until then)')
+      .option('--at <time>', 'deliver at this RFC 3339 time, e.g. 2027-01-01T09:00:00Z')
       .option('--json', "print the hub's reply as JSON"),
   ).action(
     async (
