@@ -191,7 +191,9 @@ export type AppendFn = (events: readonly HeraldEvent[], options: AppendOptions) 
 
 /** Retried after an append fails for a reason that may pass (the log unreachable, closed connection). */
 function retryable(error: unknown): boolean {
-  return !(error instanceof HeraldError) || error.code === 'LOG_UNREACHABLE';
+  // LOG_CLOSED: the log closed under a move; the entries stay taken and another mover (or this
+  // log reopened) takes them after the lease. Never a reason to drop them.
+  return !(error instanceof HeraldError) || error.code === 'LOG_UNREACHABLE' || error.code === 'LOG_CLOSED';
 }
 
 /**
