@@ -39,9 +39,9 @@ if (unreachable !== undefined) {
 
   const drop = async (names: Iterable<string>): Promise<void> => {
     // Each log's dead-letter stream (`<stream>_DLQ`, created with its first group) and schedule
-    // stream (`<stream>_SCHED`) go too.
+    // streams (`<stream>_SCHED`, `<stream>_SCHED_BUCKETS`) go too.
     for (const name of names)
-      for (const stream of [name, `${name}_DLQ`, `${name}_SCHED`])
+      for (const stream of [name, `${name}_DLQ`, `${name}_SCHED`, `${name}_SCHED_BUCKETS`])
         await jsm.streams.delete(stream).catch(() => false);
   };
 

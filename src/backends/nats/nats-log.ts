@@ -191,6 +191,7 @@ export class NatsLog implements EventLog {
       js: this.#js,
       jsm,
       stream: `${options.stream}_SCHED`,
+      bucketStream: `${options.stream}_SCHED_BUCKETS`,
       subjectPrefix: options.subjectPrefix,
       connected: () => this.#connected,
     });
@@ -223,8 +224,9 @@ export class NatsLog implements EventLog {
     try {
       const jsm = await jetstreamManager(nc);
       await ensureStream(jsm, resolved);
-      const sched = `${resolved.stream}_SCHED`;
-      await ensureScheduleStream(jsm, sched, new ScheduleSubjects(resolved.subjectPrefix).captured);
+      const sched = new ScheduleSubjects(resolved.subjectPrefix);
+      await ensureScheduleStream(jsm, `${resolved.stream}_SCHED`, sched.captured);
+      await ensureScheduleStream(jsm, `${resolved.stream}_SCHED_BUCKETS`, sched.bucketsCaptured);
       const log = new NatsLog(nc, owns, jsm, resolved);
       log.#watchConnection();
       await log.#startFeed();

@@ -7,13 +7,16 @@ export interface ReadBatchMessage {
   readonly subject: string;
   readonly seq: number;
   readonly message: BatchMessage;
+  /** When the server stored it, Unix ms. */
+  readonly time: number;
 }
 
 /** Messages fetched per pull. */
 const FETCH = 1_000;
 
 /**
- * Every message of `stream` on `filter` from sequence `from` on, read with an ephemeral pull
+ * Every message of `stream` on `filter` from sequence `from` on (up to the first one `stop`
+ * accepts, when given), read with an ephemeral pull
  * consumer made for this read (its `num_pending` says how many to fetch; deleted after, and
  * removed by the server within 30 s if this process dies first). Internal.
  *
@@ -28,6 +31,7 @@ export async function readFiltered(
   stream: string,
   filter: string,
   from: number,
+  stop?: (m: ReadBatchMessage) => boolean,
 ): Promise<ReadBatchMessage[]> {
   const info = await jsm.consumers.add(stream, {
     filter_subject: filter,
@@ -47,9 +51,15 @@ export async function readFiltered(
       const batch = await consumer.fetch({ max_messages: Math.min(remaining, FETCH), expires: 2_000 });
       let got = 0;
       for await (const m of batch) {
-        out.push({ subject: m.subject, seq: m.seq, message: decode(m.data) as BatchMessage });
+        const read = {
+          subject: m.subject,
+          seq: m.seq,
+          message: decode(m.data) as BatchMessage,
+          time: m.info.timestampNanos / 1e6,
+        };
+        out.push(read);
         got++;
-        remaining = m.info.pending;
+        remaining = stop?.(read) === true ? 0 : m.info.pending;
         if (remaining === 0) break;
       }
       if (got === 0) break; // purged meanwhile

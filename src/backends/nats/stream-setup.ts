@@ -38,8 +38,8 @@ export async function ensureStream(jsm: JetStreamManager, options: ResolvedNatsO
 }
 
 /**
- * Creates the log's schedule stream `<stream>_SCHED` (file storage, limits retention; its
- * subjects under `<subjectPrefix>_sched`) when missing. Internal.
+ * Creates one of the log's schedule streams, `<stream>_SCHED` or `<stream>_SCHED_BUCKETS`
+ * (file storage, limits retention; subjects under `<subjectPrefix>_sched`), when missing. Internal.
  *
  * @example
  * ```ts
