@@ -26,6 +26,7 @@ export {
   type PublishAttributes,
   type PublishInit,
   type PublishOptions,
+  type DelayOptions,
   type ReplyMap,
   type RequestOptions,
   type RequestTransport,
@@ -59,8 +60,21 @@ export {
   type MemoryLogOptions,
   type ReadOptions,
   type RetentionOptions,
+  type ScheduleOptions,
+  type Scheduled,
+  type ScheduledEvent,
+  type ScheduledPageOptions,
   type StoredEvent,
 } from './log/index.js';
+export type { MoverOptions } from './log/kit/schedule.js';
+export {
+  checkRecurring,
+  recurringSchedules,
+  tickId,
+  type RecurringHandle,
+  type RecurringOptions,
+  type RecurringSchedule,
+} from './scheduling/index.js';
 export { logDedupeStore, type LogDedupeStoreOptions } from './log/log-dedupe-store.js';
 export {
   backoffDelay,

@@ -5,9 +5,10 @@ import type { EventLog } from '../src/log/types.js';
 import { waitFor } from '../src/testing/index.js';
 import { startHub, type TestHub } from './helpers/sse-hub.js';
 
-interface Shop {
+// A type alias, not an interface: an event map needs the index signature an alias has.
+type Shop = {
   'invoice.reminder': { id: string };
-}
+};
 
 let hub: TestHub;
 let log: EventLog;

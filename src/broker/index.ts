@@ -21,6 +21,7 @@ export type {
   PublishAttributes,
   PublishInit,
   PublishOptions,
+  DelayOptions,
   ReplyMap,
   RequestOptions,
   StorageOptions,

@@ -22,6 +22,10 @@ export type {
   LogSubscription,
   ReadOptions,
   RetentionOptions,
+  ScheduleOptions,
+  Scheduled,
+  ScheduledEvent,
+  ScheduledPageOptions,
   StoredEvent,
 } from './types.js';
 export { memoryLog, type MemoryLogOptions } from './memory-log.js';
