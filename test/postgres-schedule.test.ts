@@ -140,9 +140,13 @@ describe('postgres schedule store', () => {
     );
     await pool.query(`ANALYZE ${sql.quoted}.scheduled_events`);
     await s.add(Array.from({ length: 5 }, (_, i) => entry(`due-${i}`, now - 1000)));
-    for (const name of ['schedule-claim', 'schedule-next-due', 'schedule-list']) {
-      const values =
-        name === 'schedule-claim' ? [100, 30_000] : name === 'schedule-list' ? [now, '', 100] : [];
+    const args: Record<string, unknown[]> = {
+      'schedule-claim': [100, 30_000],
+      'schedule-complete': [['due-0', 'due-1']],
+      'schedule-next-due': [],
+      'schedule-list': [now, '', 100],
+    };
+    for (const [name, values] of Object.entries(args)) {
       const query = sql.query(name, values);
       const client = await pool.connect();
       try {

@@ -11,6 +11,12 @@ interface EntryRow {
   readonly event: HeraldEvent;
 }
 
+/** The one row of a claim that took nothing: when something will be due. */
+interface NextRow {
+  readonly id: null;
+  readonly due_in_ms: number | null;
+}
+
 const MAX_TIMER = 2 ** 31 - 1;
 /** Below every due time: the cursor of a first page. */
 const FIRST = { dueAt: Number.MIN_SAFE_INTEGER, id: '' };
@@ -55,12 +61,20 @@ export class PgScheduleStore implements ScheduleStore {
   readonly #listeners = new Set<() => void>();
   #timer: ReturnType<typeof setTimeout> | undefined;
   #wakeAt = Infinity;
+  /**
+   * What the last claim that took nothing, or the last complete, said `nextDue` was then, for the
+   * `nextDue` call the mover makes right after (it saves a statement per move); used once.
+   * Anything added meanwhile wakes the mover anyway (its own `schedule`, or `watch`), as it would
+   * after a `nextDue` statement.
+   */
+  #next: { inMs: number | null } | undefined;
 
   constructor(ctx: PgContext) {
     this.#ctx = ctx;
   }
 
   async add(entries: readonly ScheduleEntry[]): Promise<(number | undefined)[]> {
+    this.#next = undefined;
     const { sql } = this.#ctx;
     const lines = entries.map((e) => JSON.stringify(e.event));
     const query = sql.query('schedule-add', [
@@ -88,14 +102,24 @@ export class PgScheduleStore implements ScheduleStore {
   }
 
   async claim(_now: number, max: number, leaseMs: number): Promise<ScheduleEntry[]> {
+    this.#next = undefined;
     const query = this.#ctx.sql.query('schedule-claim', [max, leaseMs], true);
-    const { rows } = await this.#ctx.query<EntryRow>(query);
-    return rows.map(entry).sort(before);
+    const { rows } = await this.#ctx.query<EntryRow | NextRow>(query);
+    const first = rows[0];
+    if (first !== undefined && first.id === null) {
+      // Nothing taken: the statement said when something will be.
+      this.#next = { inMs: first.due_in_ms };
+      return [];
+    }
+    return (rows as EntryRow[]).map(entry).sort(before);
   }
 
   async complete(ids: readonly string[]): Promise<void> {
     if (ids.length === 0) return;
-    await this.#ctx.query(this.#ctx.sql.query('schedule-complete', [ids]));
+    this.#next = undefined;
+    const query = this.#ctx.sql.query('schedule-complete', [ids], true);
+    const { rows } = await this.#ctx.query<{ due_in_ms: number | null }>(query);
+    this.#next = { inMs: rows[0]?.due_in_ms ?? null };
   }
 
   async cancel(id: string): Promise<boolean> {
@@ -110,8 +134,14 @@ export class PgScheduleStore implements ScheduleStore {
   }
 
   async nextDue(): Promise<number | undefined> {
-    const query = this.#ctx.sql.query('schedule-next-due', [], true);
-    const inMs = (await this.#ctx.query<{ due_in_ms: number | null }>(query)).rows[0]?.due_in_ms;
+    const known = this.#next;
+    this.#next = undefined;
+    let inMs: number | null | undefined;
+    if (known !== undefined) inMs = known.inMs;
+    else {
+      const query = this.#ctx.sql.query('schedule-next-due', [], true);
+      inMs = (await this.#ctx.query<{ due_in_ms: number | null }>(query)).rows[0]?.due_in_ms;
+    }
     return inMs === null || inMs === undefined ? undefined : Date.now() + inMs;
   }
 
@@ -155,6 +185,7 @@ export class PgScheduleStore implements ScheduleStore {
   }
 
   #fire(): void {
+    this.#next = undefined;
     if (this.#timer !== undefined) clearTimeout(this.#timer);
     this.#timer = undefined;
     this.#wakeAt = Infinity;
