@@ -1,5 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -13,6 +13,9 @@ import {
   tickId,
   type RecurringSchedule,
 } from '../src/scheduling/index.js';
+import { loadConfig } from '../src/server/config/load-config.js';
+import { toServerOptions } from '../src/server/config/to-server-options.js';
+import { createServer } from '../src/server/index.js';
 import { waitFor } from '../src/testing/index.js';
 import { bundleFixture } from './fixtures/sqlite-bundle.js';
 
@@ -122,5 +125,42 @@ describe('recurring schedules', () => {
       for (const e of events) expect(Date.parse(e.recordedat)).toBeGreaterThanOrEqual(Date.parse(e.time!));
     }
     await log.close();
+  });
+
+  it('herald.yaml declares schedules; the hub runs them while it listens', async () => {
+    const folder = join(dir, 'config');
+    mkdirSync(folder, { recursive: true });
+    writeFileSync(
+      join(folder, 'herald.yaml'),
+      [
+        'schedules:',
+        '  - name: heartbeat',
+        '    everyMs: 60000',
+        '    type: system.heartbeat',
+        '    data: { ok: true }',
+        '',
+      ].join('\n'),
+    );
+    const { config } = loadConfig({ env: {}, cwd: folder });
+    expect(config.schedules).toEqual([
+      { name: 'heartbeat', everyMs: 60_000, type: 'system.heartbeat', data: { ok: true } },
+    ]);
+    const log = memoryLog();
+    const app = createServer({ ...toServerOptions(config, log), logger: false });
+    await app.listen({ host: '127.0.0.1', port: 0 });
+    await waitFor(async () => (await log.scheduled()).length === 1, { message: 'the hub scheduled no tick' });
+    const [tick] = await log.scheduled();
+    expect(tick!.event).toMatchObject({ type: 'system.heartbeat', source: 'herald:schedule/heartbeat' });
+    expect(Date.parse(tick!.deliverAt) % 60_000).toBe(0);
+    await app.close();
+    await log.close();
+
+    writeFileSync(
+      join(folder, 'herald.yaml'),
+      ['schedules:', '  - name: bad', '    cron: "61 * * * *"', '    type: a.b', ''].join('\n'),
+    );
+    expect(() => loadConfig({ env: {}, cwd: folder })).toThrow(/schedules\[0\]\.cron/);
+    writeFileSync(join(folder, 'herald.yaml'), ['schedules:', '  - name: x', '    evry: 5', ''].join('\n'));
+    expect(() => loadConfig({ env: {}, cwd: folder })).toThrow(/schedules\[0\]\.evry .*is not a schedule field/);
   });
 });

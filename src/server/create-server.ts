@@ -10,6 +10,12 @@ import type { LiveOptions } from './live/live-options.js';
 import { clientErrorHandler, frameworkErrorHandler, sendError, sendNotFound } from './http-errors.js';
 import { redactedLoggerOptions } from './log-redaction.js';
 import { createHubMetrics, type HubMetrics } from './metrics.js';
+import {
+  checkRecurring,
+  recurringSchedules,
+  type RecurringHandle,
+  type RecurringSchedule,
+} from '../scheduling/recurring.js';
 import { eventRoutes } from './routes/events.js';
 import { scheduledRoutes } from './routes/scheduled.js';
 import type { GroupConsumeOptions } from './groups/consume-options.js';
@@ -38,6 +44,11 @@ const MAX_PARAM_LENGTH = 255 * 9;
 /** Options of `createServer`. */
 export interface ServerOptions {
   log: EventLog;
+  /**
+   * Recurring events this hub produces while it listens (see `recurringSchedules`): every hub on
+   * a shared backend may run the same list, each tick is stored once.
+   */
+  schedules?: readonly RecurringSchedule[];
   /** Largest request body in bytes (default 1 MiB); larger gets 413 `PAYLOAD_TOO_LARGE`. */
   bodyLimit?: number;
   /** `source` of plain-JSON events that set none, when auth is off (default `'http'`). */
@@ -127,6 +138,23 @@ export function createServer(options: ServerOptions): FastifyInstance {
     stats,
     defaultSource: options.defaultSource ?? 'http',
   };
+  if (options.schedules !== undefined && options.schedules.length > 0) {
+    // Checked now (a bad schedule fails createServer, not a later tick); run while listening.
+    for (const schedule of options.schedules) checkRecurring(schedule);
+    const list = options.schedules;
+    let running: RecurringHandle | undefined;
+    app.addHook('onListen', (done) => {
+      running = recurringSchedules(ctx.log, list, {
+        onError: (error, schedule) =>
+          app.log.warn({ err: error, schedule: schedule.name }, 'a recurring tick was not scheduled'),
+      });
+      done();
+    });
+    app.addHook('preClose', (done) => {
+      running?.stop();
+      done();
+    });
+  }
   // Every body arrives as bytes: the CloudEvents binding decides by content type and ce-* headers.
   app.removeAllContentTypeParsers();
   app.addContentTypeParser('*', { parseAs: 'buffer' }, (_request, body, done) => done(null, body));

@@ -1,4 +1,5 @@
 import { apiKeys } from './api-keys.js';
+import { schedules } from './schedules.js';
 import { BACKENDS, type BackendEntry } from '../../backends/registry.js';
 import { logTarget } from './log-target.js';
 import {
@@ -103,6 +104,11 @@ export const CONFIG_KEYS: readonly ConfigKey[] = [
     doc: 'serve the dashboard at / to browsers (false: a small HTML index page instead)',
   },
   { key: 'auth.keys', type: apiKeys, doc: 'API keys and their grants' },
+  {
+    key: 'schedules',
+    type: schedules,
+    doc: 'recurring events: a list of { name, cron or everyMs, timezone, type, data, subject, stream }',
+  },
   { key: 'auth.jwt.secret', type: text, doc: 'HS256 shared secret' },
   { key: 'auth.jwt.jwksFile', type: text, path: true, doc: 'JWKS file (RS256, ES256)' },
   { key: 'auth.jwt.issuer', type: text, doc: 'required iss claim' },

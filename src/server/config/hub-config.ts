@@ -1,3 +1,4 @@
+import type { RecurringSchedule } from '../../scheduling/recurring.js';
 import type { AuthOptions } from '../auth/auth-options.js';
 import type { GroupConsumeOptions } from '../groups/consume-options.js';
 import type { LiveOptions } from '../live/live-options.js';
@@ -46,6 +47,8 @@ export interface HubConfig {
   readonly live: LiveOptions;
   /** Every `groups.*` key: consumer groups over HTTP. */
   readonly groups: GroupConsumeOptions;
+  /** Recurring events the hub produces (`schedules`), checked. */
+  readonly schedules: readonly RecurringSchedule[] | undefined;
 }
 
 /** A loaded config with where each setting came from. */

@@ -119,6 +119,7 @@ function build(merged: ReadonlyMap<string, ConfigEntry>, cwd: string): HubConfig
     backends: Object.fromEntries(BACKENDS.map((b) => [b.name, section(`${b.name}.`)])),
     live: section('live.'),
     groups: section('groups.'),
+    schedules: value('schedules'),
   } as HubConfig;
 }
 

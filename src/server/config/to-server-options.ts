@@ -30,6 +30,7 @@ export function toServerOptions(config: HubConfig, log: EventLog): ServerOptions
     ...(config.cors && { cors: config.cors }),
     ...(config.allowIps && { allowIps: config.allowIps }),
     ...(config.hosts && { hosts: config.hosts }),
+    ...(config.schedules && config.schedules.length > 0 && { schedules: config.schedules }),
   };
 }
 
