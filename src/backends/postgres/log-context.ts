@@ -1,7 +1,7 @@
 import type { Pool, QueryConfig, QueryResult, QueryResultRow } from 'pg';
 import type { ResolvedPostgresOptions } from './options.js';
 import type { SchemaSql } from './sql-file.js';
-import type { Wakeup } from './wakeup.js';
+import type { Wakeup } from '../../log/kit/wakeup.js';
 
 /** How long `PgContext.query` keeps trying. */
 export interface QueryRetry {

@@ -39,7 +39,7 @@ import { PgScheduleStore } from './schedule-store.js';
 import { tailStart } from '../../log/paged-tail.js';
 import type { SchemaSql } from './sql-file.js';
 import { typeRegexes } from './type-regex.js';
-import { Wakeup } from './wakeup.js';
+import { Wakeup } from '../../log/kit/wakeup.js';
 import { groupSurface } from '../../log/surface.js';
 
 /** What `PostgresLog` is built from. Internal. */

@@ -1,5 +1,5 @@
 import type { Redis } from 'ioredis';
-import type { Wakeup } from '../postgres/wakeup.js';
+import type { Wakeup } from '../../log/kit/wakeup.js';
 import type { LogKeys } from './keys.js';
 import type { ResolvedRedisOptions } from './options.js';
 import type { ScriptName } from './scripts.js';

@@ -24,7 +24,7 @@ import type {
   ReadOptions,
   StoredEvent,
 } from '../../log/types.js';
-import { Wakeup } from '../postgres/wakeup.js';
+import { Wakeup } from '../../log/kit/wakeup.js';
 import { AckBatcher } from '../../log/group-ack-batcher.js';
 import { AppendBatcher } from '../../log/append-batcher.js';
 import { appendRound } from './append-round.js';

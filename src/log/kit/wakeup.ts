@@ -1,4 +1,4 @@
-import { Notifier } from '../../log/notifier.js';
+import { Notifier } from '../notifier.js';
 
 /**
  * A `Notifier` that also counts its notifications. A reader notes `seq` before it queries and,
