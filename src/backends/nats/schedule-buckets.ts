@@ -20,7 +20,10 @@ interface Loaded {
   /** The highest sequence read of this bucket. */
   to: number;
   stale: boolean;
+  /** When the last read started (0: never read). */
   readAt: number;
+  /** A read under way (one at a time per bucket). */
+  reading?: Promise<void>;
 }
 
 export function byDue(a: ScheduleEntry, b: { dueAt: number; id: string }): number {
@@ -93,17 +96,19 @@ export class LoadedBuckets {
 
   async #refresh(now: number): Promise<void> {
     if (this.#minutesStale || now - this.#minutesAt >= REFRESH_MS) await this.readMinutes();
-    const horizon = minuteOf(now) + 1;
+    const current = minuteOf(now);
     for (const minute of this.minutes) {
-      if (minute > horizon) break;
+      if (minute > current + 1) break;
       let loaded = this.#loaded.get(minute);
       if (loaded === undefined) this.#loaded.set(minute, (loaded = { to: 0, stale: true, readAt: 0 }));
-      if (!loaded.stale && now - loaded.readAt < REFRESH_MS) continue;
-      loaded.stale = false;
-      loaded.readAt = now;
-      const read = await this.#js.read(this.#js.subjects.bucket(minute), loaded.to + 1);
-      for (const m of read) loaded.to = Math.max(loaded.to, m.seq);
-      this.#take(read);
+      const due = loaded.stale || now - loaded.readAt >= REFRESH_MS;
+      if (minute <= current) {
+        if (due || loaded.reading !== undefined) await this.#read(minute, loaded);
+      } else if (due && loaded.reading === undefined) {
+        // The next minute's bucket is read ahead, without holding up claims: a first read walks
+        // the stream from the bucket's oldest message (about 0.4 s at 1,000,000 pending).
+        void this.#read(minute, loaded).catch(() => undefined);
+      }
     }
     // A bucket is finished once read after the last moment an add could commit into it.
     for (const [minute, loaded] of this.#loaded) {
@@ -119,6 +124,31 @@ export class LoadedBuckets {
       await this.#js.unmark(minute);
       this.minutes = this.minutes.filter((m) => m !== minute);
     }
+  }
+
+  /** Whether a bucket was read at least once. */
+  isLoaded(minute: number): boolean {
+    return (this.#loaded.get(minute)?.readAt ?? 0) > 0;
+  }
+
+  /** Reads what a bucket took since the last read (a read under way is joined). */
+  #read(minute: number, loaded: Loaded): Promise<void> {
+    loaded.reading ??= (async () => {
+      loaded.stale = false;
+      const startedAt = Date.now();
+      try {
+        const read = await this.#js.read(this.#js.subjects.bucket(minute), loaded.to + 1);
+        for (const m of read) loaded.to = Math.max(loaded.to, m.seq);
+        this.#take(read);
+        loaded.readAt = startedAt;
+      } catch (error) {
+        loaded.stale = true;
+        throw error;
+      }
+    })().finally(() => {
+      loaded.reading = undefined;
+    });
+    return loaded.reading;
   }
 
   /** Batch messages read: the entries of committed batches become pending. */

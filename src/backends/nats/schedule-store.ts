@@ -204,9 +204,11 @@ export class NatsScheduleStore implements ScheduleStore {
     await this.#buckets.refresh(now);
     let next = Infinity;
     for (const p of this.#buckets.entries.values()) next = Math.min(next, p.until ?? p.dueAt);
+    // The first bucket not read yet: due from its minute on; read from the minute before.
+    const current = minuteOf(now);
+    const unread = this.#buckets.minutes.find((m) => m > current && !this.#buckets.isLoaded(m));
+    if (unread !== undefined) next = Math.min(next, (unread > current + 1 ? unread - 1 : unread) * BUCKET_MS);
     if (next < Infinity) return next;
-    const later = this.#buckets.minutes.find((m) => m > minuteOf(now) + 1);
-    if (later !== undefined) return (later - 1) * BUCKET_MS;
     return this.#buckets.waiting ? now + REFRESH_MS : undefined;
   }
 
