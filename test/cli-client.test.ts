@@ -3,7 +3,7 @@ import { createServer as createHttpServer, type IncomingHttpHeaders } from 'node
 import type { AddressInfo } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { memoryLog } from '../src/log/memory-log.js';
+import { memoryLog } from '../src/backends/memory/index.js';
 import { createServer } from '../src/server/index.js';
 import { waitFor } from '../src/testing/wait-for.js';
 

@@ -12,7 +12,7 @@ import { build } from 'esbuild';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { afterAll, describe, expect, it } from 'vitest';
 import { sqliteLog } from '../src/backends/sqlite/index.js';
-import { memoryLog } from '../src/log/memory-log.js';
+import { memoryLog } from '../src/backends/memory/index.js';
 import { publish, range, startHub, type TestHub } from './helpers/sse-hub.js';
 
 const CHROMIUM = '/usr/bin/chromium';

@@ -10,7 +10,7 @@ import { SignJWT } from 'jose';
 import { afterEach, describe, expect, expectTypeOf, it } from 'vitest';
 import { sqliteLog } from '../src/backends/sqlite/index.js';
 import { createClient, HeraldError, HubError, type LostRange } from '../src/client/index.js';
-import { memoryLog } from '../src/log/memory-log.js';
+import { memoryLog } from '../src/backends/memory/index.js';
 import type { EventLog } from '../src/log/types.js';
 import { waitFor } from '../src/testing/wait-for.js';
 import { publish, range, startHub, type TestHub } from './helpers/sse-hub.js';

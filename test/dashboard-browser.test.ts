@@ -9,7 +9,7 @@
  */
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { memoryLog } from '../src/log/memory-log.js';
+import { memoryLog } from '../src/backends/memory/index.js';
 import { axeViolations, describeInChromium, openChromium, screenshot, tabTo } from './helpers/chromium.js';
 import { forEachDashboardBackend, openDashboard, type OpenDashboard } from './helpers/dashboard-hub.js';
 import { publish, startHub, type TestHub } from './helpers/sse-hub.js';

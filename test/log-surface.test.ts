@@ -12,7 +12,7 @@ import { natsLog } from '../src/backends/nats/index.js';
 import { postgresLog } from '../src/backends/postgres/index.js';
 import { redisLog } from '../src/backends/redis/index.js';
 import { sqliteLog } from '../src/backends/sqlite/index.js';
-import { memoryLog } from '../src/log/memory-log.js';
+import { memoryLog } from '../src/backends/memory/index.js';
 import type { ConsumerGroup, EventLog, GroupDelivery } from '../src/log/types.js';
 import { NATS_URL, natsUnreachable } from './fixtures/nats-server.js';
 import { holdNats } from './fixtures/nats-server-lock.js';

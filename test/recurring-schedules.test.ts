@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sqliteLog } from '../src/backends/sqlite/index.js';
 import { HeraldError } from '../src/errors/herald-error.js';
-import { memoryLog } from '../src/log/memory-log.js';
+import { memoryLog } from '../src/backends/memory/index.js';
 import type { StoredEvent } from '../src/log/types.js';
 import {
   checkRecurring,
@@ -161,6 +161,8 @@ describe('recurring schedules', () => {
     );
     expect(() => loadConfig({ env: {}, cwd: folder })).toThrow(/schedules\[0\]\.cron/);
     writeFileSync(join(folder, 'herald.yaml'), ['schedules:', '  - name: x', '    evry: 5', ''].join('\n'));
-    expect(() => loadConfig({ env: {}, cwd: folder })).toThrow(/schedules\[0\]\.evry .*is not a schedule field/);
+    expect(() => loadConfig({ env: {}, cwd: folder })).toThrow(
+      /schedules\[0\]\.evry .*is not a schedule field/,
+    );
   });
 });

@@ -1,6 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { memoryLog } from '../src/log/memory-log.js';
+import { memoryLog } from '../src/backends/memory/index.js';
 import type { EventLog } from '../src/log/types.js';
 import { principal } from '../src/server/auth/principal.js';
 import { createServer } from '../src/server/index.js';

@@ -12,7 +12,7 @@ import { connect, type Socket } from 'node:net';
 import { SignJWT } from 'jose';
 import { afterEach, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
-import { memoryLog } from '../src/log/memory-log.js';
+import { memoryLog } from '../src/backends/memory/index.js';
 import { waitFor } from '../src/testing/wait-for.js';
 import { metricValue, startHub, type TestHub } from './helpers/sse-hub.js';
 

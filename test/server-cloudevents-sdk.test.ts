@@ -1,6 +1,6 @@
 import { CloudEvent, HTTP, Mode, emitterFor, httpTransport } from 'cloudevents';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { memoryLog } from '../src/log/memory-log.js';
+import { memoryLog } from '../src/backends/memory/index.js';
 import { startHub, type TestHub } from './helpers/sse-hub.js';
 
 // The official CloudEvents JavaScript SDK as the client of a real listening hub: what it sends in

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { memoryLog } from '../src/log/memory-log.js';
+import { memoryLog } from '../src/backends/memory/index.js';
 import type { EventLog } from '../src/log/types.js';
 import { openApiDocument } from '../src/server/openapi.js';
 import { waitFor } from '../src/testing/index.js';

@@ -3,7 +3,7 @@
  * last pull, pulls, deliveries and the receipts they hold now; admin only.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { memoryLog } from '../src/log/memory-log.js';
+import { memoryLog } from '../src/backends/memory/index.js';
 import { GroupMembers, MAX_MEMBERS_PER_GROUP } from '../src/server/groups/group-members.js';
 import { startHub, type TestHub } from './helpers/sse-hub.js';
 

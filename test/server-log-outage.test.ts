@@ -3,7 +3,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { WebSocket } from 'ws';
 import { createClient, type WebSocketConstructor } from '../src/client/index.js';
 import { HeraldError } from '../src/errors/index.js';
-import { memoryLog } from '../src/log/memory-log.js';
+import { memoryLog } from '../src/backends/memory/index.js';
 import type { EventLog } from '../src/log/types.js';
 import { waitFor } from '../src/testing/wait-for.js';
 import { publish, startHub, type TestHub } from './helpers/sse-hub.js';

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import type { FastifyInstance, RouteOptions } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { memoryLog } from '../src/log/memory-log.js';
+import { memoryLog } from '../src/backends/memory/index.js';
 import type { EventLog } from '../src/log/types.js';
 import { createServer } from '../src/server/index.js';
 import { openApiDocument } from '../src/server/openapi.js';

@@ -1,6 +1,6 @@
 import { connect } from 'node:net';
 import { describe, expect, it } from 'vitest';
-import { memoryLog } from '../src/log/memory-log.js';
+import { memoryLog } from '../src/backends/memory/index.js';
 import { waitFor } from '../src/testing/index.js';
 import { startHub } from './helpers/sse-hub.js';
 import { openSse } from './helpers/sse-stream.js';

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { EventSource } from 'eventsource';
 import { afterEach, describe, expect, it } from 'vitest';
 import { sqliteLog } from '../src/backends/sqlite/index.js';
-import { memoryLog } from '../src/log/memory-log.js';
+import { memoryLog } from '../src/backends/memory/index.js';
 import type { EventLog } from '../src/log/types.js';
 import { principal } from '../src/server/auth/principal.js';
 import { waitFor } from '../src/testing/wait-for.js';

@@ -5,7 +5,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
-import { memoryLog } from '../src/log/memory-log.js';
+import { memoryLog } from '../src/backends/memory/index.js';
 import { startHub, type TestHub } from './helpers/sse-hub.js';
 import { openSse } from './helpers/sse-stream.js';
 import { bearer, call, type Body } from './security/helpers/http.js';

@@ -1,7 +1,7 @@
 import net from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
-import { memoryLog } from '../src/log/memory-log.js';
+import { memoryLog } from '../src/backends/memory/index.js';
 import { principal } from '../src/server/auth/principal.js';
 import { waitFor } from '../src/testing/wait-for.js';
 import { metricValue, publish, range, startHub, type TestHub } from './helpers/sse-hub.js';

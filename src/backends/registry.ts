@@ -111,11 +111,11 @@ export const BACKENDS: readonly BackendEntry[] = [
     ],
     where: ({ data }) => ` in ${data}`,
   }),
-  backend<typeof import('../log/memory-log.js')>({
+  backend<typeof import('./memory/index.js')>({
     name: 'memory',
     names: ['memory'],
     packages: [],
-    load: () => import('../log/memory-log.js'),
+    load: () => import('./memory/index.js'),
     open: ({ memoryLog }) => memoryLog(),
   }),
   backend<typeof import('./postgres/index.js')>({

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { createBroker, UnrecoverableError, type DeliveryContext } from '../index.js';
-import { memoryLog } from '../log/memory-log.js';
+import { memoryLog } from '../backends/memory/index.js';
 import { deferred, waitFor } from '../testing/index.js';
 
 class PaymentError extends Error {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { createBroker } from '../index.js';
-import { memoryLog } from '../log/memory-log.js';
+import { memoryLog } from '../backends/memory/index.js';
 import { waitFor } from '../testing/index.js';
 
 describe('the two kinds of group: in-process queue group and durable consumer group', () => {

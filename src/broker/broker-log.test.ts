@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { ConcurrencyError, createBroker, UnrecoverableError, type HeraldEvent } from '../index.js';
-import { memoryLog } from '../log/memory-log.js';
+import { memoryLog } from '../backends/memory/index.js';
 import type { EventLog } from '../log/types.js';
 import { waitFor } from '../testing/index.js';
 

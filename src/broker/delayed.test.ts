@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { createBroker, HeraldError, type HeraldEvent } from '../index.js';
-import { memoryLog } from '../log/memory-log.js';
+import { memoryLog } from '../backends/memory/index.js';
 import type { EventLog, StoredEvent } from '../log/types.js';
 import { waitFor } from '../testing/index.js';
 import { memoryTransportHub } from './memory-transport.js';

@@ -2,7 +2,7 @@ import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { memoryLog } from '../log/memory-log.js';
+import { memoryLog } from '../backends/memory/index.js';
 import { loadConfig } from '../server/config/load-config.js';
 import { logName, openDriverLog, openLog } from './log-drivers.js';
 

@@ -20,10 +20,10 @@ vi.mock('../backends/registry.js', async (importOriginal) => {
     name: 'fake',
     schemes: ['fake', 'fakes'],
     packages: ['fake-driver'],
-    load: () => import('../log/memory-log.js'),
+    load: () => import('../backends/memory/index.js'),
     open: (module, target) => {
       opened.push(target);
-      return (module as typeof import('../log/memory-log.js')).memoryLog();
+      return (module as typeof import('../backends/memory/index.js')).memoryLog();
     },
     settings: [
       { key: 'level', type: integer(1, 9), default: 5, flag: '--fake-level <n>', doc: 'how fake' },

@@ -1,3 +1,4 @@
+import type { ReadFilter } from './read-filter.js';
 import type { StoredEvent } from './types.js';
 
 /** A number an event is sorted by in an `EventList`: its position, version or recorded time. */
@@ -115,4 +116,31 @@ export class EventList {
       yield event;
     }
   }
+}
+
+/** Where a read starts in `list` (the whole log, or one stream's events). Shared by the memory log and the NATS log's index. */
+export function startIndex(list: EventList, filter: ReadFilter): number {
+  const { from, fromVersion } = filter;
+  if (filter.direction === 'forward') {
+    let index =
+      from === 'start'
+        ? 0
+        : from === 'end'
+          ? list.length
+          : from instanceof Date
+            ? list.lowerBound(from.getTime(), byRecorded)
+            : list.lowerBound(from);
+    if (fromVersion !== undefined) index = Math.max(index, list.lowerBound(fromVersion, byVersion));
+    return index;
+  }
+  let index =
+    from === 'start'
+      ? -1
+      : from === 'end'
+        ? list.length - 1
+        : from instanceof Date
+          ? list.upperBound(from.getTime(), byRecorded) - 1
+          : list.upperBound(from) - 1;
+  if (fromVersion !== undefined) index = Math.min(index, list.upperBound(fromVersion, byVersion) - 1);
+  return index;
 }

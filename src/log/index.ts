@@ -28,7 +28,7 @@ export type {
   ScheduledPageOptions,
   StoredEvent,
 } from './types.js';
-export { memoryLog, type MemoryLogOptions } from './memory-log.js';
+export { memoryLog, type MemoryLogOptions } from '../backends/memory/index.js';
 export { prepareAppend, type PreparedAppend } from './prepare-append.js';
 export {
   checkExpectedVersion,

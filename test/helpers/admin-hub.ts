@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll } from 'vitest';
 import { sqliteLog } from '../../src/backends/sqlite/index.js';
-import { memoryLog } from '../../src/log/memory-log.js';
+import { memoryLog } from '../../src/backends/memory/index.js';
 import type { EventLog } from '../../src/log/types.js';
 import { bearer, call, send, type Reply } from '../security/helpers/http.js';
 import { startHub, type TestHub } from './sse-hub.js';

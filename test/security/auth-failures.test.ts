@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { memoryLog } from '../../src/log/memory-log.js';
+import { memoryLog } from '../../src/backends/memory/index.js';
 import { FailureLimiter } from '../../src/server/auth/failure-limiter.js';
 import { startHub, type TestHub } from '../helpers/sse-hub.js';
 import { raw } from './helpers/http.js';

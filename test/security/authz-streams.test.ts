@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
-import { memoryLog } from '../../src/log/memory-log.js';
+import { memoryLog } from '../../src/backends/memory/index.js';
 import { createAuthenticator } from '../../src/server/auth/authenticator.js';
 import { startHub, type TestHub } from '../helpers/sse-hub.js';
 import { bearer, call, send } from './helpers/http.js';

@@ -12,7 +12,7 @@ import { createServer as createHttpServer, request as httpRequest, type Server }
 import { chromium, type Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
-import { memoryLog } from '../../src/log/memory-log.js';
+import { memoryLog } from '../../src/backends/memory/index.js';
 import type { EventLog } from '../../src/log/types.js';
 import { createServer } from '../../src/server/index.js';
 import { startHub, type TestHub } from '../helpers/sse-hub.js';

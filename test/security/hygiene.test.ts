@@ -3,7 +3,7 @@ import { errorCodes } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { requestLogOptions } from '../../src/cli/request-log.js';
 import { HeraldError } from '../../src/errors/herald-error.js';
-import { memoryLog } from '../../src/log/memory-log.js';
+import { memoryLog } from '../../src/backends/memory/index.js';
 import type { ServerOptions } from '../../src/server/index.js';
 import { startHub, type TestHub } from '../helpers/sse-hub.js';
 import { logCapture } from './hygiene-helpers/log-capture.js';

@@ -7,7 +7,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createBroker } from '../../src/broker/create-broker.js';
 import { MAX_DATA_DEPTH } from '../../src/event/data-depth.js';
-import { memoryLog } from '../../src/log/memory-log.js';
+import { memoryLog } from '../../src/backends/memory/index.js';
 import { waitFor } from '../../src/testing/wait-for.js';
 import { openSse } from '../helpers/sse-stream.js';
 import { isErrorReply, securityHub, type SecurityHub } from './fuzz-helpers/security-hub.js';

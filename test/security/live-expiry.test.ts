@@ -7,7 +7,7 @@
 import { SignJWT } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
-import { memoryLog } from '../../src/log/memory-log.js';
+import { memoryLog } from '../../src/backends/memory/index.js';
 import type { EventLog } from '../../src/log/types.js';
 import { waitFor } from '../../src/testing/wait-for.js';
 import { metricValue, startHub, type TestHub } from '../helpers/sse-hub.js';

@@ -7,7 +7,7 @@
 import { SignJWT } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
-import { memoryLog } from '../../src/log/memory-log.js';
+import { memoryLog } from '../../src/backends/memory/index.js';
 import type { EventLog } from '../../src/log/types.js';
 import { startHub, type TestHub } from '../helpers/sse-hub.js';
 import { bearer, call, type Reply } from './helpers/http.js';

@@ -3,7 +3,7 @@ import { connect, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { memoryLog } from '../../src/log/memory-log.js';
+import { memoryLog } from '../../src/backends/memory/index.js';
 import { createServer } from '../../src/server/index.js';
 import { loadConfig, toServerOptions } from '../../src/server/config/index.js';
 import { waitFor } from '../../src/testing/index.js';

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { ConcurrencyError } from '../../errors/index.js';
-import { memoryLog } from '../../log/memory-log.js';
+import { memoryLog } from '../memory/index.js';
 import type { AppendInput, AppendOptions, EventLog, StoredEvent } from '../../log/types.js';
 import { sqliteLog } from './sqlite-log-factory.js';
 

@@ -5,7 +5,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { HeraldError } from '../../errors/herald-error.js';
 import { loadConfig } from './load-config.js';
 import { assertSafeBind, toServerOptions } from './to-server-options.js';
-import { memoryLog } from '../../log/memory-log.js';
+import { memoryLog } from '../../backends/memory/index.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'herald-config-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));

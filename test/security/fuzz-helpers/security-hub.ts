@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { sqliteLog } from '../../../src/backends/sqlite/index.js';
-import { memoryLog } from '../../../src/log/memory-log.js';
+import { memoryLog } from '../../../src/backends/memory/index.js';
 import type { EventLog } from '../../../src/log/types.js';
 import type { ServerOptions } from '../../../src/server/index.js';
 import { startHub, type TestHub } from '../../helpers/sse-hub.js';

@@ -1,13 +1,13 @@
-import { describeError } from '../errors/index.js';
-import { byRecorded, type EventList } from './event-list.js';
-import { eventStatus } from './event-status.js';
-import { deadLetterPage, pendingPage, type GroupPage } from './group-page.js';
-import { nackDelay, resolveGroupOptions, type ResolvedGroupOptions } from './group-options.js';
-import { checkInteger, checkMillis } from './invalid-option.js';
-import { Notifier, waitForAny } from './notifier.js';
-import { settle } from './settle.js';
-import { checkLogPosition } from './read-filter.js';
-import { typeMatcher } from './type-matcher.js';
+import { describeError } from '../../errors/index.js';
+import { byRecorded, type EventList } from '../../log/event-list.js';
+import { eventStatus } from '../../log/event-status.js';
+import { deadLetterPage, pendingPage, type GroupPage } from '../../log/group-page.js';
+import { nackDelay, resolveGroupOptions, type ResolvedGroupOptions } from '../../log/group-options.js';
+import { checkInteger, checkMillis } from '../../log/invalid-option.js';
+import { Notifier, waitForAny } from '../../log/notifier.js';
+import { settle } from '../../log/settle.js';
+import { checkLogPosition } from '../../log/read-filter.js';
+import { typeMatcher } from '../../log/type-matcher.js';
 import type {
   ConsumerGroup,
   EventStatus,
@@ -18,7 +18,7 @@ import type {
   GroupPageOptions,
   GroupPending,
   StoredEvent,
-} from './types.js';
+} from '../../log/types.js';
 
 /** What a memory group needs from its log. Internal. */
 export interface MemoryGroupHost {

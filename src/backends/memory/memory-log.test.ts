@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { describeEventLogConformance } from '../testing/index.js';
+import { describeEventLogConformance } from '../../testing/index.js';
 import { memoryLog } from './memory-log.js';
-import type { ConsumerGroup, EventLog, StoredEvent } from './types.js';
+import type { ConsumerGroup, EventLog, StoredEvent } from '../../log/types.js';
 
 describeEventLogConformance({
   name: 'memory',
