@@ -11,6 +11,8 @@ const CLEAN_AFTER_MINUTES = 2;
 /** A pending entry of a loaded bucket; `seq` is the last known message on its state subject. */
 export interface Pending extends ScheduleEntry {
   readonly batchId: string;
+  /** The sequence of its reservation. */
+  readonly reservation: number;
   seq: number;
   /** Taken (by anyone) until then. */
   until?: number;
@@ -37,6 +39,7 @@ export function pendingOf(message: Extract<BatchMessage, { k: 'e' }>): Pending {
     event: message.ev,
     stream: message.s,
     batchId: message.b,
+    reservation: message.r,
     seq: message.r,
   };
 }

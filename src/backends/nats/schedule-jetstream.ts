@@ -1,7 +1,8 @@
 import type { JetStreamClient, JetStreamManager, PubAck } from '@nats-io/jetstream';
 import { headers, type NatsConnection } from '@nats-io/transport-node';
 import { randomUUID } from 'node:crypto';
-import { orUnreachable } from './nats-errors.js';
+import { HeraldError } from '../../errors/index.js';
+import { orUnreachable, unreachable } from './nats-errors.js';
 import { Publisher } from './publisher.js';
 import {
   decode,
@@ -122,6 +123,23 @@ export class ScheduleJetStream {
 
   async purge(filter: string): Promise<void> {
     await orUnreachable(this.deps.jsm.streams.purge(this.deps.stream, { filter }));
+  }
+
+  /**
+   * Deletes these messages of the schedule stream (one already gone is skipped). Cheaper than a
+   * purge by subject on 2.9 at a million subjects (a subject purge looks the subject up in every
+   * block: 120 ms each, 500 at once, at 1,000,000 pending).
+   */
+  async delete(seqs: readonly number[]): Promise<void> {
+    await Promise.all(
+      seqs.map((seq) =>
+        this.deps.jsm.streams.deleteMessage(this.deps.stream, seq, false).catch((error: unknown) => {
+          const reason = unreachable(error);
+          if (reason instanceof HeraldError && reason.code === 'LOG_UNREACHABLE') throw reason;
+          return false; // gone already
+        }),
+      ),
+    );
   }
 
   /** Removes a finished bucket's marker. */

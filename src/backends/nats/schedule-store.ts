@@ -145,8 +145,11 @@ export class NatsScheduleStore implements ScheduleStore {
   async complete(ids: readonly string[]): Promise<void> {
     await Promise.all(
       ids.map(async (id) => {
-        await this.#js.purge(this.#js.subjects.state(id));
         const p = this.#claimed.get(id);
+        // Its reservation and `taken` (a later `taken` of a mover that took it after the lease
+        // is that mover's to delete); without the sequences, the whole subject.
+        if (p === undefined) await this.#js.purge(this.#js.subjects.state(id));
+        else await this.#js.delete(p.seq === p.reservation ? [p.seq] : [p.reservation, p.seq]);
         this.#claimed.delete(id);
         if (p !== undefined) this.#buckets.forget(p);
       }),
