@@ -67,7 +67,7 @@ describeInChromium('the dashboard overview', () => {
       expect(last).toBe(1);
       expect(await page.textContent('[data-testid=overview-head]')).toBe(String(last));
       expect(await page.textContent('[data-testid=guarantees]')).toContain(
-        'Durable: stored events survive a restart.',
+        'Stored events survive a restart of the hub.',
       );
       expect(await page.textContent('[data-testid=guarantees]')).toContain(
         'Several processes and hubs may share the log.',

@@ -54,14 +54,10 @@ describe('postgres log', () => {
     expect(Object.isFrozen(log.capabilities)).toBe(true);
     expect(log.capabilities).toEqual({
       name: 'postgres',
-      durable: true,
+      survivesReopen: true,
+      survivesServerRestart: true,
       fsync: true,
-      globalOrder: true,
-      delivery: 'at-least-once',
       consumerGroups: true,
-      expectedVersion: true,
-      idempotentAppend: true,
-      retention: true,
       multiProcess: true,
     });
   });

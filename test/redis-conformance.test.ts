@@ -53,11 +53,10 @@ if (unreachable !== undefined) {
       await log.close();
       return open(ctx);
     },
-    // The server here runs without persistence, so the log declares `durable: false`. The
-    // restart these cases do is the log's process going away (close, open again on the same
-    // prefix) while the server keeps running, which holds without persistence; what a restart
-    // of the server loses is test/redis-restart.test.ts's subject.
-    capabilities: { durable: true },
+    // The server here runs without persistence: the log declares `survivesReopen` (the restart
+    // cases close it and open it again while the server keeps running) but not
+    // `survivesServerRestart`; what a restart of this server loses is test/redis-restart.test.ts's
+    // subject, and test/redis-server-restart.test.ts restarts a persisting server of its own.
     cutReply: {
       // A short retry budget: a cut the log does not recover from fails the case fast.
       createLog: (ctx) => open(ctx, { url: `redis://${proxy.host}:${proxy.port}`, retryTimeoutMs: 3_000 }),

@@ -38,7 +38,11 @@ describe('GET /v1/stats on a hub without auth', () => {
 
   it('counts events published over HTTP and delivered over SSE, and the SSE client', async () => {
     const empty = await stats();
-    expect(empty.backend).toMatchObject({ name: 'memory', durable: false });
+    expect(empty.backend).toMatchObject({
+      name: 'memory',
+      survivesReopen: false,
+      survivesServerRestart: false,
+    });
     expect(empty.head).toBe(0);
     expect(empty.live).toEqual({ sse: 0, ws: 0 });
     expect(empty.rates.published).toHaveLength(300);

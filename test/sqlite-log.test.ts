@@ -49,7 +49,8 @@ describe('sqliteLog: the file', () => {
       expect(db.pragma('foreign_keys', { simple: true })).toBe(1);
       expect(log.capabilities).toMatchObject({
         name: 'sqlite',
-        durable: true,
+        survivesReopen: true,
+        survivesServerRestart: true,
         fsync: true,
         multiProcess: true,
       });

@@ -19,17 +19,13 @@ const WINDOWS = [
   { seconds: 3600, label: '1 h' },
 ] as const;
 
-/** The backend's capability flags (`GET /v1/stats` → `backend`). */
+/** The backend's capability flags (`GET /v1/stats` → `backend`; `LogCapabilities`). */
 export interface Capabilities {
   name: string;
-  durable?: boolean;
+  survivesReopen?: boolean;
+  survivesServerRestart?: boolean;
   fsync?: boolean;
-  globalOrder?: boolean;
-  delivery?: string;
   consumerGroups?: boolean;
-  expectedVersion?: boolean;
-  idempotentAppend?: boolean;
-  retention?: boolean;
   multiProcess?: boolean;
 }
 
@@ -58,45 +54,35 @@ interface Health {
  *
  * @example
  * ```ts
- * guarantees({ name: 'sqlite', durable: true, fsync: true }); // ['Durable: events survive a restart.', ...]
+ * guarantees({ name: 'sqlite', survivesReopen: true, survivesServerRestart: true, fsync: true });
+ * // ['Stored events survive a restart of the hub.', 'Acknowledged events survive a crash of the server.', ...]
  * ```
  */
 export function guarantees(c: Capabilities): string[] {
   const say = (flag: boolean | undefined, yes: string, no: string) => (flag === true ? yes : no);
   return [
     say(
-      c.durable,
-      'Durable: stored events survive a restart.',
-      'Not durable: events are lost when the process ends.',
+      c.survivesReopen,
+      'Stored events survive a restart of the hub.',
+      'Not durable: events are lost when the hub stops.',
+    ),
+    say(
+      c.survivesServerRestart,
+      'Acknowledged events survive a crash of the server.',
+      'A crash of the server may lose acknowledged events.',
     ),
     say(
       c.fsync,
-      'An append resolves only once it is on disk (fsync).',
-      'An append may resolve before it is on disk (no fsync).',
+      'An append resolves only once it is on disk (fsync): it survives a machine crash.',
+      'An append may resolve before it is on disk (no fsync): a machine crash may lose the last ones.',
     ),
-    say(
-      c.globalOrder,
-      'One global order: every reader sees positions in the same order.',
-      'No single global order across the log.',
-    ),
-    `Delivery to consumers is ${c.delivery ?? 'at-least-once'}.`,
     say(c.consumerGroups, 'Durable consumer groups with ack, retry and dead letters.', 'No consumer groups.'),
-    say(
-      c.expectedVersion,
-      'Optimistic concurrency per stream (expected version).',
-      'No expected-version checks.',
-    ),
-    say(
-      c.idempotentAppend,
-      'Re-sending an event id stores nothing (idempotent append).',
-      'Re-sent ids are stored again.',
-    ),
-    say(c.retention, 'Retention by age or count can delete old events.', 'No retention: events are kept.'),
     say(
       c.multiProcess,
       'Several processes and hubs may share the log.',
       'One process only: hubs cannot share this log.',
     ),
+    'As on every backend: one global order, at-least-once delivery, expected versions per stream, idempotent append by id.',
   ];
 }
 

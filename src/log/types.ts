@@ -198,7 +198,7 @@ export interface GroupPageOptions {
 /**
  * A durable consumer group: members `pull` deliveries (each delivery goes to one member), `ack`
  * or `nack` them; unacked deliveries come back after `ackWaitMs`; past `maxDeliveries` they
- * become dead letters. Its state survives a restart of a durable log.
+ * become dead letters. Its state outlives the log object when `capabilities.survivesReopen`.
  */
 export interface ConsumerGroup {
   readonly name: string;
@@ -241,22 +241,64 @@ export interface ConsumerGroup {
   purge(positions?: readonly number[]): Promise<number>;
 }
 
-/** What a backend can do, frozen; the broker and the conformance suite read it. */
+/**
+ * What a backend can do or keep, frozen: the flags on which backends differ and which a user, the
+ * broker or the conformance suite acts on. What every backend must do (one global order of
+ * positions, at-least-once delivery, `expectedVersion`, idempotent append by id, retention) is
+ * the `EventLog` contract itself, checked by every conformance case, not a flag.
+ *
+ * @example
+ * ```ts
+ * if (!log.capabilities.survivesServerRestart) console.warn(`${log.capabilities.name}: a restart of its server may lose acked events`);
+ * ```
+ */
 export interface LogCapabilities {
+  /** `memory`, `sqlite`, `postgres`, `redis`, `nats`, or a third-party backend's name. */
   readonly name: string;
-  /** Appended events survive a process restart. */
-  readonly durable: boolean;
-  /** An append resolves only once the batch is on disk (fsync) by default. */
+  /**
+   * The log's state (events, stream versions, groups' positions and dead letters, scheduled
+   * events) outlives the log object: after `close()`, a log opened again on the same storage
+   * (file, schema, key prefix, stream) finds all of it. To claim it, a backend keeps nothing
+   * of that state only in the object. Memory: no; SQLite, PostgreSQL, Redis, NATS: yes (Redis
+   * also without persistence: the data is in the server, which keeps running). The conformance
+   * cases that close and reopen a log (`restart`) need it.
+   */
+  readonly survivesReopen: boolean;
+  /**
+   * An append that resolved is still there after the process that stores it dies abruptly
+   * (SIGKILL, a crash, not only a clean shutdown) and starts again on the same storage: the
+   * server's process (PostgreSQL, Redis, nats-server), or for an embedded store (SQLite) the
+   * application's own process. To claim it, a backend resolves an append only once the batch is
+   * written to the storage's files (the OS may still hold it in its page cache), not only to the
+   * server's memory. SQLite: yes (a WAL commit, either `durability`); PostgreSQL: yes when
+   * `synchronous_commit` is not `off` (read at open); Redis: yes only with `appendonly yes`
+   * (read at open: Redis writes its AOF before it replies; under `appendfsync everysec` on a disk
+   * too slow to keep up, Redis itself may postpone that write by up to 2 s). A server started
+   * without a config file (`save` snapshots, `appendonly no`) says no: a kill loses what came
+   * after the last snapshot. NATS: yes (JetStream file storage). Memory: no. The conformance
+   * cases that restart the server (`restartServer`) need it.
+   */
+  readonly survivesServerRestart: boolean;
+  /**
+   * An append resolves only once the batch is flushed to disk (fsync), so it also survives a
+   * crash of the machine (OS crash, power loss), by default. Stronger than
+   * `survivesServerRestart`, which it implies. SQLite: `durability: 'fsync'` (the default);
+   * PostgreSQL: `fsync=on` and `synchronous_commit` not `off`; Redis: `appendonly yes` with
+   * `appendfsync always`; NATS: no (JetStream syncs on its own interval); memory: no.
+   */
   readonly fsync: boolean;
-  /** Positions are one global order that every reader sees the same way. */
-  readonly globalOrder: boolean;
-  readonly delivery: 'at-least-once';
+  /**
+   * `group()` opens durable consumer groups (ack, nack, redelivery, dead letters). A log without
+   * them rejects `group()` with `CapabilityNotSupportedError`; the broker refuses a durable group
+   * subscription on it at `subscribe`, naming this flag, and the conformance suite skips its
+   * group cases. Every built-in backend: yes.
+   */
   readonly consumerGroups: boolean;
-  readonly expectedVersion: boolean;
-  /** Re-appending a stored id stores nothing (within retention). */
-  readonly idempotentAppend: boolean;
-  readonly retention: boolean;
-  /** Several processes may append and read the same log at once. */
+  /**
+   * Several processes (or hub instances) may open the same storage at once, each appending,
+   * reading and consuming groups, with one global order and each group delivery to one of them.
+   * Memory: no (the storage is the object); SQLite (one file, WAL), PostgreSQL, Redis, NATS: yes.
+   */
   readonly multiProcess: boolean;
 }
 

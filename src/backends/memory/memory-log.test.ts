@@ -32,14 +32,10 @@ describe('memoryLog', () => {
     expect(Object.isFrozen(caps)).toBe(true);
     expect(caps).toEqual({
       name: 'memory',
-      durable: false,
+      survivesReopen: false,
+      survivesServerRestart: false,
       fsync: false,
-      globalOrder: true,
-      delivery: 'at-least-once',
       consumerGroups: true,
-      expectedVersion: true,
-      idempotentAppend: true,
-      retention: true,
       multiProcess: false,
     });
   });

@@ -44,14 +44,10 @@ export interface MemoryLogOptions {
 
 const CAPABILITIES: LogCapabilities = Object.freeze({
   name: 'memory',
-  durable: false,
+  survivesReopen: false,
+  survivesServerRestart: false,
   fsync: false,
-  globalOrder: true,
-  delivery: 'at-least-once',
   consumerGroups: true,
-  expectedVersion: true,
-  idempotentAppend: true,
-  retention: true,
   multiProcess: false,
 });
 

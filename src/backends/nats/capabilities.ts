@@ -10,15 +10,12 @@ import type { LogCapabilities } from '../../log/types.js';
  */
 export const NATS_CAPABILITIES: LogCapabilities = Object.freeze({
   name: 'nats',
-  durable: true,
+  survivesReopen: true,
+  // The log's streams use file storage, written before JetStream acknowledges a publish.
+  survivesServerRestart: true,
   // JetStream acknowledges once the message is in its file store; it syncs to disk on its own
   // interval (sync_interval, 2 minutes by default), not per message.
   fsync: false,
-  globalOrder: true,
-  delivery: 'at-least-once',
   consumerGroups: true,
-  expectedVersion: true,
-  idempotentAppend: true,
-  retention: true,
   multiProcess: true,
 });

@@ -65,6 +65,7 @@ export async function postgresLog(options: PostgresLogOptions): Promise<EventLog
         const row = (await pool.query(sql.query('select-open', []))).rows[0] as {
           last: number;
           durable_commit: boolean;
+          wal_commit: boolean;
         };
         return row;
       },
@@ -77,6 +78,7 @@ export async function postgresLog(options: PostgresLogOptions): Promise<EventLog
       options: resolved,
       last: opened.last,
       durableCommit: opened.durable_commit,
+      walCommit: opened.wal_commit,
     });
     try {
       await withRetry(() => log.listen(), { timeoutMs: resolved.retryTimeoutMs });

@@ -53,6 +53,8 @@ export interface PostgresLogParts {
   readonly last: number;
   /** Whether the server flushes commits to disk before they return. */
   readonly durableCommit: boolean;
+  /** Whether a commit's WAL leaves the server's memory before it returns (`synchronous_commit` not off). */
+  readonly walCommit: boolean;
 }
 
 /**
@@ -60,7 +62,7 @@ export interface PostgresLogParts {
  *
  * @example
  * ```ts
- * const log = new PostgresLog({ pool, ownsPool: false, sql, options, last: 0, durableCommit: true });
+ * const log = new PostgresLog({ pool, ownsPool: false, sql, options, last: 0, durableCommit: true, walCommit: true });
  * await log.listen();
  * ```
  */
@@ -95,14 +97,10 @@ export class PostgresLog implements EventLog, PgContext {
     this.#knownLast = this.#signaled = parts.last;
     this.capabilities = Object.freeze({
       name: 'postgres',
-      durable: true,
+      survivesReopen: true,
+      survivesServerRestart: parts.walCommit,
       fsync: parts.durableCommit,
-      globalOrder: true,
-      delivery: 'at-least-once',
       consumerGroups: true,
-      expectedVersion: true,
-      idempotentAppend: true,
-      retention: true,
       multiProcess: true,
     });
     const { maxEvents, maxAgeMs } = options;

@@ -7,16 +7,20 @@ import { RedisLog } from './redis-log.js';
 import { ScriptRunner } from './scripts.js';
 import { logSurface } from '../../log/surface.js';
 
-/** Whether the server writes its data to disk: RDB snapshots (`save`) or the append-only file. */
-async function persistence(client: Redis): Promise<{ durable: boolean; fsync: boolean }> {
+/**
+ * What a resolved append survives, from the server's persistence settings: a kill of the server
+ * only with the append-only file (written before Redis replies; RDB snapshots (`save`) lose what
+ * came after the last one), a machine crash only when that file is fsynced per write.
+ */
+async function persistence(client: Redis): Promise<{ survivesServerRestart: boolean; fsync: boolean }> {
   try {
-    const config = await client.config('GET', 'save', 'appendonly', 'appendfsync');
+    const config = await client.config('GET', 'appendonly', 'appendfsync');
     const value = (name: string): string => config[config.indexOf(name) + 1] ?? '';
     const aof = value('appendonly') === 'yes';
-    return { durable: aof || value('save').trim() !== '', fsync: aof && value('appendfsync') === 'always' };
+    return { survivesServerRestart: aof, fsync: aof && value('appendfsync') === 'always' };
   } catch {
     // CONFIG is often disabled on managed servers: claim nothing that cannot be checked.
-    return { durable: false, fsync: false };
+    return { survivesServerRestart: false, fsync: false };
   }
 }
 
@@ -40,7 +44,8 @@ async function persistence(client: Redis): Promise<{ durable: boolean; fsync: bo
  * - While the server is unreachable calls retry for `retryTimeoutMs`, then fail with
  *   `LOG_UNREACHABLE`. If the server comes back without its data (persistence off), appends go on
  *   after the highest position this process had seen and `onDataLoss` is told.
- * - `capabilities.durable` and `fsync` are read from the server's persistence settings at open.
+ * - `capabilities.survivesServerRestart` and `fsync` are read from the server's persistence
+ *   settings at open (`appendonly`, `appendfsync`).
  *
  * See `docs/redis.md` for the key layout, the scripts and what survives a restart.
  *
@@ -77,14 +82,10 @@ export async function redisLog(options: RedisLogOptions): Promise<EventLog> {
     }, retry);
     const capabilities: LogCapabilities = Object.freeze({
       name: 'redis',
-      durable: opened.durable,
+      survivesReopen: true,
+      survivesServerRestart: opened.survivesServerRestart,
       fsync: opened.fsync,
-      globalOrder: true,
-      delivery: 'at-least-once',
       consumerGroups: true,
-      expectedVersion: true,
-      idempotentAppend: true,
-      retention: true,
       multiProcess: true,
     });
     return logSurface(

@@ -77,17 +77,16 @@ export class SqliteLog implements EventLog, LogContext {
     this.db = db;
     this.sql = sql;
     this.options = options;
+    // A file in WAL mode: a commit is written to it before an append resolves (fsynced too with
+    // `durability: 'fsync'`), so it survives the process; `:memory:` is SQLite's in-memory store.
+    const onDisk = options.path !== ':memory:';
     this.capabilities = Object.freeze({
       name: 'sqlite',
-      durable: true,
-      fsync: options.durability === 'fsync',
-      globalOrder: true,
-      delivery: 'at-least-once',
+      survivesReopen: onDisk,
+      survivesServerRestart: onDisk,
+      fsync: onDisk && options.durability === 'fsync',
       consumerGroups: true,
-      expectedVersion: true,
-      idempotentAppend: true,
-      retention: true,
-      multiProcess: true,
+      multiProcess: onDisk,
     });
     const retention =
       options.maxEvents === undefined && options.maxAgeMs === undefined

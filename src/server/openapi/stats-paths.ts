@@ -15,9 +15,34 @@ const STATS: JsonSchema = {
     backend: {
       type: 'object',
       description:
-        "The log's capabilities: `name` (memory, sqlite, postgres, redis, nats), `durable`, `fsync`, `globalOrder`, `consumerGroups`, ...",
-      required: ['name', 'durable'],
-      properties: { name: { type: 'string' }, durable: { type: 'boolean' } },
+        "The log's capabilities (`LogCapabilities`, docs/guarantees.md): `name` (memory, sqlite, postgres, redis, nats), `survivesReopen`, `survivesServerRestart`, `fsync`, `consumerGroups`, `multiProcess`.",
+      required: [
+        'name',
+        'survivesReopen',
+        'survivesServerRestart',
+        'fsync',
+        'consumerGroups',
+        'multiProcess',
+      ],
+      properties: {
+        name: { type: 'string' },
+        survivesReopen: {
+          type: 'boolean',
+          description:
+            "The log's state is found again after the log is closed and opened on the same storage.",
+        },
+        survivesServerRestart: {
+          type: 'boolean',
+          description:
+            'An acknowledged append survives a kill and restart of the server process (of the hub itself for SQLite).',
+        },
+        fsync: {
+          type: 'boolean',
+          description: 'An append resolves only once flushed to disk, so it survives a machine crash.',
+        },
+        consumerGroups: { type: 'boolean', description: 'The log has durable consumer groups.' },
+        multiProcess: { type: 'boolean', description: 'Several processes or hubs may share the log.' },
+      },
     },
     head: count('The highest position stored in the log (0 when empty).'),
     live: {

@@ -11,10 +11,18 @@ export function appendReadCases(suite: Suite): void {
     const caps = t.log.capabilities;
     expect(Object.isFrozen(caps)).toBe(true);
     expect(typeof caps.name).toBe('string');
-    expect(caps.delivery).toBe('at-least-once');
-    for (const key of ['durable', 'fsync', 'globalOrder', 'consumerGroups', 'expectedVersion'] as const) {
+    for (const key of [
+      'survivesReopen',
+      'survivesServerRestart',
+      'fsync',
+      'consumerGroups',
+      'multiProcess',
+    ] as const) {
       expect(typeof caps[key]).toBe('boolean');
     }
+    // Each implies the one before it.
+    if (caps.fsync) expect(caps.survivesServerRestart).toBe(true);
+    if (caps.survivesServerRestart) expect(caps.survivesReopen).toBe(true);
   });
 
   suite.test('reads back an appended event with every attribute and its data unchanged', [], async (t) => {

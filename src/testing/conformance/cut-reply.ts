@@ -21,7 +21,7 @@ async function stored(t: CaseContext, type: string): Promise<string[]> {
 export function cutReplyCases(suite: Suite): void {
   suite.test(
     "a caller's first attempt is never reported as a duplicate when the reply of the write is lost",
-    ['idempotentAppend', 'cutReply'],
+    ['cutReply'],
     async (t) => {
       await warm(t);
       const id = `${t.prefix}-first`;
@@ -35,7 +35,7 @@ export function cutReplyCases(suite: Suite): void {
 
   suite.test(
     'a batch in a stream whose reply is lost is stored once, at the positions and versions told',
-    ['idempotentAppend', 'expectedVersion', 'cutReply'],
+    ['cutReply'],
     async (t) => {
       await warm(t);
       const stream = t.name('s');
@@ -57,7 +57,7 @@ export function cutReplyCases(suite: Suite): void {
 
   suite.test(
     'a real duplicate is still reported through a cut, in a batch that mixes both',
-    ['idempotentAppend', 'cutReply'],
+    ['cutReply'],
     async (t) => {
       const seen = { id: `${t.prefix}-seen`, type: t.type('mix'), data: {} };
       const fresh = { id: `${t.prefix}-new`, type: t.type('mix'), data: {} };

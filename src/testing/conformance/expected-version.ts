@@ -32,32 +32,28 @@ export function expectedVersionCases(suite: Suite): void {
   for (const { version, expected, ok } of TABLE) {
     const state = version === 0 ? 'no stream' : `a stream at version ${version}`;
     const outcome = ok ? 'appends' : `fails with ConcurrencyError (actual ${version})`;
-    suite.test(
-      `expectedVersion ${JSON.stringify(expected)} on ${state} ${outcome}`,
-      ['expectedVersion'],
-      async (t) => {
-        const stream = t.name('s');
-        const type = t.type('step');
-        if (version > 0) await t.log.append([{ type }, { type }], { stream });
-        const event = { id: `${t.prefix}-new`, type };
-        if (ok) {
-          const [result] = await t.log.append([event], { stream, expectedVersion: expected });
-          expect(result).toMatchObject({ stream, version: version + 1, duplicate: false });
-          expect(await t.log.streamVersion(stream)).toBe(version + 1);
-        } else {
-          const err = await caught(() => t.log.append([event], { stream, expectedVersion: expected }));
-          expect(err).toBeInstanceOf(ConcurrencyError);
-          expect(err).toMatchObject({ code: 'CONCURRENCY_CONFLICT', stream, expected, actual: version });
-          expect(await t.log.streamVersion(stream)).toBe(version);
-          expect(await t.log.get(event.id)).toBeUndefined();
-        }
-      },
-    );
+    suite.test(`expectedVersion ${JSON.stringify(expected)} on ${state} ${outcome}`, [], async (t) => {
+      const stream = t.name('s');
+      const type = t.type('step');
+      if (version > 0) await t.log.append([{ type }, { type }], { stream });
+      const event = { id: `${t.prefix}-new`, type };
+      if (ok) {
+        const [result] = await t.log.append([event], { stream, expectedVersion: expected });
+        expect(result).toMatchObject({ stream, version: version + 1, duplicate: false });
+        expect(await t.log.streamVersion(stream)).toBe(version + 1);
+      } else {
+        const err = await caught(() => t.log.append([event], { stream, expectedVersion: expected }));
+        expect(err).toBeInstanceOf(ConcurrencyError);
+        expect(err).toMatchObject({ code: 'CONCURRENCY_CONFLICT', stream, expected, actual: version });
+        expect(await t.log.streamVersion(stream)).toBe(version);
+        expect(await t.log.get(event.id)).toBeUndefined();
+      }
+    });
   }
 
   suite.test(
     'refuses an expectedVersion that is neither a mode nor a version (INVALID_OPTION)',
-    ['expectedVersion'],
+    [],
     async (t) => {
       const stream = t.name('s');
       for (const bad of [-1, 1.5, 'latest']) {
@@ -70,23 +66,19 @@ export function expectedVersionCases(suite: Suite): void {
     },
   );
 
-  suite.test(
-    'of appenders racing with the same expectedVersion exactly one wins',
-    ['expectedVersion'],
-    async (t) => {
-      const stream = t.name('s');
-      const type = t.type('step');
-      await t.log.append([{ type }], { stream });
-      const outcomes = await Promise.allSettled(
-        Array.from({ length: 10 }, () => t.log.append([{ type }, { type }], { stream, expectedVersion: 1 })),
-      );
-      const won = outcomes.filter((o) => o.status === 'fulfilled');
-      expect(won).toHaveLength(1);
-      for (const o of outcomes) {
-        if (o.status === 'rejected')
-          expect(o.reason).toMatchObject({ code: 'CONCURRENCY_CONFLICT', actual: 3 });
-      }
-      expect(await t.log.streamVersion(stream)).toBe(3);
-    },
-  );
+  suite.test('of appenders racing with the same expectedVersion exactly one wins', [], async (t) => {
+    const stream = t.name('s');
+    const type = t.type('step');
+    await t.log.append([{ type }], { stream });
+    const outcomes = await Promise.allSettled(
+      Array.from({ length: 10 }, () => t.log.append([{ type }, { type }], { stream, expectedVersion: 1 })),
+    );
+    const won = outcomes.filter((o) => o.status === 'fulfilled');
+    expect(won).toHaveLength(1);
+    for (const o of outcomes) {
+      if (o.status === 'rejected')
+        expect(o.reason).toMatchObject({ code: 'CONCURRENCY_CONFLICT', actual: 3 });
+    }
+    expect(await t.log.streamVersion(stream)).toBe(3);
+  });
 }

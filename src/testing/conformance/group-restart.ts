@@ -2,21 +2,25 @@ import { expect } from 'vitest';
 import { numbered, pullUntil, readAll } from './helpers.js';
 import type { Suite } from './suite.js';
 
-/** What survives a restart of a durable log. */
+/** What survives closing a log and opening it again (`survivesReopen`). */
 export function groupRestartCases(suite: Suite): void {
-  suite.test('appended events and stream versions survive a restart', ['durable', 'restart'], async (t) => {
-    const stream = t.name('s');
-    const appended = await t.log.append(numbered(t.type('a'), 3), { stream });
-    const log = await t.restart();
-    expect((await readAll(log, { stream })).map((e) => e.id)).toEqual(appended.map((r) => r.id));
-    expect(await log.streamVersion(stream)).toBe(3);
-    const [next] = await log.append(numbered(t.type('a'), 1, 3), { stream });
-    expect(next!.position).toBeGreaterThan(appended[2]!.position);
-  });
+  suite.test(
+    'appended events and stream versions survive a restart',
+    ['survivesReopen', 'restart'],
+    async (t) => {
+      const stream = t.name('s');
+      const appended = await t.log.append(numbered(t.type('a'), 3), { stream });
+      const log = await t.restart();
+      expect((await readAll(log, { stream })).map((e) => e.id)).toEqual(appended.map((r) => r.id));
+      expect(await log.streamVersion(stream)).toBe(3);
+      const [next] = await log.append(numbered(t.type('a'), 1, 3), { stream });
+      expect(next!.position).toBeGreaterThan(appended[2]!.position);
+    },
+  );
 
   suite.test(
     'unacked deliveries come back after a restart and acked ones do not',
-    ['durable', 'consumerGroups', 'restart'],
+    ['survivesReopen', 'consumerGroups', 'restart'],
     async (t) => {
       const name = t.name('g');
       const options = { types: [t.type('>')], ackWaitMs: 50 };
@@ -40,7 +44,7 @@ export function groupRestartCases(suite: Suite): void {
 
   suite.test(
     'dead letters and the group cursor survive a restart',
-    ['durable', 'consumerGroups', 'restart'],
+    ['survivesReopen', 'consumerGroups', 'restart'],
     async (t) => {
       const name = t.name('g');
       const options = { types: [t.type('>')], maxDeliveries: 1, ackWaitMs: 60_000 };

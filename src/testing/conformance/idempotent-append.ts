@@ -18,7 +18,7 @@ async function conflictOf(fn: () => unknown): Promise<HeraldError> {
 export function idempotentAppendCases(suite: Suite): void {
   suite.test(
     're-appending stored ids returns the originals marked duplicate and stores nothing',
-    ['idempotentAppend'],
+    [],
     async (t) => {
       const stream = t.name('s');
       const events = [
@@ -33,26 +33,22 @@ export function idempotentAppendCases(suite: Suite): void {
     },
   );
 
-  suite.test(
-    'an all-duplicate retry succeeds although its expectedVersion is now stale',
-    ['idempotentAppend', 'expectedVersion'],
-    async (t) => {
-      const stream = t.name('s');
-      const events = [
-        { id: `${t.prefix}-a`, type: t.type('a') },
-        { id: `${t.prefix}-b`, type: t.type('b') },
-      ];
-      const first = await t.log.append(events, { stream, expectedVersion: 'no_stream' });
-      // The caller lost the reply and retries with the same expectation.
-      const retry = await t.log.append(events, { stream, expectedVersion: 'no_stream' });
-      expect(retry).toEqual(first.map((r) => ({ ...r, duplicate: true })));
-      expect(await t.log.streamVersion(stream)).toBe(2);
-    },
-  );
+  suite.test('an all-duplicate retry succeeds although its expectedVersion is now stale', [], async (t) => {
+    const stream = t.name('s');
+    const events = [
+      { id: `${t.prefix}-a`, type: t.type('a') },
+      { id: `${t.prefix}-b`, type: t.type('b') },
+    ];
+    const first = await t.log.append(events, { stream, expectedVersion: 'no_stream' });
+    // The caller lost the reply and retries with the same expectation.
+    const retry = await t.log.append(events, { stream, expectedVersion: 'no_stream' });
+    expect(retry).toEqual(first.map((r) => ({ ...r, duplicate: true })));
+    expect(await t.log.streamVersion(stream)).toBe(2);
+  });
 
   suite.test(
     'a batch mixing stored and new ids checks the version and stores only the new ones',
-    ['idempotentAppend', 'expectedVersion'],
+    [],
     async (t) => {
       const stream = t.name('s');
       const a = { id: `${t.prefix}-a`, type: t.type('a') };
@@ -70,7 +66,7 @@ export function idempotentAppendCases(suite: Suite): void {
     },
   );
 
-  suite.test('an id repeated within one batch is stored once', ['idempotentAppend'], async (t) => {
+  suite.test('an id repeated within one batch is stored once', [], async (t) => {
     const event = { id: `${t.prefix}-a`, type: t.type('a') };
     const results = await t.log.append([event, event]);
     expect(results[0]!.duplicate).toBe(false);
@@ -80,7 +76,7 @@ export function idempotentAppendCases(suite: Suite): void {
 
   suite.test(
     'a batch repeating a new id after a stored one reports the repeat as a duplicate',
-    ['idempotentAppend'],
+    [],
     async (t) => {
       const seen = { id: `${t.prefix}-seen`, type: t.type('a') };
       const fresh = { id: `${t.prefix}-new`, type: t.type('a') };
@@ -99,7 +95,7 @@ export function idempotentAppendCases(suite: Suite): void {
 
   suite.test(
     'a duplicate reports where the original was stored, even when re-appended elsewhere',
-    ['idempotentAppend'],
+    [],
     async (t) => {
       const event = { id: `${t.prefix}-a`, type: t.type('a') };
       const [original] = await t.log.append([event], { stream: t.name('one') });
@@ -111,7 +107,7 @@ export function idempotentAppendCases(suite: Suite): void {
 
   suite.test(
     'an id stored by another source is a conflict that reveals nothing of the stored event',
-    ['idempotentAppend'],
+    [],
     async (t) => {
       const id = `${t.prefix}-a`;
       const owner = {
@@ -133,29 +129,25 @@ export function idempotentAppendCases(suite: Suite): void {
     },
   );
 
-  suite.test(
-    'an id stored with other data, type or subject is a conflict',
-    ['idempotentAppend'],
-    async (t) => {
-      const base = { id: `${t.prefix}-a`, source: '/s', type: t.type('a'), subject: 'x', data: { n: 1 } };
-      await t.log.append([base]);
-      for (const other of [
-        { ...base, data: { n: 2 } },
-        { ...base, data: undefined },
-        { ...base, type: t.type('b') },
-        { ...base, subject: 'y' },
-        { ...base, dataschema: 'https://example.com/s' },
-      ]) {
-        await conflictOf(() => t.log.append([other]));
-      }
-      expect(await t.log.get(base.id)).toMatchObject({ type: base.type, subject: 'x', data: { n: 1 } });
-      expect(await readAll(t.log, { types: [t.type('>')] })).toHaveLength(1);
-    },
-  );
+  suite.test('an id stored with other data, type or subject is a conflict', [], async (t) => {
+    const base = { id: `${t.prefix}-a`, source: '/s', type: t.type('a'), subject: 'x', data: { n: 1 } };
+    await t.log.append([base]);
+    for (const other of [
+      { ...base, data: { n: 2 } },
+      { ...base, data: undefined },
+      { ...base, type: t.type('b') },
+      { ...base, subject: 'y' },
+      { ...base, dataschema: 'https://example.com/s' },
+    ]) {
+      await conflictOf(() => t.log.append([other]));
+    }
+    expect(await t.log.get(base.id)).toMatchObject({ type: base.type, subject: 'x', data: { n: 1 } });
+    expect(await readAll(t.log, { types: [t.type('>')] })).toHaveLength(1);
+  });
 
   suite.test(
     'the same event with another time, extensions or key order is still a duplicate',
-    ['idempotentAppend'],
+    [],
     async (t) => {
       const event = {
         specversion: '1.0' as const,
@@ -183,7 +175,7 @@ export function idempotentAppendCases(suite: Suite): void {
 
   suite.test(
     'an id repeated within one batch with other content is a conflict; the new events are kept',
-    ['idempotentAppend'],
+    [],
     async (t) => {
       const a = { id: `${t.prefix}-a`, source: '/s', type: t.type('a'), data: { n: 1 } };
       const b = { id: `${t.prefix}-b`, source: '/s', type: t.type('b') };

@@ -21,6 +21,7 @@ import { parallelStressCases } from './parallel-stress.js';
 import { readFiltersCases } from './read-filters.js';
 import { retentionCases } from './retention.js';
 import { scheduledDeliveryCases } from './scheduled-delivery.js';
+import { serverRestartCases } from './server-restart.js';
 import { createSuite, freshPrefix, type EventLogConformanceOptions, type Suite } from './suite.js';
 
 export type { ConformanceContext, CutReplyOptions, EventLogConformanceOptions } from './suite.js';
@@ -41,6 +42,7 @@ const BEHAVIOURS: readonly [string, (suite: Suite) => void][] = [
   ['group pending', groupPendingCases],
   ['group members', groupMembersCases],
   ['group restart', groupRestartCases],
+  ['server restart', serverRestartCases],
   ['group lag', groupLagCases],
   ['group status', groupStatusCases],
   ['group type change', groupTypeChangeCases],
@@ -50,7 +52,7 @@ const BEHAVIOURS: readonly [string, (suite: Suite) => void][] = [
 ];
 
 // The capabilities that decide skips; when the options set all of them no log is opened to ask.
-const DECIDING = ['durable', 'consumerGroups', 'expectedVersion', 'idempotentAppend', 'retention'] as const;
+const DECIDING = ['survivesReopen', 'survivesServerRestart', 'consumerGroups'] as const;
 
 async function resolveCapabilities(options: EventLogConformanceOptions): Promise<LogCapabilities> {
   const given = options.capabilities ?? {};
@@ -69,14 +71,15 @@ async function resolveCapabilities(options: EventLogConformanceOptions): Promise
  * Registers the EventLog conformance suite with vitest (`describe` / `it`; vitest is needed where
  * it runs, so this lives in `herald/testing`, not the core). Every case is always registered: one
  * that needs a capability the log lacks is an `it.skip` whose title names it, e.g.
- * `[needs durable + restart] ...`. Capabilities are the log's own (read from one log opened at
+ * `[needs survivesReopen + restart] ...`. Capabilities are the log's own (read from one log opened at
  * collection, unless `capabilities` sets all that decide skips), overridden by `capabilities`.
  *
  * Each case gets a fresh prefix (letters and digits) and a log from `createLog({ prefix })`,
  * closed after the case; it names its types `<prefix>.…`, streams and groups `<prefix>-…`, so
  * cases can share one server. Retention cases pass `retention` limits in the context, which the
  * log must apply (log-wide: isolate such a log on a shared server). The restart cases run only
- * with `restart` and a durable log; the `cut reply` cases only with `cutReply` (a log whose
+ * with `restart` and a log that declares `survivesReopen`; the `server restart` cases only with
+ * `restartServer` and `survivesServerRestart`; the `cut reply` cases only with `cutReply` (a log whose
  * connection can lose the reply of a write: see `CutReplyOptions`). No case sleeps: they wait on
  * conditions with deadlines.
  *
@@ -94,6 +97,7 @@ async function resolveCapabilities(options: EventLogConformanceOptions): Promise
 export function describeEventLogConformance(options: EventLogConformanceOptions): void {
   describe(`EventLog conformance: ${options.name}`, async () => {
     const suite = createSuite(options, await resolveCapabilities(options));
-    for (const [title, register] of BEHAVIOURS) describe(title, () => register(suite));
+    for (const [title, register] of BEHAVIOURS)
+      if (options.only === undefined || options.only.includes(title)) describe(title, () => register(suite));
   });
 }

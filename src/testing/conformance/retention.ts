@@ -39,7 +39,7 @@ export function retentionCases(suite: Suite): void {
 
   suite.test(
     'maxEvents keeps only the newest events',
-    ['retention'],
+    [],
     async (t) => {
       const appended = [];
       for (let i = 0; i < 5; i++) appended.push(...(await t.log.append(numbered(t.type('a'), 1, i))));
@@ -59,7 +59,7 @@ export function retentionCases(suite: Suite): void {
 
   suite.test(
     'maxAgeMs deletes events recorded longer ago',
-    ['retention'],
+    [],
     async (t) => {
       const [old] = await t.log.append(numbered(t.type('a'), 1));
       const recorded = recordedMs((await t.log.get(old!.id))!);

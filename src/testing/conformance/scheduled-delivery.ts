@@ -188,7 +188,7 @@ export function scheduledDeliveryCases(suite: Suite): void {
 
   suite.test(
     'events still pending at a restart are appended after it',
-    ['scheduling', 'durable', 'restart'],
+    ['scheduling', 'survivesReopen', 'restart'],
     async (t) => {
       const scheduled = await t.log.schedule(
         [

@@ -57,8 +57,21 @@ export interface EventLogConformanceOptions {
   name: string;
   /** A log for one case; the suite closes it when the case ends. */
   createLog: (ctx: ConformanceContext) => EventLog | Promise<EventLog>;
-  /** Closes `log` and opens it again on the same storage; enables the restart cases. */
+  /**
+   * Closes `log` and opens it again on the same storage (the log object, not its server);
+   * enables the restart cases, run when the log declares `survivesReopen`.
+   */
   restart?: (log: EventLog, ctx: ConformanceContext) => Promise<EventLog>;
+  /**
+   * Restarts the server the log talks to (the server's process, not the log object: the case
+   * keeps using the same log, which must reconnect on its own) and resolves once the server
+   * accepts connections again. Kill it (SIGKILL, PostgreSQL's immediate shutdown) rather than
+   * stop it cleanly: that is what `survivesServerRestart` claims to survive. Enables the `server
+   * restart` cases, run when the log declares `survivesServerRestart`; without it they are
+   * skipped as `[needs restartServer]`. A server private to the test (it is killed under every
+   * other user), with the persistence the log is to be checked with.
+   */
+  restartServer?: (ctx: ConformanceContext) => Promise<void>;
   /**
    * A log whose connection can lose the reply of a write (see {@link CutReplyOptions}); enables
    * the `cut reply` cases. Without it (a log with no connection: memory, SQLite) they are skipped
@@ -74,21 +87,27 @@ export interface EventLogConformanceOptions {
   openSecond?: (ctx: ConformanceContext) => EventLog | Promise<EventLog>;
   /** `false` while a backend has no schedule store yet: its scheduling cases are skipped as `[needs scheduling]`. */
   scheduling?: false;
+  /**
+   * Registers only these behaviours (their titles in the report, e.g. `['server restart']`): for a
+   * file that runs some cases against a server of its own, beside the file that runs them all.
+   */
+  only?: readonly string[];
   /** Overrides the log's own declared capabilities (which are read from one log at collection). */
   capabilities?: Partial<LogCapabilities>;
 }
 
 /**
- * A capability a case needs; `restart` and `cutReply` mean that option was given (a `cutReply`
- * case's log comes from `cutReply.createLog`).
+ * What a case needs: a capability the log declares (`survivesReopen`, `survivesServerRestart`,
+ * `consumerGroups`), or an option that was given (`restart`, `restartServer`, `cutReply`, `second`
+ * for `openSecond`; a `cutReply` case's log comes from `cutReply.createLog`), or `scheduling` not
+ * turned off.
  */
 export type Need =
-  | 'durable'
+  | 'survivesReopen'
+  | 'survivesServerRestart'
   | 'consumerGroups'
-  | 'expectedVersion'
-  | 'idempotentAppend'
-  | 'retention'
   | 'restart'
+  | 'restartServer'
   | 'cutReply'
   | 'second'
   | 'scheduling';
@@ -107,6 +126,8 @@ export interface CaseContext {
   name(name: string): string;
   /** Restarts the log through the `restart` option and returns the new one. */
   restart(): Promise<EventLog>;
+  /** Restarts the log's server through the `restartServer` option; the log stays the same object. */
+  restartServer(): Promise<void>;
   /** Arms the `cutReply` option's cut for this case's log (cases that need `cutReply`). */
   armCut(): void;
   /** Whether the armed cut happened. */
@@ -148,16 +169,15 @@ async function closeQuietly(log: EventLog): Promise<void> {
  * closed when it ends, whatever happened.
  */
 export function createSuite(options: EventLogConformanceOptions, capabilities: LogCapabilities): Suite {
+  const given: Record<'restart' | 'restartServer' | 'cutReply' | 'second' | 'scheduling', boolean> = {
+    restart: options.restart !== undefined,
+    restartServer: options.restartServer !== undefined,
+    cutReply: options.cutReply !== undefined,
+    second: options.openSecond !== undefined,
+    scheduling: options.scheduling !== false,
+  };
   const has = (need: Need): boolean =>
-    need === 'restart'
-      ? options.restart !== undefined
-      : need === 'cutReply'
-        ? options.cutReply !== undefined
-        : need === 'second'
-          ? options.openSecond !== undefined
-          : need === 'scheduling'
-            ? options.scheduling !== false
-            : capabilities[need];
+    need in given ? given[need as keyof typeof given] : capabilities[need as keyof LogCapabilities] === true;
   const cutReply = (): CutReplyOptions => {
     if (options.cutReply === undefined) throw new Error('no cutReply option was given');
     return options.cutReply;
@@ -188,6 +208,10 @@ export function createSuite(options: EventLogConformanceOptions, capabilities: L
             if (options.restart === undefined) throw new Error('no restart option was given');
             log = await options.restart(log, ctx);
             return log;
+          },
+          restartServer: async () => {
+            if (options.restartServer === undefined) throw new Error('no restartServer option was given');
+            await options.restartServer(ctx);
           },
           armCut: () => cutReply().arm(ctx),
           cutFired: () => cutReply().fired(),
