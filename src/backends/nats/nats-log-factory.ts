@@ -11,7 +11,9 @@ import type { NatsLogOptions } from './options.js';
  * expected-version check and the batch are atomic against every other writer (a batch another
  * writer cut into is deleted and retried). A consumer group is a durable pull consumer (AckWait,
  * `nak(delay)`; `maxDeliveries` counted by the client) with its dead letters in the stream
- * `<stream>_DLQ`. See docs/nats.md
+ * `<stream>_DLQ`. Scheduled events (`schedule`) wait in the streams `<stream>_SCHED` and
+ * `<stream>_SCHED_BUCKETS` (made by the first `schedule`) until a mover appends them; the
+ * `scheduler` option says how this log object moves them. See docs/nats.md
  * for the whole mapping and the limits.
  *
  * @example

@@ -194,6 +194,12 @@ export class NatsLog implements EventLog {
       bucketStream: `${options.stream}_SCHED_BUCKETS`,
       subjectPrefix: options.subjectPrefix,
       connected: () => this.#connected,
+      // Made by the first schedule: a log that never schedules adds no streams.
+      ensureStreams: async () => {
+        const subjects = new ScheduleSubjects(options.subjectPrefix);
+        await ensureScheduleStream(jsm, `${options.stream}_SCHED`, subjects.captured);
+        await ensureScheduleStream(jsm, `${options.stream}_SCHED_BUCKETS`, subjects.bucketsCaptured);
+      },
     });
     this.#groups = new NatsGroups({
       nc,
@@ -224,9 +230,6 @@ export class NatsLog implements EventLog {
     try {
       const jsm = await jetstreamManager(nc);
       await ensureStream(jsm, resolved);
-      const sched = new ScheduleSubjects(resolved.subjectPrefix);
-      await ensureScheduleStream(jsm, `${resolved.stream}_SCHED`, sched.captured);
-      await ensureScheduleStream(jsm, `${resolved.stream}_SCHED_BUCKETS`, sched.bucketsCaptured);
       const log = new NatsLog(nc, owns, jsm, resolved);
       log.#watchConnection();
       await log.#startFeed();

@@ -29,6 +29,15 @@ export interface NatsScheduleDeps {
   readonly subjectPrefix: string;
   /** False while NATS is disconnected: adds fail at once. */
   readonly connected: () => boolean;
+  /** Creates both streams when missing (called before the first add of this process). */
+  readonly ensureStreams: () => Promise<void>;
+}
+
+const STREAM_NOT_FOUND = 10059;
+
+/** A failure because the schedule streams do not exist yet (no add was ever made): nothing is pending. */
+function notFound(error: unknown): boolean {
+  return (error as { code?: unknown } | undefined)?.code === STREAM_NOT_FOUND;
 }
 
 /** The last message of a subject. */
@@ -55,6 +64,7 @@ export class ScheduleJetStream {
   readonly #publisher: Publisher;
   /** Markers this process stored (not stored again). */
   readonly #marked = new Set<number>();
+  #ensured: Promise<void> | undefined;
 
   constructor(deps: NatsScheduleDeps) {
     this.deps = deps;
@@ -89,9 +99,20 @@ export class ScheduleJetStream {
     return this.publish(this.subjects.state(id), message, { lastSubjectSeq: expected });
   }
 
+  /** Creates the streams once per process (again after a failure). */
+  ensureStreams(): Promise<void> {
+    this.#ensured ??= orUnreachable(this.deps.ensureStreams()).catch((error: unknown) => {
+      this.#ensured = undefined;
+      throw error;
+    });
+    return this.#ensured;
+  }
+
   async last(subject: string): Promise<Last<StateMessage | BatchMessage> | null> {
     const m = await orUnreachable(
-      this.deps.jsm.streams.getMessage(this.deps.stream, { last_by_subj: subject }),
+      this.deps.jsm.streams
+        .getMessage(this.deps.stream, { last_by_subj: subject })
+        .catch((error: unknown) => (notFound(error) ? null : Promise.reject(error))),
     );
     return m === null ? null : { seq: m.seq, time: m.time.getTime(), message: decode(m.data) };
   }
@@ -118,7 +139,11 @@ export class ScheduleJetStream {
   }
 
   read(filter: string, from: number, stop?: (m: ReadBatchMessage) => boolean): Promise<ReadBatchMessage[]> {
-    return orUnreachable(readFiltered(this.deps.js, this.deps.jsm, this.deps.stream, filter, from, stop));
+    return orUnreachable(
+      readFiltered(this.deps.js, this.deps.jsm, this.deps.stream, filter, from, stop).catch(
+        (error: unknown) => (notFound(error) ? [] : Promise.reject(error)),
+      ),
+    );
   }
 
   async purge(filter: string): Promise<void> {
@@ -152,9 +177,11 @@ export class ScheduleJetStream {
   /** The buckets with markers, ascending (stream info with `subjects_filter`). */
   async minutes(): Promise<number[]> {
     const info = await orUnreachable(
-      this.deps.jsm.streams.info(this.deps.bucketStream, { subjects_filter: this.subjects.markers }),
+      this.deps.jsm.streams
+        .info(this.deps.bucketStream, { subjects_filter: this.subjects.markers })
+        .catch((error: unknown) => (notFound(error) ? undefined : Promise.reject(error))),
     );
-    return Object.keys(info.state.subjects ?? {})
+    return Object.keys(info?.state.subjects ?? {})
       .map((s) => Number(s.slice(s.lastIndexOf('.') + 1)))
       .sort((a, b) => a - b);
   }

@@ -77,6 +77,7 @@ export class NatsScheduleStore implements ScheduleStore {
     const subject = this.#js.subjects.bucket(minute);
     let won: { entry: ScheduleEntry; seq: number }[] = [];
     try {
+      await this.#js.ensureStreams();
       await this.#js.mark(minute);
       const reserved = await Promise.all(entries.map((e) => this.#reserve(e, batchId, minute, start)));
       won = entries.flatMap((entry, i) => {
