@@ -111,6 +111,12 @@ export class RedisGroup implements ConsumerGroup {
   #sparse = false;
   /** The last look found no redelivery: the next looks with plain commands first (`#look`). */
   #quiet = true;
+  /** What this group's deliveries call on ack and nack: one object per group, none per delivery. */
+  readonly #settle: DeliverySettle = {
+    ack: (position) => this.#ackDelivery(position),
+    nack: (position, deliveryCount, token, options) =>
+      this.#nackDelivery(position, deliveryCount, token, options),
+  };
 
   constructor(ctx: RedisContext, name: string, options: ResolvedGroupOptions, ack: AckFn) {
     this.#ctx = ctx;
@@ -307,28 +313,28 @@ export class RedisGroup implements ConsumerGroup {
       const position = Number(redeliveries[i]);
       const event = decodeFields(position, redeliveries[i + 3] as string[]);
       const count = Number(redeliveries[i + 1]);
-      out.push(new RedisDelivery(this, event, position, count, Number(redeliveries[i + 2])));
+      out.push(new RedisDelivery(this.#settle, event, position, count, Number(redeliveries[i + 2])));
     }
     for (const [id, fields] of fresh) {
       const position = typeof id === 'string' ? entryPosition(id) : bufferNumber(id);
-      out.push(new RedisDelivery(this, decodeFields(position, fields), position, 1, 0));
+      out.push(new RedisDelivery(this.#settle, decodeFields(position, fields), position, 1, 0));
     }
     return out;
   }
 
-  /** The ack of a delivery. Internal: called by `RedisDelivery`. */
-  ackDelivery(position: number): Promise<void> {
+  /** The ack of a delivery, through `#settle`. */
+  #ackDelivery(position: number): Promise<void> {
     this.#ctx.assertOpen();
     // Even a stale delivery's ack counts: the handler did the work.
     return this.#ack(this.name, position);
   }
 
-  /** The nack of a delivery. Internal: called by `RedisDelivery`. */
-  async nackDelivery(
+  /** The nack of a delivery, through `#settle`. */
+  async #nackDelivery(
     position: number,
     deliveryCount: number,
     token: number,
-    options: { delayMs?: number; error?: unknown; deadLetter?: boolean },
+    options: NackOptions,
   ): Promise<void> {
     const ctx = this.#ctx;
     ctx.assertOpen();
@@ -503,19 +509,34 @@ export function storedOptions(json: string): ResolvedGroupOptions {
   return resolveGroupOptions(JSON.parse(json) as ResolvedGroupOptions);
 }
 
+/** What `nack` takes. */
+type NackOptions = { delayMs?: number; error?: unknown; deadLetter?: boolean };
+
+/** The group's ack and nack as its deliveries reach them; the group's own methods stay private. */
+interface DeliverySettle {
+  ack(position: number): Promise<void>;
+  nack(position: number, deliveryCount: number, token: number, options: NackOptions): Promise<void>;
+}
+
 /**
  * One delivery of a Redis group. Its methods live on the class (a pulled batch allocates no
- * closures per delivery) and call the group's.
+ * closures per delivery) and call the group's through its `DeliverySettle`.
  */
 class RedisDelivery implements GroupDelivery {
   readonly event: StoredEvent;
   readonly deliveryCount: number;
-  readonly #group: RedisGroup;
+  readonly #settle: DeliverySettle;
   readonly #position: number;
   readonly #token: number;
 
-  constructor(group: RedisGroup, event: StoredEvent, position: number, deliveryCount: number, token: number) {
-    this.#group = group;
+  constructor(
+    settle: DeliverySettle,
+    event: StoredEvent,
+    position: number,
+    deliveryCount: number,
+    token: number,
+  ) {
+    this.#settle = settle;
     this.event = event;
     this.#position = position;
     this.deliveryCount = deliveryCount;
@@ -523,10 +544,10 @@ class RedisDelivery implements GroupDelivery {
   }
 
   ack(): Promise<void> {
-    return this.#group.ackDelivery(this.#position);
+    return this.#settle.ack(this.#position);
   }
 
-  nack(options: { delayMs?: number; error?: unknown; deadLetter?: boolean } = {}): Promise<void> {
-    return this.#group.nackDelivery(this.#position, this.deliveryCount, this.#token, options);
+  nack(options: NackOptions = {}): Promise<void> {
+    return this.#settle.nack(this.#position, this.deliveryCount, this.#token, options);
   }
 }
