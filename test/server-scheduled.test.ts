@@ -45,7 +45,8 @@ type Body = any;
 async function call(path: string, init: RequestInit = {}): Promise<{ status: number; body: Body }> {
   const res = await fetch(`${base}${path}`, init);
   const text = await res.text();
-  return { status: res.status, body: text ? (JSON.parse(text) as Body) : {} };
+  const body: Body = text ? JSON.parse(text) : {};
+  return { status: res.status, body };
 }
 
 function post(body: unknown, headers: Record<string, string>, who = keys.shop) {
@@ -123,18 +124,23 @@ describe('scheduled delivery over HTTP', () => {
       keys.ops,
     );
     const all = await call('/v1/scheduled?limit=10', { headers: keys.ops });
-    expect(all.body.scheduled.map((s: Body) => s.event.id)).toEqual(['list-1', 'list-2', 'list-hidden']);
-    const mine = await call('/v1/scheduled', { headers: keys.shop });
-    expect(mine.body.scheduled.map((s: Body) => s.event.id)).toEqual(['list-1', 'list-2']);
-    const page1 = await call('/v1/scheduled?limit=1', { headers: keys.ops });
-    const page2 = await call(`/v1/scheduled?limit=2&after=${encodeURIComponent(page1.body.next)}`, {
-      headers: keys.ops,
-    });
-    expect([...page1.body.scheduled, ...page2.body.scheduled].map((s: Body) => s.event.id)).toEqual([
+    expect(all.body.scheduled.map((s: { event: { id: string } }) => s.event.id)).toEqual([
       'list-1',
       'list-2',
       'list-hidden',
     ]);
+    const mine = await call('/v1/scheduled', { headers: keys.shop });
+    expect(mine.body.scheduled.map((s: { event: { id: string } }) => s.event.id)).toEqual([
+      'list-1',
+      'list-2',
+    ]);
+    const page1 = await call('/v1/scheduled?limit=1', { headers: keys.ops });
+    const page2 = await call(`/v1/scheduled?limit=2&after=${encodeURIComponent(page1.body.next)}`, {
+      headers: keys.ops,
+    });
+    expect(
+      [...page1.body.scheduled, ...page2.body.scheduled].map((s: { event: { id: string } }) => s.event.id),
+    ).toEqual(['list-1', 'list-2', 'list-hidden']);
     expect(page2.body.next).not.toBeNull();
     expect((await call('/v1/scheduled?after=nonsense', { headers: keys.ops })).body.error?.code).toBe(
       'INVALID_QUERY',
@@ -199,7 +205,7 @@ describe('scheduled delivery over HTTP', () => {
     const ws = new WebSocket(`${base.replace('http', 'ws')}/v1/ws`, { headers: keys.shop });
     await new Promise((resolve, reject) => ws.once('open', resolve).once('error', reject));
     const replies: Body[] = [];
-    ws.on('message', (data) => replies.push(JSON.parse(String(data))));
+    ws.on('message', (data: Buffer) => replies.push(JSON.parse(data.toString('utf8'))));
     const deliverat = new Date(Date.now() + 100).toISOString();
     ws.send(
       JSON.stringify({
@@ -208,7 +214,9 @@ describe('scheduled delivery over HTTP', () => {
         event: { id: 'sch-ws', type: 'orders.ws', data: {}, deliverat },
       }),
     );
-    await waitFor(() => replies.find((r) => r.ref === 1), { message: 'no reply to the publish' });
+    await waitFor(() => replies.some((r: { ref?: number }) => r.ref === 1), {
+      message: 'no reply to the publish',
+    });
     expect(replies.find((r) => r.ref === 1)).toEqual({
       type: 'scheduled',
       ref: 1,
