@@ -26,7 +26,7 @@ function code(error: unknown): string | undefined {
 export function scheduledDeliveryCases(suite: Suite): void {
   suite.test(
     'a delayed event enters the log when due, never before, with its position then',
-    ['scheduling'],
+    [],
     async (t) => {
       const type = t.type('later');
       const tail: StoredEvent[] = [];
@@ -54,7 +54,7 @@ export function scheduledDeliveryCases(suite: Suite): void {
 
   suite.test(
     'deliverAt takes a Date, an RFC 3339 string or ms; a past time is due at once',
-    ['scheduling'],
+    [],
     async (t) => {
       const at = Date.now() + 200;
       const results = await Promise.all([
@@ -75,31 +75,27 @@ export function scheduledDeliveryCases(suite: Suite): void {
     },
   );
 
-  suite.test(
-    'a batch is scheduled whole, to a stream if asked, and appended with its ids',
-    ['scheduling'],
-    async (t) => {
-      const stream = t.name('s');
-      const scheduled = await t.log.schedule(
-        [
-          { type: t.type('a'), data: { n: 0 } },
-          { type: t.type('a'), data: { n: 1 } },
-        ],
-        { delayMs: 50, stream },
-      );
-      const stored = await delivered(
-        t.log,
-        scheduled.map((s) => s.id),
-      );
-      expect(stored.map((e) => [e.stream, e.version])).toEqual([
-        [stream, 1],
-        [stream, 2],
-      ]);
-      expect(await t.log.streamVersion(stream)).toBe(2);
-    },
-  );
+  suite.test('a batch is scheduled whole, to a stream if asked, and appended with its ids', [], async (t) => {
+    const stream = t.name('s');
+    const scheduled = await t.log.schedule(
+      [
+        { type: t.type('a'), data: { n: 0 } },
+        { type: t.type('a'), data: { n: 1 } },
+      ],
+      { delayMs: 50, stream },
+    );
+    const stored = await delivered(
+      t.log,
+      scheduled.map((s) => s.id),
+    );
+    expect(stored.map((e) => [e.stream, e.version])).toEqual([
+      [stream, 1],
+      [stream, 2],
+    ]);
+    expect(await t.log.streamVersion(stream)).toBe(2);
+  });
 
-  suite.test('bad input schedules nothing and names the problem', ['scheduling'], async (t) => {
+  suite.test('bad input schedules nothing and names the problem', [], async (t) => {
     const good = { type: t.type('a'), data: {} };
     expect(code(await caught(() => t.log.schedule([good], {})))).toBe('INVALID_OPTION');
     expect(code(await caught(() => t.log.schedule([good], { delayMs: 1, deliverAt: new Date() })))).toBe(
@@ -122,7 +118,7 @@ export function scheduledDeliveryCases(suite: Suite): void {
     expect(await t.log.scheduled()).toEqual([]);
   });
 
-  suite.test('a repeated id is a duplicate: stored and appended once', ['scheduling'], async (t) => {
+  suite.test('a repeated id is a duplicate: stored and appended once', [], async (t) => {
     const id = `${t.prefix}-once`;
     const event = { specversion: '1.0', id, source: '/test', type: t.type('a'), data: {} } as const;
     const [first] = await t.log.schedule([event], { delayMs: 150 });
@@ -143,26 +139,22 @@ export function scheduledDeliveryCases(suite: Suite): void {
     expect(all.filter((e) => e.id === `${id}-b`)).toHaveLength(1);
   });
 
-  suite.test(
-    'a cancelled event is never appended; cancel answers whether it was pending',
-    ['scheduling'],
-    async (t) => {
-      const [gone, kept] = await Promise.all([
-        t.log.schedule([{ type: t.type('gone'), data: {} }], { delayMs: 200 }),
-        t.log.schedule([{ type: t.type('kept'), data: {} }], { delayMs: 400 }),
-      ]);
-      expect(await t.log.cancelScheduled(gone[0]!.id)).toBe(true);
-      expect(await t.log.cancelScheduled(gone[0]!.id)).toBe(false);
-      expect(await t.log.cancelScheduled(`${t.prefix}-unknown`)).toBe(false);
-      // The later one is appended: the cancelled one, due before it, would have been too.
-      await delivered(t.log, [kept[0]!.id]);
-      expect(await t.log.get(gone[0]!.id)).toBeUndefined();
-      expect(await t.log.cancelScheduled(kept[0]!.id)).toBe(false);
-      expect(code(await caught(() => t.log.cancelScheduled('')))).toBe('INVALID_OPTION');
-    },
-  );
+  suite.test('a cancelled event is never appended; cancel answers whether it was pending', [], async (t) => {
+    const [gone, kept] = await Promise.all([
+      t.log.schedule([{ type: t.type('gone'), data: {} }], { delayMs: 200 }),
+      t.log.schedule([{ type: t.type('kept'), data: {} }], { delayMs: 400 }),
+    ]);
+    expect(await t.log.cancelScheduled(gone[0]!.id)).toBe(true);
+    expect(await t.log.cancelScheduled(gone[0]!.id)).toBe(false);
+    expect(await t.log.cancelScheduled(`${t.prefix}-unknown`)).toBe(false);
+    // The later one is appended: the cancelled one, due before it, would have been too.
+    await delivered(t.log, [kept[0]!.id]);
+    expect(await t.log.get(gone[0]!.id)).toBeUndefined();
+    expect(await t.log.cancelScheduled(kept[0]!.id)).toBe(false);
+    expect(code(await caught(() => t.log.cancelScheduled('')))).toBe('INVALID_OPTION');
+  });
 
-  suite.test('scheduled lists the pending events in due order, page by page', ['scheduling'], async (t) => {
+  suite.test('scheduled lists the pending events in due order, page by page', [], async (t) => {
     const base = Date.now() + 60_000;
     const ids: string[] = [];
     for (const offset of [3, 1, 2, 1, 0]) {
@@ -188,7 +180,7 @@ export function scheduledDeliveryCases(suite: Suite): void {
 
   suite.test(
     'events still pending at a restart are appended after it',
-    ['scheduling', 'survivesReopen', 'restart'],
+    ['survivesReopen', 'restart'],
     async (t) => {
       const scheduled = await t.log.schedule(
         [
@@ -209,7 +201,7 @@ export function scheduledDeliveryCases(suite: Suite): void {
 
   suite.test(
     'a log that does not move leaves it to another on the same storage',
-    ['scheduling', 'second'],
+    ['second'],
     async (t) => {
       // The case's own log was opened with { move: false }: only the second one moves.
       const mover = await t.second();
@@ -222,7 +214,7 @@ export function scheduledDeliveryCases(suite: Suite): void {
 
   suite.test(
     'several movers append each event once, never early, and honour cancels',
-    ['scheduling', 'second'],
+    ['second'],
     async (t) => {
       const logs = [t.log, await t.second(), await t.second()];
       const start = Date.now();

@@ -129,7 +129,7 @@ export function serverRestartCases(suite: Suite): void {
 
   suite.test(
     'scheduled events pending at a restart of the server are appended after it, once',
-    ['scheduling', 'survivesServerRestart', 'restartServer'],
+    ['survivesServerRestart', 'restartServer'],
     async (t) => {
       const type = t.type('later');
       // One batch due during the restart, one after it.

@@ -85,8 +85,6 @@ export interface EventLogConformanceOptions {
    * (the memory log) they are skipped as `[needs second]`.
    */
   openSecond?: (ctx: ConformanceContext) => EventLog | Promise<EventLog>;
-  /** `false` while a backend has no schedule store yet: its scheduling cases are skipped as `[needs scheduling]`. */
-  scheduling?: false;
   /**
    * Registers only these behaviours (their titles in the report, e.g. `['server restart']`): for a
    * file that runs some cases against a server of its own, beside the file that runs them all.
@@ -99,8 +97,7 @@ export interface EventLogConformanceOptions {
 /**
  * What a case needs: a capability the log declares (`survivesReopen`, `survivesServerRestart`,
  * `consumerGroups`), or an option that was given (`restart`, `restartServer`, `cutReply`, `second`
- * for `openSecond`; a `cutReply` case's log comes from `cutReply.createLog`), or `scheduling` not
- * turned off.
+ * for `openSecond`; a `cutReply` case's log comes from `cutReply.createLog`).
  */
 export type Need =
   | 'survivesReopen'
@@ -109,8 +106,7 @@ export type Need =
   | 'restart'
   | 'restartServer'
   | 'cutReply'
-  | 'second'
-  | 'scheduling';
+  | 'second';
 
 /** What a case body works with. */
 export interface CaseContext {
@@ -169,12 +165,11 @@ async function closeQuietly(log: EventLog): Promise<void> {
  * closed when it ends, whatever happened.
  */
 export function createSuite(options: EventLogConformanceOptions, capabilities: LogCapabilities): Suite {
-  const given: Record<'restart' | 'restartServer' | 'cutReply' | 'second' | 'scheduling', boolean> = {
+  const given: Record<'restart' | 'restartServer' | 'cutReply' | 'second', boolean> = {
     restart: options.restart !== undefined,
     restartServer: options.restartServer !== undefined,
     cutReply: options.cutReply !== undefined,
     second: options.openSecond !== undefined,
-    scheduling: options.scheduling !== false,
   };
   const has = (need: Need): boolean =>
     need in given ? given[need as keyof typeof given] : capabilities[need as keyof LogCapabilities] === true;
