@@ -1,5 +1,5 @@
 import { EventList, byRecorded } from '../../log/event-list.js';
-import { startIndex } from '../../log/memory-log.js';
+import { startIndex } from '../../log/event-list.js';
 import type { MemorySubscription, MemorySubscriptionHost } from '../../log/memory-subscription.js';
 import { Notifier } from '../../log/notifier.js';
 import { matchesReadFilter, type ReadFilter } from '../../log/read-filter.js';
