@@ -91,6 +91,10 @@ const EXPECTED: Record<string, Record<Grant, number>> = {
   'GET /v1/events': { admin: 200, pub: 403, sub: 200, none: 403, streamer: 200 },
   'GET /v1/events/{id}': { admin: 200, pub: 404, sub: 200, none: 404, streamer: 200 },
   'GET /v1/streams/{stream}': { admin: 200, pub: 403, sub: 403, none: 403, streamer: 200 },
+  // Filtered to what the caller may read, so every caller gets a page (maybe empty).
+  'GET /v1/scheduled': { admin: 200, pub: 200, sub: 200, none: 200, streamer: 200 },
+  // Admin only; the id is a stored event's, not a pending one's: the admin gets 404 NOT_FOUND.
+  'DELETE /v1/scheduled/{id}': { admin: 404, pub: 403, sub: 403, none: 403, streamer: 403 },
   'GET /v1/sse': { admin: 200, pub: 403, sub: 200, none: 403, streamer: 200 },
   'GET /v1/ws': { admin: 101, pub: 101, sub: 101, none: 101, streamer: 101 },
   'POST /v1/groups/{name}/pull': { admin: 200, pub: 403, sub: 200, none: 403, streamer: 200 },
