@@ -433,6 +433,14 @@ export async function runFault(
     row.sseDuplicates += s.length - set.size;
     row.sseGaps += positions.filter((p) => !set.has(p)).length;
   }
+  // A 5xx other than 503 is a bug: show what the hub logged about it (its error lines).
+  if ([...row.other.keys()].some((k) => / 5\d\d /.test(k) && !k.includes(' 503 '))) {
+    for (const hub of hubs) {
+      const errors = hub.output.split('\n').filter((line) => line.includes('"level":50'));
+      if (errors.length > 0)
+        console.error(`${backend} ${scenario}: hub ${hub.port} logged\n${errors.slice(0, 5).join('\n')}`);
+    }
+  }
   return row;
 }
 
