@@ -170,9 +170,11 @@ function describeTarget(
       it(s.name, { timeout: 120_000 }, async () => {
         opened ??= await open();
         const row = await scenario(opened.target, s);
-        // Known and documented (docs/nats.md): an ack nats-server confirmed just before it was
-        // killed can still come back once now and then (1 in 3 CI runs); counted in the table.
-        const nats = name === 'nats' && s.name.startsWith('crash');
+        // Known and documented (docs/nats.md, docs/guarantees.md): nats-server 2.9.10 answers an
+        // ack before it stores it, so an ack confirmed just before the server was killed, or
+        // before the hub's connection was cut, can come back once now and then (crash: 1 in 3
+        // CI runs; connections cut: 1 in 2 runs on 2026-12-08); counted in the table.
+        const nats = name === 'nats' && (s.name.startsWith('crash') || s.name.startsWith('connections cut'));
         expect(failures(row, { ...LIMITS, againAfterAck: nats ? 3 : 0 })).toEqual([]);
       });
     }
